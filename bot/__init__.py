@@ -1,0 +1,1 @@
+"""Telegram bot for Plusofon smart numbers."""

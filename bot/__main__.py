@@ -1,0 +1,35 @@
+"""`python -m bot` starts the bot; `python -m bot chats ...` is the admin CLI."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from bot import cli
+from bot.logs import setup_logging
+from bot.settings import CoreSettings, Settings, SettingsError, load
+from storage.cipher import SecretKeyError
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = cli.parse(argv)
+    try:
+        if args.command is None:
+            from bot.app import run
+
+            settings = load(Settings)
+            setup_logging(settings.log_level)
+            return run(settings)
+        settings = load(CoreSettings)
+        setup_logging(settings.log_level)
+        return cli.main(args, settings)
+    except (SettingsError, SecretKeyError) as error:
+        message = str(error) if isinstance(error, SettingsError) else f"Setting SECRET_KEY: {error}"
+        print(message, file=sys.stderr)
+        return cli.EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

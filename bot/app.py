@@ -1,0 +1,32 @@
+"""Running the bot: open the services, poll Telegram, close everything on the way out."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from bot.dispatcher import create_bot, create_dispatcher
+from bot.logs import register_secret
+from bot.plusofon import PlusofonClient
+from bot.settings import Settings
+from storage.cipher import load_cipher
+from storage.database import connect
+
+log = logging.getLogger(__name__)
+
+
+async def serve(settings: Settings) -> None:
+    register_secret(settings.bot_token.get_secret_value())
+    secret = settings.secret_key.get_secret_value() if settings.secret_key else None
+    cipher = load_cipher(secret, settings.database_path)
+    db = await connect(settings.database_path)
+    plusofon = PlusofonClient(settings.plusofon_api_url, settings.plusofon_client_id)
+    bot = create_bot(settings)
+    dp = create_dispatcher(settings, db=db, plusofon=plusofon, cipher=cipher)
+    log.info("starting long polling")
+    await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
+
+
+def run(settings: Settings) -> int:
+    asyncio.run(serve(settings))
+    return 0

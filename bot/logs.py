@@ -1,0 +1,41 @@
+"""Logging set-up, with a filter that blanks out every registered secret whatever logger wrote it."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+_secrets: set[str] = set()
+MASK = "[redacted]"
+
+
+def register_secret(secret: str) -> None:
+    """From now on `secret` never appears in a log line or a logged traceback."""
+    if len(secret) >= 6:
+        _secrets.add(secret)
+
+
+def redact(text: str) -> str:
+    for secret in _secrets:
+        if secret in text:
+            text = text.replace(secret, MASK)
+    return text
+
+
+class RedactingFormatter(logging.Formatter):
+    """Redacts the final text, so that arguments, exception messages and tracebacks are all covered."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
+def setup_logging(level: str, stream=None) -> None:
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level)
+    # httpx logs one INFO line per request: useful when debugging, noise otherwise.
+    logging.getLogger("httpx").setLevel(level if level == "DEBUG" else "WARNING")

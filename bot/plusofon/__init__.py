@@ -1,0 +1,24 @@
+"""Client of the Plusofon smart-numbers REST API."""
+
+from bot.plusofon.client import PlusofonClient
+from bot.plusofon.errors import (
+    AddOutcomeUnknown,
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    NotFoundError,
+    PlusofonError,
+    RateLimitError,
+    ServerError,
+    UserNotFoundError,
+    ValidationError,
+)
+from bot.plusofon.models import AddResult, Credentials, SmartNumber, SmartNumberPage
+
+__all__ = [
+    "AddOutcomeUnknown", "AddResult", "APIConnectionError", "APIStatusError", "APITimeoutError",
+    "AuthenticationError", "BadRequestError", "Credentials", "NotFoundError", "PlusofonClient", "PlusofonError",
+    "RateLimitError", "ServerError", "SmartNumber", "SmartNumberPage", "UserNotFoundError", "ValidationError",
+]

@@ -1,0 +1,253 @@
+"""The Plusofon smart-numbers client: one httpx.AsyncClient, bounded retries, one deadline per call."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import random
+from typing import Any, TypeVar
+
+import httpx
+import pydantic
+
+from bot.plusofon import errors, responses
+from bot.plusofon.models import AddResult, Credentials, SmartNumber, SmartNumberPage
+
+log = logging.getLogger(__name__)
+
+PATH = "/api/v1/smart-numbers"
+ModelT = TypeVar("ModelT", bound=pydantic.BaseModel)
+
+
+class PlusofonClient:
+    def __init__(
+        self,
+        base_url: str,
+        client_id: str,
+        *,
+        connect_timeout: float = 5.0,
+        request_timeout: float = 15.0,
+        deadline: float = 18.0,
+        max_retries: int = 2,
+        backoff: float = 0.5,
+        retry_after_cap: float = 10.0,
+        page_concurrency: int = 4,
+        max_connections: int = 100,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self._request_timeout = request_timeout
+        self._deadline = deadline
+        self._max_retries = max_retries
+        self._backoff = backoff
+        self._retry_after_cap = retry_after_cap
+        self._page_concurrency = page_concurrency
+        self._http = httpx.AsyncClient(
+            base_url=base_url,
+            headers={"Accept": "application/json", "Content-Type": "application/json", "Client": client_id},
+            timeout=httpx.Timeout(request_timeout, connect=connect_timeout),
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+            transport=transport,
+        )
+
+    async def __aenter__(self) -> PlusofonClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # -- the API's three calls -------------------------------------------------------------------
+
+    async def list_page(self, creds: Credentials, page: int = 1) -> SmartNumberPage:
+        body = await self._call(
+            "GET", PATH, creds, params={"page": page, "user_id": creds.user_id},
+            json={"user_id": creds.user_id}, retry=True,
+        )
+        return _model(SmartNumberPage, body)
+
+    async def add(self, creds: Credentials, phone_b: str, description: str) -> AddResult:
+        """Create a number and identify it by reading the list back (the API's answer does not say).
+
+        Never retried: after an ambiguous failure the list tells whether the number was created.
+        """
+        before = await self.list_page(creds, 1)
+        payload = {"phone_b": phone_b, "user_id": creds.user_id, "description": description}
+        ambiguous: errors.PlusofonError | None = None
+        try:
+            await self._call("POST", PATH, creds, json=payload, retry=False)
+        except errors.APIConnectionError as error:
+            if not error.request_sent:
+                raise
+            ambiguous = error
+        except errors.ServerError as error:
+            if error.status_code < 500:
+                raise
+            ambiguous = error
+        try:
+            number = await self._find_added(creds, before, phone_b, description)
+        except errors.PlusofonError as error:
+            if ambiguous is not None:
+                raise errors.AddOutcomeUnknown("the add may or may not have gone through") from error
+            log.warning("added a number for user %s but could not read it back: %s", creds.user_id, error)
+            return AddResult(created=True)
+        if ambiguous is None:
+            return AddResult(created=True, number=number)
+        if number is not None:
+            log.warning("add for user %s failed ambiguously (%s) but the number exists", creds.user_id, ambiguous)
+            return AddResult(created=True, number=number)
+        raise ambiguous
+
+    async def delete(self, creds: Credentials, number_id: int) -> None:
+        await self._call("DELETE", f"{PATH}/{number_id}", creds, retry=True, gone_is_done=True)
+
+    # -- built on top of them -------------------------------------------------------------------
+
+    async def list_all(self, creds: Credentials) -> list[SmartNumber]:
+        """Every number of the account: page 1, then the others concurrently, at most a few at a time."""
+        first = await self.list_page(creds, 1)
+        pages = [first, *await self._pages(creds, range(2, (first.last_page or 1) + 1))]
+        unique = {number.id: number for page in pages for number in page.data}
+        return [unique[key] for key in sorted(unique)]
+
+    async def find(self, creds: Credentials, number_id: int) -> SmartNumber | None:
+        """One number by id: a bisection over the pages while ids ascend (about log2(pages) calls), else a scan."""
+        first = await self.list_page(creds, 1)
+        found = _on_page(first, number_id)
+        if found is not None or not first.data:
+            return found
+        if not _ascending(first):
+            return await self._scan(creds, number_id)
+        floor = first.data[-1].id
+        if number_id < floor:
+            return None
+        low, high = 2, first.last_page or 1
+        while low <= high:
+            middle = (low + high) // 2
+            page = await self.list_page(creds, middle)
+            if not page.data:  # numbers were deleted meanwhile: the account has fewer pages now
+                high = middle - 1
+                continue
+            if not _ascending(page) or page.data[0].id <= floor:
+                return await self._scan(creds, number_id)
+            found = _on_page(page, number_id)
+            if found is not None:
+                return found
+            if number_id < page.data[0].id:
+                high = middle - 1
+            elif number_id > page.data[-1].id:
+                low = middle + 1
+            else:
+                return None
+        return None
+
+    async def _scan(self, creds: Credentials, number_id: int) -> SmartNumber | None:
+        log.info("ids do not ascend over the pages of user %s: scanning them all", creds.user_id)
+        return next((number for number in await self.list_all(creds) if number.id == number_id), None)
+
+    async def _pages(self, creds: Credentials, numbers: range) -> list[SmartNumberPage]:
+        limit = asyncio.Semaphore(self._page_concurrency)
+
+        async def fetch(page: int) -> SmartNumberPage:
+            async with limit:
+                return await self.list_page(creds, page)
+
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(fetch(page)) for page in numbers]
+        return [task.result() for task in tasks]
+
+    async def _find_added(self, creds: Credentials, before: SmartNumberPage, phone_b: str,
+                          description: str) -> SmartNumber | None:
+        """The newest number with this phone_b and description that was not there before."""
+        total_before = before.total or 0
+        expected_page = max(1, math.ceil((total_before + 1) / before.per_page))
+        after = await self.list_page(creds, expected_page)
+        if not after.data and (after.last_page or 1) < expected_page:
+            after = await self.list_page(creds, after.last_page or 1)
+        if (after.total or 0) <= total_before and after.total is not None:
+            return None
+        newer_than = max((number.id for number in before.data), default=0)
+        matches = [
+            number for number in after.data
+            if number.id > newer_than and number.phone_b == phone_b
+            and number.description.strip() == description.strip()
+        ]
+        return max(matches, key=lambda number: number.id, default=None)
+
+    # -- one call: attempts, retries, deadline ------------------------------------------------
+
+    async def _call(self, method: str, path: str, creds: Credentials, *, params: dict[str, Any] | None = None,
+                    json: Any = None, retry: bool, gone_is_done: bool = False) -> Any:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._deadline
+        attempt = 0
+        while True:
+            remaining = deadline - loop.time()
+            try:
+                return await self._attempt(method, path, creds, params, json, min(self._request_timeout, remaining))
+            except errors.NotFoundError:
+                if gone_is_done and attempt > 0:
+                    log.info("%s %s: gone on retry, so the earlier attempt did it", method, path)
+                    return None
+                raise
+            except (errors.APIConnectionError, errors.ServerError, errors.RateLimitError) as error:
+                delay = self._retry_delay(error, attempt) if retry else None
+                if delay is None or loop.time() + delay + 0.5 >= deadline:
+                    raise
+                log.warning("%s %s failed (%s); retry %d in %.2fs", method, path, error, attempt + 1, delay)
+                await asyncio.sleep(delay)
+                attempt += 1
+
+    def _retry_delay(self, error: errors.PlusofonError, attempt: int) -> float | None:
+        if attempt >= self._max_retries:
+            return None
+        if isinstance(error, errors.APIStatusError) and error.status_code < 429:
+            return None  # an error body with a success status: the API meant it
+        backoff = self._backoff * 2**attempt * random.uniform(0.5, 1.0)
+        if isinstance(error, errors.RateLimitError) and error.retry_after is not None:
+            return max(backoff, min(error.retry_after, self._retry_after_cap))
+        return backoff
+
+    async def _attempt(self, method: str, path: str, creds: Credentials, params: dict[str, Any] | None,
+                       json: Any, timeout: float) -> Any:
+        headers = {"Authorization": f"Bearer {creds.token}"}
+        try:
+            async with asyncio.timeout(max(timeout, 0.001)):
+                response = await self._http.request(method, path, params=params, json=json, headers=headers)
+        except TimeoutError:
+            raise errors.APITimeoutError() from None
+        except (httpx.ConnectTimeout, httpx.PoolTimeout) as error:
+            raise errors.APITimeoutError(request_sent=False) from _scrubbed(error)
+        except httpx.TimeoutException as error:
+            raise errors.APITimeoutError() from _scrubbed(error)
+        except httpx.ConnectError as error:
+            raise errors.APIConnectionError(request_sent=False) from _scrubbed(error)
+        except httpx.TransportError as error:
+            raise errors.APIConnectionError(
+                f"Plusofon dropped the connection ({type(error).__name__})", request_sent=True
+            ) from _scrubbed(error)
+        return responses.parse(response)
+
+
+def _scrubbed(error: httpx.HTTPError) -> Exception:
+    """The httpx error as a cause without its request (which holds the Authorization header)."""
+    return type(error)(str(error))
+
+
+def _model(cls: type[ModelT], body: Any) -> ModelT:
+    try:
+        return cls.model_validate(body)
+    except pydantic.ValidationError:
+        raise errors.ServerError("the answer does not look like the documented one", status_code=200) from None
+
+
+def _on_page(page: SmartNumberPage, number_id: int) -> SmartNumber | None:
+    return next((number for number in page.data if number.id == number_id), None)
+
+
+def _ascending(page: SmartNumberPage) -> bool:
+    ids = [number.id for number in page.data]
+    return all(a < b for a, b in zip(ids, ids[1:], strict=False))
+

@@ -1,0 +1,104 @@
+"""Settings from the environment and `.env`; the names are the environment variables' names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org"
+_LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+
+
+class CoreSettings(BaseSettings):
+    """What the admin CLI needs: everything but the Telegram side."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    plusofon_api_url: str = "https://restapi.plusofon.ru"
+    plusofon_client_id: str = Field(default="10553", min_length=1)
+    database_path: Path = Path("data/bot.sqlite3")
+    secret_key: SecretStr | None = None
+    log_level: str = "INFO"
+
+    @field_validator("plusofon_api_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        value = value.strip().upper()
+        if value not in _LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(_LOG_LEVELS)}")
+        return value
+
+    @field_validator("secret_key", mode="before")
+    @classmethod
+    def _empty_key_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+
+class Settings(CoreSettings):
+    """Everything the running bot needs."""
+
+    bot_token: SecretStr
+    telegram_api_url: str = DEFAULT_TELEGRAM_API_URL
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    notify_chat_id: int | None = None
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().strip():
+            raise ValueError("is required (the token @BotFather gave)")
+        bot_id, sep, secret = value.get_secret_value().partition(":")
+        if not (sep and bot_id.isdigit() and secret):
+            raise ValueError("must look like 123456:ABC-DEF (the token @BotFather gave)")
+        return value
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        return CoreSettings._http_url(value)
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",") if part.strip()]
+            if not all(part.lstrip("-").isdigit() for part in parts):
+                raise ValueError("must be comma-separated Telegram user ids, e.g. 12345,67890")
+            return frozenset(int(part) for part in parts)
+        return value
+
+    @field_validator("notify_chat_id", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+
+SettingsT = TypeVar("SettingsT", bound=CoreSettings)
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message is one line naming it."""
+
+
+def describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+    reason = "is required" if first["type"] == "missing" else first["msg"]
+    return f"Setting {name}: {reason.removeprefix('Value error, ')}"
+
+
+def load(cls: type[SettingsT]) -> SettingsT:
+    try:
+        return cls()
+    except ValidationError as error:
+        raise SettingsError(describe(error)) from None

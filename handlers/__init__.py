@@ -1,0 +1,24 @@
+"""aiogram routers, one per feature, each made by a function (a router can join only one dispatcher)."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+from handlers.adding import create_add_router
+from handlers.deleting import create_delete_router
+from handlers.errors import create_errors_router
+from handlers.fallback import create_fallback_router
+from handlers.listing import create_list_router
+from handlers.start import create_start_router
+
+
+def create_routers() -> list[Router]:
+    """In order: the fallback router must come last."""
+    return [
+        create_errors_router(),
+        create_start_router(),
+        create_list_router(),
+        create_add_router(),
+        create_delete_router(),
+        create_fallback_router(),
+    ]

@@ -1,0 +1,30 @@
+"""Callback data of the inline buttons; prefixes are short because Telegram allows 64 bytes."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class PageCallback(CallbackData, prefix="p"):
+    """Show page `page` of /list (the middle button re-renders the current one)."""
+
+    page: int
+
+
+class DeleteCallback(CallbackData, prefix="d"):
+    """🗑 next to a number: ask for the same confirmation as /del."""
+
+    id: int
+
+
+class ConfirmCallback(CallbackData, prefix="c"):
+    """✅ or ❌ of a confirmation; `key` is an opaque server-side id, never the number's id."""
+
+    key: str
+    yes: bool
+
+
+class AddCallback(CallbackData, prefix="a"):
+    """Buttons of the /add dialogue: `skip` (no description) or `cancel`."""
+
+    action: str

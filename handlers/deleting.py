@@ -1,0 +1,127 @@
+"""/del <id> and 🗑: a server-side, one-shot, owner-only confirmation, then the delete."""
+
+from __future__ import annotations
+
+import re
+
+from aiogram import Bot, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import CallbackQuery, Chat, Message, User
+from aiogram.utils.callback_answer import CallbackAnswer
+
+from bot.notifier import Notifier
+from bot.plusofon import Credentials, NotFoundError, PlusofonClient, PlusofonError, SmartNumber
+from bot.recent import RecentNumbers
+from bot.settings import Settings
+from handlers.callbacks import ConfirmCallback, DeleteCallback
+from handlers.errors import describe
+from handlers.filters import AuthorisedChat
+from handlers.replies import answer_now, show, typing
+from handlers.team import announce
+from handlers.texts import Texts
+from handlers.views import confirm_keyboard, number_block
+from storage.chats import ChatAuth
+from storage.confirmations import ConfirmationStore, Status
+
+ACTION = "delete"
+_POSITIVE_INT = re.compile(r"^[0-9]{1,18}$")
+
+
+async def ask_confirmation(bot: Bot, chat: Chat, user: User, number: SmartNumber, auth: ChatAuth,
+                           confirmations: ConfirmationStore, t: Texts) -> None:
+    key = await confirmations.create(
+        chat_id=chat.id, user_id=user.id, action=ACTION,
+        payload={"account": auth.user_id, "number": number.model_dump(mode="json", by_alias=True)},
+    )
+    await bot.send_message(chat.id, t.del_confirm.format(number=number_block(number, t, cut=None)),
+                           reply_markup=confirm_keyboard(key, t))
+
+
+def create_delete_router() -> Router:
+    router = Router(name="delete")
+    router.message.filter(AuthorisedChat())
+    router.callback_query.filter(AuthorisedChat())
+
+    @router.message(Command("del"))
+    async def del_command(message: Message, command: CommandObject, bot: Bot, auth: ChatAuth, creds: Credentials,
+                          plusofon: PlusofonClient, confirmations: ConfirmationStore, t: Texts) -> None:
+        argument = (command.args or "").strip()
+        if not argument:
+            await message.answer(t.del_usage)
+            return
+        if not _POSITIVE_INT.match(argument) or int(argument) == 0:
+            await message.answer(t.del_bad_id)
+            return
+        number_id = int(argument)
+        async with typing(bot, message.chat.id):
+            number = await plusofon.find(creds, number_id)
+        if number is None:
+            await message.answer(t.del_not_found.format(id=number_id))
+            return
+        if message.from_user is not None:
+            await ask_confirmation(bot, message.chat, message.from_user, number, auth, confirmations, t)
+
+    @router.callback_query(DeleteCallback.filter())
+    async def delete_button(callback: CallbackQuery, callback_data: DeleteCallback, callback_answer: CallbackAnswer,
+                            bot: Bot, auth: ChatAuth, creds: Credentials, plusofon: PlusofonClient,
+                            recent: RecentNumbers, confirmations: ConfirmationStore, t: Texts) -> None:
+        if callback.message is None:
+            return
+        number = recent.get(creds.user_id, callback_data.id)
+        if number is None:
+            await answer_now(callback, callback_answer)
+            async with typing(bot, callback.message.chat.id):
+                number = await plusofon.find(creds, callback_data.id)
+            if number is None:
+                await bot.send_message(callback.message.chat.id, t.del_not_found.format(id=callback_data.id))
+                return
+        await ask_confirmation(bot, callback.message.chat, callback.from_user, number, auth, confirmations, t)
+
+    @router.callback_query(ConfirmCallback.filter())
+    async def confirm(callback: CallbackQuery, callback_data: ConfirmCallback, callback_answer: CallbackAnswer,
+                      bot: Bot, auth: ChatAuth, creds: Credentials, plusofon: PlusofonClient,
+                      recent: RecentNumbers, confirmations: ConfirmationStore, notifier: Notifier,
+                      settings: Settings, t: Texts) -> None:
+        chat = callback.message.chat if callback.message is not None else None
+        pending = await confirmations.get(callback_data.key)
+        if (pending is None or chat is None or pending.chat_id != chat.id or pending.action != ACTION
+                or pending.payload.get("account") != creds.user_id):
+            callback_answer.text, callback_answer.show_alert = t.stale_button, True
+            return
+        number = SmartNumber.model_validate(pending.payload["number"])
+        if pending.user_id != callback.from_user.id:
+            callback_answer.text, callback_answer.show_alert = t.not_yours, True
+            return
+        status = pending.status()
+        if status is Status.USED:
+            callback_answer.text = t.confirmation_used
+            return
+        if status is Status.EXPIRED:
+            callback_answer.text, callback_answer.show_alert = t.confirmation_expired.format(id=number.id), True
+            await show(callback, t.confirmation_expired_text.format(id=number.id))
+            return
+        if not await confirmations.consume(pending.key):
+            callback_answer.text = t.confirmation_used
+            return
+        if not callback_data.yes:
+            await show(callback, t.del_cancelled)
+            return
+        await answer_now(callback, callback_answer)
+        block = number_block(number, t, cut=None)
+        try:
+            async with typing(bot, chat.id):
+                await plusofon.delete(creds, number.id)
+        except NotFoundError:
+            recent.forget(creds.user_id, number.id)
+            await show(callback, t.del_already_gone.format(number=block))
+            return
+        except PlusofonError as error:
+            await confirmations.release(pending.key)
+            await show(callback, t.del_failed.format(error=describe(error, t), number=block),
+                       confirm_keyboard(pending.key, t))
+            return
+        recent.forget(creds.user_id, number.id)
+        await show(callback, t.del_done.format(number=block))
+        announce(notifier, settings, auth, chat, callback.from_user, added=False, number=number)
+
+    return router

@@ -1,0 +1,32 @@
+"""Last in line: commands from chats that are not connected, and buttons nobody else took."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+
+from bot.settings import Settings
+from handlers.start import admins_hint
+from handlers.texts import Texts
+from storage.chats import ChatAuth
+
+GUARDED_COMMANDS = ("list", "add", "del", "cancel")
+
+
+def create_fallback_router() -> Router:
+    router = Router(name="fallback")
+
+    @router.message(Command(*GUARDED_COMMANDS))
+    async def not_connected(message: Message, auth: ChatAuth | None, settings: Settings, t: Texts) -> None:
+        if auth is None:
+            await message.answer(t.not_connected.format(admins=admins_hint(settings, t), chat_id=message.chat.id))
+
+    @router.callback_query()
+    async def stale_button(callback: CallbackQuery, callback_answer: CallbackAnswer, auth: ChatAuth | None,
+                           t: Texts) -> None:
+        callback_answer.text = t.not_connected_alert if auth is None else t.stale_button
+        callback_answer.show_alert = True
+
+    return router

@@ -1,0 +1,93 @@
+"""How smart numbers look in a message: text and inline keyboards. Every user or API string is escaped here."""
+
+from __future__ import annotations
+
+from html import escape
+
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.phones import display
+from bot.plusofon import SmartNumber, SmartNumberPage
+from handlers.callbacks import AddCallback, ConfirmCallback, DeleteCallback, PageCallback
+from handlers.texts import Texts
+
+TELEGRAM_TEXT_LIMIT = 4096
+DESCRIPTION_CUT = 60
+DELETE_BUTTONS_PER_ROW = 3
+
+
+def shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def number_block(number: SmartNumber, t: Texts, *, cut: int | None = DESCRIPTION_CUT) -> str:
+    """phoneX → phoneB, then the description, then id and date: one number in a few lines."""
+    description = number.description.strip()
+    if cut is not None:
+        description = shorten(description, cut)
+    described = escape(description) if description else f"<i>{t.no_description}</i>"
+    created = f" · {number.created_at:%d.%m.%Y}" if number.created_at else ""
+    return (f"📞 {display(number.phone_x)} → {display(number.phone_b)}\n"
+            f"{described}\n"
+            f"<code>id {number.id}</code>{created}")
+
+
+def page_text(page: SmartNumberPage, t: Texts) -> str:
+    if not page.data:
+        return t.list_empty
+    header = t.list_header.format(total=page.total, page=page.current_page, pages=page.last_page)
+    cut = DESCRIPTION_CUT
+    while True:
+        text = "\n\n".join([header, *(number_block(number, t, cut=cut) for number in page.data)])
+        if len(text) < TELEGRAM_TEXT_LIMIT or cut <= 10:
+            return text[: TELEGRAM_TEXT_LIMIT - 1]
+        cut //= 2
+
+
+def page_keyboard(page: SmartNumberPage) -> InlineKeyboardMarkup | None:
+    builder = InlineKeyboardBuilder()
+    current, last = page.current_page, page.last_page or 1
+    sizes: list[int] = []
+    if last > 1:
+        if current > 1:
+            builder.button(text="◀", callback_data=PageCallback(page=current - 1))
+        builder.button(text=f"{current}/{last}", callback_data=PageCallback(page=current))
+        if current < last:
+            builder.button(text="▶", callback_data=PageCallback(page=current + 1))
+        sizes.append(1 + (current > 1) + (current < last))
+    for number in page.data:
+        builder.button(text=f"🗑 {number.id}", callback_data=DeleteCallback(id=number.id))
+    full_rows, rest = divmod(len(page.data), DELETE_BUTTONS_PER_ROW)
+    sizes += [DELETE_BUTTONS_PER_ROW] * full_rows + ([rest] if rest else [])
+    if not sizes:
+        return None
+    builder.adjust(*sizes)
+    return builder.as_markup()
+
+
+def delete_button(number_id: int, t: Texts) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=t.button_delete, callback_data=DeleteCallback(id=number_id))
+    return builder.as_markup()
+
+
+def confirm_keyboard(key: str, t: Texts) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=t.button_confirm_delete, callback_data=ConfirmCallback(key=key, yes=True))
+    builder.button(text=t.button_cancel, callback_data=ConfirmCallback(key=key, yes=False))
+    return builder.as_markup()
+
+
+def add_keyboard(t: Texts, *, skip: bool) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    if skip:
+        builder.button(text=t.button_skip, callback_data=AddCallback(action="skip"))
+    builder.button(text=t.button_cancel, callback_data=AddCallback(action="cancel"))
+    return builder.as_markup()
+
+
+def person(first_name: str, last_name: str | None, username: str | None) -> str:
+    name = escape(" ".join(part for part in (first_name, last_name) if part))
+    return f"{name} (@{escape(username)})" if username else name

@@ -1,0 +1,1 @@
+"""SQLite storage (aiosqlite): schema migrations, chat authorisations, confirmations, dialogue state."""

@@ -1,0 +1,131 @@
+"""Chat authorisations: which Plusofon account a Telegram chat acts for."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import aiosqlite
+
+from bot.logs import register_secret
+from bot.plusofon.models import Credentials
+from storage.cipher import SecretKeyError, TokenCipher
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ChatAuth:
+    chat_id: int
+    user_id: int
+    token: str = field(repr=False)
+    notify_chat_id: int | None = None
+    added_by: int | None = None
+    added_at: str = ""
+
+    @property
+    def credentials(self) -> Credentials:
+        return Credentials(self.user_id, self.token)
+
+    @property
+    def masked_token(self) -> str:
+        return "…" + self.token[-4:] if len(self.token) > 4 else "…"
+
+
+class ChatRepository:
+    """Typed access to the `chats` table, with the credentials cached in memory.
+
+    Every change made here clears the cache; changes made by another process (the admin CLI) are noticed
+    through SQLite's `data_version`, checked at most once per `recheck_seconds`.
+    """
+
+    def __init__(self, conn: aiosqlite.Connection, cipher: TokenCipher, *, recheck_seconds: float = 1.0,
+                 unknown_cache_size: int = 10_000) -> None:
+        self._conn = conn
+        self._cipher = cipher
+        self._recheck = recheck_seconds
+        self._known: dict[int, ChatAuth] = {}
+        self._unknown: OrderedDict[int, None] = OrderedDict()
+        self._unknown_cache_size = unknown_cache_size
+        self._loaded = False
+        self._data_version: int | None = None
+        self._checked_at = 0.0
+        self._lock = asyncio.Lock()
+
+    async def get(self, chat_id: int) -> ChatAuth | None:
+        await self._refresh_if_stale()
+        if chat_id in self._known:
+            return self._known[chat_id]
+        if chat_id in self._unknown:
+            self._unknown.move_to_end(chat_id)
+            return None
+        async with self._lock:
+            auth = await self._load(chat_id)
+        if auth is None:
+            self._unknown[chat_id] = None
+            if len(self._unknown) > self._unknown_cache_size:
+                self._unknown.popitem(last=False)
+        else:
+            self._known[chat_id] = auth
+        return auth
+
+    async def put(self, chat_id: int, user_id: int, token: str, *, notify_chat_id: int | None = None,
+                  added_by: int | None = None) -> ChatAuth:
+        added_at = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
+        await self._conn.execute(
+            """INSERT INTO chats (chat_id, plusofon_user_id, token_encrypted, notify_chat_id, added_by, added_at)
+               VALUES (?, ?, ?, ?, ?, ?)
+               ON CONFLICT (chat_id) DO UPDATE SET plusofon_user_id = excluded.plusofon_user_id,
+                   token_encrypted = excluded.token_encrypted, notify_chat_id = excluded.notify_chat_id,
+                   added_by = excluded.added_by, added_at = excluded.added_at""",
+            (chat_id, user_id, self._cipher.encrypt(token), notify_chat_id, added_by, added_at),
+        )
+        self.invalidate()
+        return ChatAuth(chat_id, user_id, token, notify_chat_id, added_by, added_at)
+
+    async def remove(self, chat_id: int) -> bool:
+        cursor = await self._conn.execute("DELETE FROM chats WHERE chat_id = ?", (chat_id,))
+        self.invalidate()
+        return cursor.rowcount > 0
+
+    async def all(self) -> list[ChatAuth]:
+        async with self._conn.execute(f"SELECT {_COLUMNS} FROM chats ORDER BY chat_id") as cursor:
+            rows = await cursor.fetchall()
+        return [auth for auth in map(self._decode, rows) if auth is not None]
+
+    def invalidate(self) -> None:
+        self._known.clear()
+        self._unknown.clear()
+
+    async def _refresh_if_stale(self) -> None:
+        now = asyncio.get_running_loop().time()
+        if now - self._checked_at < self._recheck:
+            return
+        self._checked_at = now
+        async with self._conn.execute("PRAGMA data_version") as cursor:
+            (version,) = await cursor.fetchone()
+        if version != self._data_version:
+            self._data_version = version
+            self.invalidate()
+
+    async def _load(self, chat_id: int) -> ChatAuth | None:
+        async with self._conn.execute(f"SELECT {_COLUMNS} FROM chats WHERE chat_id = ?", (chat_id,)) as cursor:
+            row = await cursor.fetchone()
+        return self._decode(row) if row is not None else None
+
+    def _decode(self, row: aiosqlite.Row) -> ChatAuth | None:
+        try:
+            token = self._cipher.decrypt(row["token_encrypted"])
+        except SecretKeyError:
+            log.error("chat %s: its token cannot be decrypted with SECRET_KEY; treating it as not connected",
+                      row["chat_id"])
+            return None
+        register_secret(token)
+        return ChatAuth(row["chat_id"], row["plusofon_user_id"], token, row["notify_chat_id"], row["added_by"],
+                        row["added_at"])
+
+
+_COLUMNS = "chat_id, plusofon_user_id, token_encrypted, notify_chat_id, added_by, added_at"

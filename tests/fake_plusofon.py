@@ -1,0 +1,520 @@
+"""A fake Plusofon smart-numbers API server (see /work/shared/API.md).
+
+A real aiohttp server on 127.0.0.1 for tests and benchmarks:
+
+    async with FakePlusofon() as api:
+        api.add_account(40, "token")
+        api.seed(40, 31)
+        api.inject("drop_after", method="POST")
+        ... point the client at api.base_url ...
+
+Standalone:
+
+    python -m tests.fake_plusofon --port 0 --seed 40:tok:20 [--seed ...]
+
+prints ``READY http://127.0.0.1:PORT`` once listening and serves until SIGTERM/SIGINT.
+
+Order of checks for each request: record it, apply ``delay``, apply a pending fault,
+then auth (401), user_id (500 "User not found"), validation (422/400), action.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import re
+import signal
+import sys
+from bisect import bisect_left
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from operator import itemgetter
+from typing import Any
+
+from aiohttp import web
+from multidict import CIMultiDict
+
+API_PATH = "/api/v1/smart-numbers"
+PHONE_A = "79991230046"
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+SEED_EPOCH = datetime(2022, 7, 1, 7, 59, 59)
+
+# fault name -> allowed keyword params
+FAULTS: dict[str, frozenset[str]] = {
+    "html500": frozenset(),
+    "error200": frozenset(),
+    "invalid_json": frozenset(),
+    "slow": frozenset({"delay"}),
+    "drop": frozenset(),
+    "drop_after": frozenset(),
+    "slow_after": frozenset({"delay"}),
+    "429": frozenset({"retry_after"}),
+    "500": frozenset(),
+    "503": frozenset(),
+    "401": frozenset(),
+}
+
+HTML_500 = (
+    "<html>\r\n<head><title>500 Internal Server Error</title></head>\r\n<body>\r\n"
+    "<center><h1>500 Internal Server Error</h1></center>\r\n"
+    "<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+)
+TRUNCATED_JSON = '{"current_page": 1, "data": ['
+PHONE_B_RE = re.compile(r"[0-9]{11,15}")
+INT_RE = re.compile(r"-?[0-9]+")
+_by_id = itemgetter("id")
+JSON_KEY = web.RequestKey("json", object)  # the parsed request body, stored by the middleware
+
+
+@dataclass
+class RecordedRequest:
+    method: str  # "GET", "POST", "DELETE"
+    path: str  # e.g. "/api/v1/smart-numbers/17"
+    query: dict[str, str]
+    headers: CIMultiDict[str]  # a CIMultiDict copy: lookups are case-insensitive
+    json: Any  # parsed JSON body, or None (no body / not JSON)
+    raw_body: bytes
+
+
+@dataclass
+class _Fault:
+    name: str
+    method: str | None
+    remaining: int
+    params: dict[str, Any]
+
+
+class _Stopped(Exception):
+    """Raised inside a sleeping handler when the server is stopping."""
+
+
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    # PHP's json_encode escapes "/" and non-ASCII; mimic it so clients see real-looking bodies.
+    text = json.dumps(data, separators=(",", ":")).replace("/", "\\/")
+    return web.Response(text=text, status=status, headers=headers, content_type="application/json")
+
+
+def _error(message: str, code: int, status: int | None = None) -> web.Response:
+    return json_response({"message": message, "code": code}, status=code if status is None else status)
+
+
+def _validation_error(errors: dict[str, list[str]]) -> web.Response:
+    first = next(iter(errors.values()))[0]
+    return json_response({"message": first, "errors": errors}, status=422)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime(TIME_FORMAT)
+
+
+class FakePlusofon:
+    """In-memory smart-numbers API. Numbers per user are kept in a list ordered by id."""
+
+    def __init__(self, *, client_id: str = "10553", per_page: int = 15, port: int = 0) -> None:
+        self.client_id = client_id
+        self.per_page = per_page
+        self.port = port
+        self.delay = 0.0  # seconds added to every request
+        self.record_requests = True  # set False in long benchmarks to save memory
+        self.base_url = ""
+        self.requests: list[RecordedRequest] = []
+        self._tokens: dict[str, int] = {}
+        self._numbers: dict[int, list[dict]] = {}
+        self._faults: list[_Fault] = []
+        self._next_id = 1
+        self._next_phone_x = 5000  # phoneX = "7977" + 7 digits
+        self._next_phone_b = 2000000  # seeded phoneB = "7999" + 7 digits
+        self._seed_clock = SEED_EPOCH
+        self._active = 0
+        self._idle: asyncio.Event | None = None
+        self._stopping: asyncio.Event | None = None
+        self._runner: web.AppRunner | None = None
+
+    # ---- lifecycle -------------------------------------------------------------
+
+    async def start(self) -> str:
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._stopping = asyncio.Event()
+        app = web.Application(middlewares=[self._middleware])
+        app.router.add_get(API_PATH, self._list)
+        app.router.add_post(API_PATH, self._add)
+        app.router.add_delete(API_PATH + "/{id}", self._delete)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        return self.base_url
+
+    async def stop(self) -> None:
+        if self._runner is None:
+            return
+        assert self._stopping is not None and self._idle is not None
+        self._stopping.set()  # wakes every sleeping handler; they drop their connection
+        try:
+            await asyncio.wait_for(self._idle.wait(), 2.0)
+        except asyncio.TimeoutError:
+            pass
+        runner, self._runner = self._runner, None
+        await runner.cleanup()
+
+    async def __aenter__(self) -> FakePlusofon:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    @property
+    def in_flight(self) -> int:
+        """Requests currently being handled (including orphaned ones whose client left)."""
+        return self._active
+
+    # ---- state -----------------------------------------------------------------
+
+    def add_account(self, user_id: int, token: str) -> None:
+        self._tokens[token] = user_id
+        self._numbers.setdefault(user_id, [])
+
+    def seed(
+        self, user_id: int, count: int, *, phone_b: str | None = None, description: str | None = None
+    ) -> list[dict]:
+        items = self._numbers.setdefault(user_id, [])
+        created = []
+        for _ in range(count):
+            self._seed_clock += timedelta(minutes=1)
+            if phone_b is None:
+                b = f"7999{self._next_phone_b:07d}"
+                self._next_phone_b += 1
+            else:
+                b = phone_b
+            item = self._new_number(user_id, b, None, self._seed_clock.strftime(TIME_FORMAT))
+            if description is None:
+                item["description"] = f"тестовый умный номер {item['id']}"
+            else:
+                item["description"] = description
+            items.append(item)
+            created.append(dict(item))
+        return created
+
+    def numbers(self, user_id: int) -> list[dict]:
+        """Copies of the user's current numbers, ordered by id."""
+        return [dict(n) for n in self._numbers.get(user_id, [])]
+
+    def _new_number(self, user_id: int, phone_b: str, description: str | None, created_at: str) -> dict:
+        item = {
+            "id": self._next_id,
+            "user_id": user_id,
+            "phoneA": PHONE_A,
+            "phoneB": phone_b,
+            "phoneX": f"7977{self._next_phone_x:07d}",
+            "description": description or "",
+            "created_at": created_at,
+        }
+        self._next_id += 1
+        self._next_phone_x += 1
+        return item
+
+    # ---- faults and recorded requests ------------------------------------------
+
+    def inject(self, fault: str, *, method: str | None = None, times: int = 1, **params: Any) -> None:
+        """The next `times` requests with this method (None = any) get `fault`. Faults queue in order."""
+        if fault not in FAULTS:
+            raise ValueError(f"unknown fault {fault!r}; known: {sorted(FAULTS)}")
+        unknown = set(params) - FAULTS[fault]
+        if unknown:
+            raise ValueError(f"fault {fault!r} does not take {sorted(unknown)}")
+        if times < 1:
+            raise ValueError("times must be >= 1")
+        self._faults.append(_Fault(fault, method.upper() if method else None, times, params))
+
+    def clear_faults(self) -> None:
+        self._faults.clear()
+
+    @property
+    def pending_faults(self) -> int:
+        return sum(f.remaining for f in self._faults)
+
+    def clear_requests(self) -> None:
+        self.requests.clear()
+
+    def count(self, method: str | None = None, path_prefix: str | None = None) -> int:
+        method = method.upper() if method else None
+        return sum(
+            1
+            for r in self.requests
+            if (method is None or r.method == method)
+            and (path_prefix is None or r.path.startswith(path_prefix))
+        )
+
+    def _take_fault(self, method: str) -> _Fault | None:
+        for i, fault in enumerate(self._faults):
+            if fault.method is None or fault.method == method:
+                fault.remaining -= 1
+                if fault.remaining <= 0:
+                    del self._faults[i]
+                return fault
+        return None
+
+    # ---- request pipeline --------------------------------------------------------
+
+    @web.middleware
+    async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        self._active += 1
+        assert self._idle is not None
+        self._idle.clear()
+        try:
+            raw = await request.read()
+            body = _parse_json(raw)
+            request[JSON_KEY] = body
+            if self.record_requests:
+                self.requests.append(
+                    RecordedRequest(
+                        method=request.method,
+                        path=request.path,
+                        query=dict(request.query),
+                        headers=CIMultiDict(request.headers),
+                        json=body,
+                        raw_body=raw,
+                    )
+                )
+            await self._sleep(self.delay)
+            fault = self._take_fault(request.method)
+            if fault is None:
+                return await _call(handler, request)
+            return await self._apply_fault(fault, request, handler)
+        except _Stopped:
+            return _drop(request)
+        finally:
+            self._active -= 1
+            if self._active == 0:
+                self._idle.set()
+
+    async def _apply_fault(self, fault: _Fault, request: web.Request, handler: Any) -> web.StreamResponse:
+        name = fault.name
+        delay = float(fault.params.get("delay", 1.0))
+        if name == "slow":
+            await self._sleep(delay)
+            return await _call(handler, request)
+        if name == "slow_after":
+            response = await _call(handler, request)
+            await self._sleep(delay)
+            return response
+        if name == "drop":
+            return _drop(request)
+        if name == "drop_after":
+            await _call(handler, request)
+            return _drop(request)
+        if name == "html500":
+            return web.Response(text=HTML_500, status=500, content_type="text/html")
+        if name == "error200":
+            return _error("User not found", 500, status=200)
+        if name == "invalid_json":
+            return web.Response(text=TRUNCATED_JSON, content_type="application/json")
+        if name == "429":
+            retry_after = str(fault.params.get("retry_after", 1))
+            return json_response({"message": "Too Many Attempts."}, 429, {"Retry-After": retry_after})
+        if name == "500":
+            return json_response({"message": "Server Error"}, 500)
+        if name == "503":
+            return json_response({"message": "Service Unavailable"}, 503)
+        if name == "401":
+            return json_response({"message": "Unauthenticated."}, 401)
+        raise AssertionError(name)
+
+    async def _sleep(self, delay: float) -> None:
+        """Sleep `delay` seconds; raise _Stopped at once if the server is stopping."""
+        if delay <= 0:
+            return
+        assert self._stopping is not None
+        try:
+            async with asyncio.timeout(delay):
+                await self._stopping.wait()
+        except TimeoutError:
+            return
+        raise _Stopped
+
+    def _auth_user(self, request: web.Request) -> int | None:
+        """The token's user_id, or None if the Authorization/Client headers are not valid."""
+        if request.headers.get("Client") != self.client_id:
+            return None
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer":
+            return None
+        return self._tokens.get(token.strip())
+
+    # ---- endpoints -----------------------------------------------------------------
+
+    async def _list(self, request: web.Request) -> web.Response:
+        user_id = self._auth_user(request)
+        if user_id is None:
+            return _unauthenticated()
+        if _requested_user(request) != user_id:
+            return _error("User not found", 500)
+        page = _page_number(request.query.get("page"))
+        return json_response(self._paginate(self._numbers.get(user_id, []), page))
+
+    def _paginate(self, items: list[dict], page: int) -> dict:
+        total = len(items)
+        per_page = self.per_page
+        last_page = max(1, math.ceil(total / per_page))
+        start = (page - 1) * per_page
+        data = items[start : start + per_page]
+        path = self.base_url + API_PATH
+        return {
+            "current_page": page,
+            "data": data,
+            "first_page_url": f"{path}?page=1",
+            "from": start + 1 if data else None,
+            "last_page": last_page,
+            "last_page_url": f"{path}?page={last_page}",
+            "next_page_url": f"{path}?page={page + 1}" if page < last_page else None,
+            "path": path,
+            "per_page": per_page,
+            "prev_page_url": f"{path}?page={page - 1}" if page > 1 else None,
+            "to": start + len(data) if data else None,
+            "total": total,
+        }
+
+    async def _add(self, request: web.Request) -> web.Response:
+        user_id = self._auth_user(request)
+        if user_id is None:
+            return _unauthenticated()
+        if _requested_user(request) != user_id:
+            return _error("User not found.", 500)
+        body = request[JSON_KEY] if isinstance(request[JSON_KEY], dict) else {}
+        errors = _validate_add(body)
+        if errors:
+            return _validation_error(errors)
+        item = self._new_number(user_id, body["phone_b"], body.get("description"), _now())
+        self._numbers.setdefault(user_id, []).append(item)
+        return json_response({"success": True})
+
+    async def _delete(self, request: web.Request) -> web.Response:
+        user_id = self._auth_user(request)
+        if user_id is None:
+            return _unauthenticated()
+        raw_id = request.match_info["id"]
+        if not INT_RE.fullmatch(raw_id):
+            return _error("The smart number id must be int", 400)
+        number_id = int(raw_id)
+        items = self._numbers.get(user_id, [])
+        i = bisect_left(items, number_id, key=_by_id)
+        if i == len(items) or items[i]["id"] != number_id:
+            return _error("Smart number not found", 404)
+        del items[i]
+        return json_response({"success": True})
+
+
+# ---- helpers -------------------------------------------------------------------------
+
+
+async def _call(handler: Any, request: web.Request) -> web.StreamResponse:
+    """Run the route handler, turning aiohttp's 404/405 into Laravel-like JSON."""
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        return json_response({"message": exc.reason}, exc.status)
+
+
+def _drop(request: web.Request) -> web.Response:
+    """Close the connection without a response; aiohttp ignores the write to the closed transport."""
+    if request.transport is not None:
+        request.transport.close()
+    return web.Response()
+
+
+def _parse_json(raw: bytes) -> Any:
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return None
+
+
+def _unauthenticated() -> web.Response:
+    return json_response({"message": "Unauthenticated."}, 401)
+
+
+def _requested_user(request: web.Request) -> int | None:
+    """user_id from the JSON body if it has one, else from the query string; None if missing/not an int."""
+    body = request[JSON_KEY]
+    if isinstance(body, dict) and "user_id" in body:
+        value = body["user_id"]
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+    value = request.query.get("user_id")
+    return int(value) if value is not None and INT_RE.fullmatch(value) else None
+
+
+def _page_number(value: str | None) -> int:
+    """Laravel treats a missing or invalid page as page 1."""
+    if value is None or not value.isdigit() or int(value) < 1:
+        return 1
+    return int(value)
+
+
+def _validate_add(body: dict) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    phone_b = body.get("phone_b")
+    if phone_b is None or phone_b == "":
+        errors["phone_b"] = ["The phone b field is required."]
+    elif not isinstance(phone_b, str) or not PHONE_B_RE.fullmatch(phone_b):
+        errors["phone_b"] = ["The phone b format is invalid."]
+    description = body.get("description")
+    if description is not None:
+        if not isinstance(description, str):
+            errors["description"] = ["The description must be a string."]
+        elif len(description) > 255:
+            errors["description"] = ["The description may not be greater than 255 characters."]
+    return errors
+
+
+# ---- standalone ----------------------------------------------------------------------
+
+
+def _parse_seed(value: str) -> tuple[int, str, int]:
+    try:
+        user_id, token, count = value.split(":")
+        return int(user_id), token, int(count)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected USER_ID:TOKEN:COUNT, got {value!r}") from None
+
+
+async def _serve(args: argparse.Namespace) -> None:
+    api = FakePlusofon(client_id=args.client_id, per_page=args.per_page, port=args.port)
+    api.delay = args.delay
+    api.record_requests = False  # a long-running process would otherwise grow without bound
+    for user_id, token, count in args.seed:
+        api.add_account(user_id, token)
+        api.seed(user_id, count)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await api.start()
+    print(f"READY {api.base_url}", flush=True)
+    try:
+        await stop.wait()
+    finally:
+        await api.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Fake Plusofon smart-numbers API")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument(
+        "--seed", type=_parse_seed, action="append", default=[], metavar="USER_ID:TOKEN:COUNT"
+    )
+    parser.add_argument("--client-id", default="10553")
+    parser.add_argument("--per-page", type=int, default=15)
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds added to every request")
+    asyncio.run(_serve(parser.parse_args(argv)))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

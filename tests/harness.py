@@ -1,0 +1,142 @@
+"""The whole bot in-process: `create_dispatcher` with a FakeSession for Telegram, the fake Plusofon server
+over real HTTP, and a real SQLite file. Updates go in through `Dispatcher.feed_update`, as in production."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+
+from bot.dispatcher import create_bot, create_dispatcher
+from bot.notifier import Notifier
+from bot.plusofon import PlusofonClient
+from bot.settings import Settings
+from storage.chats import ChatRepository
+from storage.cipher import TokenCipher
+from storage.database import connect
+from tests.fake_plusofon import FakePlusofon
+from tests.fake_telegram import TEST_TOKEN, FakeSession, RecordedCall, callback_update, message_update
+
+SECRET_KEY = "6cM2tVfGYb0yJb9nJ0yIqXr0f1QpJkq8pC4v3m6z9bQ="
+FAST_CLIENT = {"connect_timeout": 1.0, "request_timeout": 1.0, "deadline": 2.5, "backoff": 0.01,
+               "retry_after_cap": 1.0}
+
+
+class BotHarness:
+    """One bot: `send` a message or `press` a button, then look at `tg` (Telegram) and `api` (Plusofon)."""
+
+    def __init__(self, tmp_path: Path, api: FakePlusofon, **settings: Any) -> None:
+        self.api = api
+        self.tg = FakeSession()
+        self.settings = Settings(bot_token=TEST_TOKEN, database_path=tmp_path / "bot.sqlite3",
+                                 plusofon_api_url=api.base_url, secret_key=SECRET_KEY, _env_file=None,
+                                 **settings)
+        self.notifier_options: dict[str, Any] = {"window": 60.0, "backoff": 0.01}
+        self.client_options: dict[str, Any] = dict(FAST_CLIENT)
+        self.bot: Bot = create_bot(self.settings, session=self.tg)
+        self.dp: Dispatcher | None = None
+
+    async def start(self) -> BotHarness:
+        db = await connect(self.settings.database_path)
+        plusofon = PlusofonClient(self.api.base_url, self.settings.plusofon_client_id, **self.client_options)
+        self.dp = create_dispatcher(self.settings, db=db, plusofon=plusofon, cipher=TokenCipher([SECRET_KEY]),
+                                    notifier=Notifier(**self.notifier_options))
+        await self.dp.emit_startup(bot=self.bot, dispatcher=self.dp, bots=[self.bot], **self.dp.workflow_data)
+        return self
+
+    async def stop(self) -> None:
+        if self.dp is not None:
+            await self.dp.emit_shutdown(bot=self.bot, dispatcher=self.dp, bots=[self.bot],
+                                        **self.dp.workflow_data)
+            self.dp = None
+
+    async def restart(self) -> None:
+        """Stop and start again on the same database file: what a redeploy does."""
+        await self.stop()
+        await self.start()
+
+    @property
+    def chats(self) -> ChatRepository:
+        assert self.dp is not None
+        return self.dp["chats"]
+
+    async def connect_chat(self, chat_id: int, user_id: int = 40, token: str = "tok-40-secret-value",
+                           notify_chat_id: int | None = None) -> None:
+        await self.chats.put(chat_id, user_id, token, notify_chat_id=notify_chat_id)
+
+    async def send(self, text: str, *, chat_id: int = 100, user_id: int | None = None,
+                   **options: Any) -> list[RecordedCall]:
+        """Feed a user's message; return the Telegram calls the bot made while handling it."""
+        if user_id is None:
+            user_id = chat_id if chat_id > 0 else 100
+        if chat_id < 0:
+            options.setdefault("chat_type", "supergroup")
+        return await self._feed(message_update(text, chat_id=chat_id, user_id=user_id, **options))
+
+    async def press(self, message: RecordedCall | tuple[int, int], button: str, *, user_id: int | None = None,
+                    **options: Any) -> list[RecordedCall]:
+        """Press the button labelled `button` (exact text or prefix) under a message the bot sent or edited."""
+        chat_id, message_id = _message_ref(message)
+        markup = self.tg.message_markup(chat_id, message_id)
+        data = button_data(markup, button)
+        if user_id is None:
+            user_id = chat_id if chat_id > 0 else 100
+        return await self._feed(callback_update(data, chat_id=chat_id, user_id=user_id, message_id=message_id,
+                                                message_text=self.tg.message_text(chat_id, message_id) or "",
+                                                reply_markup=markup, **options))
+
+    async def press_data(self, data: str, *, chat_id: int, message_id: int, user_id: int | None = None,
+                         **options: Any) -> list[RecordedCall]:
+        """Send raw callback data, as a forged or stale button would."""
+        if user_id is None:
+            user_id = chat_id if chat_id > 0 else 100
+        return await self._feed(callback_update(data, chat_id=chat_id, user_id=user_id, message_id=message_id,
+                                                message_text=self.tg.message_text(chat_id, message_id) or "",
+                                                **options))
+
+    async def _feed(self, update: Any) -> list[RecordedCall]:
+        assert self.dp is not None
+        before = len(self.tg.calls)
+        await self.dp.feed_update(self.bot, update)
+        return self.tg.calls[before:]
+
+
+def _message_ref(message: RecordedCall | tuple[int, int]) -> tuple[int, int]:
+    if isinstance(message, tuple):
+        return message
+    result = message.result
+    if isinstance(result, dict):
+        return result["chat"]["id"], result["message_id"]
+    return int(message.params["chat_id"]), int(message.params["message_id"])
+
+
+def buttons(markup: dict[str, Any] | None) -> list[list[str]]:
+    """Button labels, row by row."""
+    if not markup:
+        return []
+    return [[button["text"] for button in row] for row in markup.get("inline_keyboard", [])]
+
+
+def button_data(markup: dict[str, Any] | None, label: str) -> str:
+    for row in (markup or {}).get("inline_keyboard", []):
+        for button in row:
+            if button["text"] == label or button["text"].startswith(label):
+                return button["callback_data"]
+    raise AssertionError(f"no button {label!r} in {json.dumps(markup, ensure_ascii=False)}")
+
+
+def texts(calls: list[RecordedCall], method: str = "sendMessage") -> list[str]:
+    return [call.params["text"] for call in calls if call.method_name == method]
+
+
+def only(calls: list[RecordedCall], method: str) -> RecordedCall:
+    matching = [call for call in calls if call.method_name == method]
+    assert len(matching) == 1, f"expected one {method}, got {[str(call) for call in calls]}"
+    return matching[0]
+
+
+def markup_of(call: RecordedCall) -> dict[str, Any] | None:
+    markup = call.params.get("reply_markup")
+    return markup if markup else None

@@ -1,0 +1,380 @@
+"""Self-tests of the Telegram fakes: FakeSession (in-process) and FakeBotApi (HTTP)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+import pytest_asyncio
+from aiogram import Bot, Dispatcher, F, Router
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramMigrateToChat,
+    TelegramRetryAfter,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
+from aiogram.filters import Command
+from aiogram.types import (
+    BufferedInputFile,
+    CallbackQuery,
+    ChatMemberAdministrator,
+    ChatMemberMember,
+    ChatMemberOwner,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
+
+from tests.fake_bot_api import FakeBotApi, UploadedFile
+from tests.fake_telegram import (
+    MESSAGE_NOT_MODIFIED,
+    TEST_TOKEN,
+    FakeSession,
+    callback_update,
+    message_update,
+    migrate_update,
+    my_chat_member_update,
+)
+
+USER = 777
+
+
+def keyboard(*data: str) -> InlineKeyboardMarkup:
+    buttons = [[InlineKeyboardButton(text=item, callback_data=item)] for item in data]
+    return InlineKeyboardMarkup(inline_keyboard=buttons)
+
+
+def html_bot(session: AiohttpSession | FakeSession) -> Bot:
+    return Bot(TEST_TOKEN, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+
+
+@pytest.fixture
+def fake() -> FakeSession:
+    return FakeSession()
+
+
+@pytest.fixture
+def bot(fake: FakeSession) -> Bot:
+    return html_bot(fake)
+
+
+# ---------------------------------------------------------------- FakeSession
+
+
+async def test_send_message_ids_increase_per_chat(bot: Bot, fake: FakeSession) -> None:
+    first = await bot.send_message(USER, "one")
+    second = await bot.send_message(USER, "two", reply_markup=keyboard("a"))
+    other_chat = await bot.send_message(-100123, "group")
+
+    assert (first.message_id, second.message_id, other_chat.message_id) == (1000, 1001, 1000)
+    assert first.from_user is not None and first.from_user.id == 42
+    assert first.chat.type == "private" and other_chat.chat.type == "supergroup"
+    assert second.reply_markup is not None
+    assert second.reply_markup.inline_keyboard[0][0].callback_data == "a"
+    assert [call.params["text"] for call in fake.sent(USER)] == ["one", "two"]
+    assert fake.last_text(USER) == "two"
+    assert fake.message_markup(USER, 1001) == {
+        "inline_keyboard": [[{"text": "a", "callback_data": "a"}]]
+    }
+
+
+async def test_parse_mode_default_is_resolved(bot: Bot, fake: FakeSession) -> None:
+    await bot.send_message(USER, "<b>hi</b>")
+    await bot.send_message(USER, "plain", parse_mode=None)
+
+    assert [call.params["parse_mode"] for call in fake.sent()] == ["HTML", None]
+
+
+async def test_edit_same_content_is_not_modified(bot: Bot, fake: FakeSession) -> None:
+    sent = await bot.send_message(USER, "text", reply_markup=keyboard("a"))
+
+    with pytest.raises(TelegramBadRequest, match="message is not modified") as error:
+        await bot.edit_message_text(
+            "text", chat_id=USER, message_id=sent.message_id, reply_markup=keyboard("a")
+        )
+    assert error.value.message == MESSAGE_NOT_MODIFIED
+
+    edited = await bot.edit_message_text("new", chat_id=USER, message_id=sent.message_id)
+    assert isinstance(edited, Message) and edited.edit_date is not None
+    assert fake.message_text(USER, sent.message_id) == "new"
+    assert fake.message_markup(USER, sent.message_id) is None  # no markup passed: removed
+
+
+async def test_edit_reply_markup_and_unknown_message(bot: Bot, fake: FakeSession) -> None:
+    sent = await bot.send_message(USER, "text", reply_markup=keyboard("a"))
+
+    await bot.edit_message_reply_markup(
+        chat_id=USER, message_id=sent.message_id, reply_markup=keyboard("b")
+    )
+    assert fake.message_markup(USER, sent.message_id)["inline_keyboard"][0][0]["text"] == "b"
+    with pytest.raises(TelegramBadRequest, match="message is not modified"):
+        await bot.edit_message_reply_markup(
+            chat_id=USER, message_id=sent.message_id, reply_markup=keyboard("b")
+        )
+    with pytest.raises(TelegramBadRequest, match="message to edit not found"):
+        await bot.edit_message_text("x", chat_id=USER, message_id=5)
+    assert await bot.edit_message_text("x", inline_message_id="inline-1") is True
+
+
+async def test_fail_next_retry_after(bot: Bot, fake: FakeSession) -> None:
+    fake.fail_next("sendMessage", times=2)
+
+    for _ in range(2):
+        with pytest.raises(TelegramRetryAfter) as error:
+            await bot.send_message(USER, "hi")
+        assert error.value.retry_after == 3
+    assert (await bot.send_message(USER, "hi")).message_id == 1000
+    assert [call.ok for call in fake.sent()] == [False, False, True]
+
+
+async def test_fail_next_other_errors(bot: Bot, fake: FakeSession) -> None:
+    fake.fail_next("sendMessage", status=403)
+    fake.fail_next("sendMessage", status=502)
+    fake.fail_next("sendMessage", status=400, migrate_to_chat_id=-100999)
+
+    with pytest.raises(TelegramForbiddenError, match="bot was kicked from the group chat"):
+        await bot.send_message(-5, "hi")
+    with pytest.raises(TelegramServerError):
+        await bot.send_message(-5, "hi")
+    with pytest.raises(TelegramMigrateToChat) as migrated:
+        await bot.send_message(-5, "hi")
+    assert migrated.value.migrate_to_chat_id == -100999
+
+
+async def test_block_chat_until_unblocked(bot: Bot, fake: FakeSession) -> None:
+    fake.block_chat(USER)
+    with pytest.raises(TelegramForbiddenError, match="blocked by the user"):
+        await bot.send_message(USER, "hi")
+    with pytest.raises(TelegramForbiddenError):
+        await bot.send_message(USER, "again")
+    assert (await bot.send_message(USER + 1, "other chat")).message_id == 1000
+
+    fake.unblock_chat(USER)
+    await bot.send_message(USER, "hi")
+    assert fake.last_text(USER) == "hi"
+
+
+async def test_other_methods(bot: Bot, fake: FakeSession) -> None:
+    assert (await bot.get_me()).username == "plusofon_test_bot"
+    assert await bot.answer_callback_query("cb-1") is True
+    assert await bot.send_chat_action(USER, "typing") is True
+    assert await bot.delete_message(USER, 1) is True
+    assert (await bot.get_chat(-100123)).type == "supergroup"
+
+    assert isinstance(await bot.get_chat_member(-100123, USER), ChatMemberMember)
+    fake.set_chat_member(-100123, USER, status="administrator")
+    fake.set_chat_member(-100123, USER + 1, status="creator")
+    assert isinstance(await bot.get_chat_member(-100123, USER), ChatMemberAdministrator)
+    assert isinstance(await bot.get_chat_member(-100123, USER + 1), ChatMemberOwner)
+
+    document = await bot.send_document(USER, BufferedInputFile(b"a;b\n", "report.csv"))
+    assert document.document is not None and document.document.file_name == "report.csv"
+    assert [call.method_name for call in fake.calls_of("getChatMember")] == ["getChatMember"] * 3
+
+    fake.clear()
+    assert fake.calls == []
+
+
+async def test_wait_for_background_sender(bot: Bot, fake: FakeSession) -> None:
+    await bot.send_message(USER, "old")
+
+    async def later() -> None:
+        await asyncio.sleep(0)  # let wait_for start waiting first
+        await bot.send_message(USER, "background")
+
+    task = asyncio.create_task(later())
+    call = await fake.wait_for(lambda c: c.params.get("text") == "background", timeout=2)
+    await task
+    assert call.result["message_id"] == 1001
+    # already recorded calls match immediately
+    assert (await fake.wait_for(lambda c: c.params.get("text") == "old")).ok
+
+    with pytest.raises(TimeoutError, match="sendMessage"):
+        await fake.wait_for(lambda c: c.method_name == "never", timeout=0.05)
+
+
+def list_router(replies: list[str]) -> Router:
+    router = Router()
+
+    @router.message(Command("list"))
+    async def on_list(message: Message) -> None:
+        replies.append(message.text or "")
+        await message.answer("your list")
+
+    @router.callback_query(F.data == "more")
+    async def on_more(query: CallbackQuery) -> None:
+        await query.answer()
+        assert isinstance(query.message, Message)
+        await query.message.edit_text("more", reply_markup=keyboard("less"))
+
+    return router
+
+
+async def test_builders_feed_dispatcher(bot: Bot, fake: FakeSession) -> None:
+    replies: list[str] = []
+    dp = Dispatcher()
+    dp.include_router(list_router(replies))
+
+    await dp.feed_update(bot, message_update("/list", chat_id=USER, user_id=USER))
+    group_command = message_update(
+        "/list@plusofon_test_bot", chat_id=-100123, user_id=USER, chat_type="supergroup"
+    )
+    await dp.feed_update(bot, group_command)
+    await dp.feed_update(bot, message_update("/list@other_bot", chat_id=USER, user_id=USER))
+    await dp.feed_update(bot, message_update("list", chat_id=USER, user_id=USER))
+
+    assert replies == ["/list", "/list@plusofon_test_bot"]
+    assert fake.last_text(-100123) == "your list"
+    assert fake.sent(USER)[0].params["parse_mode"] == "HTML"
+
+    sent = await bot.send_message(USER, "page 1", reply_markup=keyboard("more"))
+    press = callback_update(
+        "more", chat_id=USER, user_id=USER, message_id=sent.message_id, message_text="page 1"
+    )
+    await dp.feed_update(bot, press)
+    assert len(fake.calls_of("answerCallbackQuery")) == 1
+    assert fake.message_text(USER, sent.message_id) == "more"
+
+
+def test_command_entities_and_other_builders() -> None:
+    update = message_update("/start@plusofon_test_bot ref", chat_id=USER, user_id=USER)
+    assert update.message is not None and update.message.entities is not None
+    entity = update.message.entities[0]
+    assert (entity.type, entity.offset, entity.length) == ("bot_command", 0, len("/start@plusofon_test_bot"))
+    assert message_update("hello", chat_id=USER, user_id=USER).message.entities is None
+
+    a, b = (message_update("x", chat_id=USER, user_id=USER) for _ in range(2))
+    assert b.update_id == a.update_id + 1
+
+    member = my_chat_member_update(-100123, "left", "administrator", user_id=USER)
+    assert member.my_chat_member is not None
+    assert member.my_chat_member.new_chat_member.status == "administrator"
+    migrated = migrate_update(-123, -100123)
+    assert migrated.message is not None and migrated.message.migrate_to_chat_id == -100123
+
+
+# ---------------------------------------------------------------- FakeBotApi
+
+
+@pytest_asyncio.fixture
+async def api() -> AsyncIterator[FakeBotApi]:
+    async with FakeBotApi(token=TEST_TOKEN) as server:
+        yield server
+
+
+@pytest_asyncio.fixture
+async def http_bot(api: FakeBotApi) -> AsyncIterator[Bot]:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(api.base_url))
+    bot = html_bot(session)
+    yield bot
+    await session.close()
+
+
+async def test_http_get_me_and_send(api: FakeBotApi, http_bot: Bot) -> None:
+    me = await http_bot.get_me()
+    assert (me.id, me.username) == (42, "plusofon_test_bot")
+
+    sent = await http_bot.send_message(USER, "<b>hi</b>", reply_markup=keyboard("a"))
+    again = await http_bot.send_message(USER, "second")
+    assert (sent.message_id, again.message_id) == (1000, 1001)
+    call = api.calls_of("sendMessage")[0]
+    assert call.params["chat_id"] == USER
+    assert call.params["text"] == "<b>hi</b>"
+    assert call.params["parse_mode"] == "HTML"
+    assert call.params["reply_markup"] == {"inline_keyboard": [[{"text": "a", "callback_data": "a"}]]}
+    assert api.messages[(USER, 1000)]["text"] == "<b>hi</b>"
+
+
+async def test_http_errors(api: FakeBotApi, http_bot: Bot) -> None:
+    sent = await http_bot.send_message(USER, "text")
+    with pytest.raises(TelegramBadRequest, match="message is not modified"):
+        await http_bot.edit_message_text("text", chat_id=USER, message_id=sent.message_id)
+
+    api.fail_next("sendMessage", retry_after=3)
+    with pytest.raises(TelegramRetryAfter) as error:
+        await http_bot.send_message(USER, "hi")
+    assert error.value.retry_after == 3
+
+    wrong_session = AiohttpSession(api=TelegramAPIServer.from_base(api.base_url))
+    wrong_token = Bot("42:WRONG", session=wrong_session)
+    with pytest.raises(TelegramUnauthorizedError):
+        await wrong_token.get_me()
+    await wrong_session.close()
+
+    async with aiohttp.ClientSession() as client:
+        async with client.post(f"{api.base_url}/bot{TEST_TOKEN}/noSuchMethod") as response:
+            assert response.status == 404
+            expected = {"ok": False, "error_code": 404, "description": "Not Found"}
+            assert await response.json() == expected
+        # JSON bodies and case-insensitive method names are accepted too
+        async with client.post(
+            f"{api.base_url}/bot{TEST_TOKEN}/sendmessage", json={"chat_id": 5, "text": "json"}
+        ) as response:
+            assert (await response.json())["result"]["text"] == "json"
+
+
+async def test_http_send_document(api: FakeBotApi, http_bot: Bot) -> None:
+    message = await http_bot.send_document(
+        USER, BufferedInputFile(b"id;name\n", "calls.csv"), caption="report"
+    )
+    assert message.document is not None and message.document.file_name == "calls.csv"
+    document = api.calls_of("sendDocument")[0].params["document"]
+    assert document == UploadedFile("calls.csv", b"id;name\n", document.content_type)
+
+
+async def test_long_poll_wakes_on_push_and_stop_is_prompt(api: FakeBotApi) -> None:
+    url = f"{api.base_url}/bot{TEST_TOKEN}/getUpdates"
+    async with aiohttp.ClientSession() as client:
+        since = api.cursor()
+        poll = asyncio.create_task(client.post(url, data={"offset": "0", "timeout": "30"}))
+        await api.wait_for("getUpdates", since=since, timeout=2)
+        update_id = api.push_message("hi", chat_id=USER, user_id=USER)
+        response = await asyncio.wait_for(poll, timeout=2)
+        updates = (await response.json())["result"]
+        assert [update["update_id"] for update in updates] == [update_id]
+
+        # confirming with offset drops the update; the next poll waits until stop()
+        since = api.cursor()
+        poll = asyncio.create_task(
+            client.post(url, data={"offset": str(update_id + 1), "timeout": "30"})
+        )
+        await api.wait_for("getUpdates", since=since, timeout=2)
+        started = time.monotonic()
+        await api.stop()
+        assert time.monotonic() - started < 1.5
+        assert (await (await asyncio.wait_for(poll, timeout=2)).json())["result"] == []
+        assert api.pending_updates == 0
+
+
+async def test_polling_echo_end_to_end(api: FakeBotApi, http_bot: Bot) -> None:
+    dp = Dispatcher()
+
+    @dp.message()
+    async def echo(message: Message) -> None:
+        await message.answer(f"echo: {message.text}")
+
+    polling = asyncio.create_task(dp.start_polling(http_bot, handle_signals=False))
+    try:
+        await api.wait_for("getUpdates", timeout=5)  # the dispatcher is polling now
+        since = api.cursor()
+        api.push_message("привет", chat_id=USER, user_id=USER)
+        call = await api.wait_for(
+            "sendMessage", lambda p: p["chat_id"] == USER, since=since, timeout=5
+        )
+        assert call.params["text"] == "echo: привет"
+        assert call.response is not None and call.response["ok"]
+    finally:
+        await dp.stop_polling()
+        await asyncio.wait_for(polling, timeout=5)
+    started = time.monotonic()
+    await api.stop()
+    assert time.monotonic() - started < 1.5
