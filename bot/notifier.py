@@ -105,7 +105,7 @@ class Notifier:
         attempt = 0
         while True:
             try:
-                await self._bot.send_message(chat_id, text, disable_web_page_preview=True)
+                await self._bot.send_message(chat_id, text)
                 self._sent_at[chat_id].append(loop.time())
                 return True
             except TelegramRetryAfter as error:

@@ -97,10 +97,13 @@ class BotHarness:
                                                 **options))
 
     async def _feed(self, update: Any) -> list[RecordedCall]:
+        """The calls made while handling `update` that concern its chat (background notifications to other
+        chats are left out: tests wait for those with `tg.wait_for`)."""
         assert self.dp is not None
         before = len(self.tg.calls)
         await self.dp.feed_update(self.bot, update)
-        return self.tg.calls[before:]
+        chat_id = update.event.chat.id if update.message else update.callback_query.message.chat.id
+        return [call for call in self.tg.calls[before:] if call.params.get("chat_id") in (None, chat_id)]
 
 
 def _message_ref(message: RecordedCall | tuple[int, int]) -> tuple[int, int]:
@@ -131,8 +134,10 @@ def texts(calls: list[RecordedCall], method: str = "sendMessage") -> list[str]:
     return [call.params["text"] for call in calls if call.method_name == method]
 
 
-def only(calls: list[RecordedCall], method: str) -> RecordedCall:
-    matching = [call for call in calls if call.method_name == method]
+def only(calls: list[RecordedCall], method: str, chat_id: int | None = None) -> RecordedCall:
+    """The one call of `method` (to `chat_id`, when given) among `calls`."""
+    matching = [call for call in calls if call.method_name == method
+                and (chat_id is None or call.params.get("chat_id") == chat_id)]
     assert len(matching) == 1, f"expected one {method}, got {[str(call) for call in calls]}"
     return matching[0]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import traceback
 from datetime import datetime
 
@@ -218,6 +219,18 @@ async def test_add_picks_the_new_number_over_an_identical_older_one(plusofon, pl
     assert result.number.id == plusofon.numbers(USER)[-1]["id"] == 6
     assert result.number.id not in {t["id"] for t in twins}
     assert plusofon.count("POST") == 1
+
+
+async def test_add_picks_the_new_number_over_identical_ones_beyond_page_one(
+        plusofon, plusofon_client, plusofon_creds):
+    plusofon.seed(USER, 16)
+    plusofon.seed(USER, 2, phone_b=PHONE_B, description="same")  # ids 17 and 18, on page 2 like the new one
+    plusofon.seed(USER, 2)
+
+    result = await plusofon_client.add(plusofon_creds, PHONE_B, "same")
+
+    assert result.created and result.number is not None and result.number.id == 21
+    assert trail(plusofon) == [("GET", "1"), ("POST", PATH), ("GET", "2")]
 
 
 async def test_add_identifies_a_number_that_lands_on_the_next_page(plusofon, plusofon_client, plusofon_creds):
@@ -561,9 +574,10 @@ async def test_retry_after_beyond_the_deadline_is_raised_at_once(plusofon, pluso
     assert plusofon.count("GET") == 1
 
 
-async def test_one_deadline_for_all_attempts(plusofon, plusofon_client_factory, plusofon_creds):
+@pytest.mark.parametrize("request_timeout", [0.3, 0.45])
+async def test_one_deadline_for_all_attempts(plusofon, plusofon_client_factory, plusofon_creds, request_timeout):
     plusofon.inject("slow", method="GET", delay=5, times=5)
-    client = plusofon_client_factory(request_timeout=0.3, deadline=1.0)
+    client = plusofon_client_factory(request_timeout=request_timeout, deadline=1.0)
     started = loop_time()
 
     with pytest.raises(APITimeoutError):
@@ -571,6 +585,19 @@ async def test_one_deadline_for_all_attempts(plusofon, plusofon_client_factory, 
 
     assert loop_time() - started < 1.2
     assert 1 <= plusofon.count("GET") <= 3
+
+
+async def test_an_unreachable_server_is_a_connection_error(plusofon_creds):
+    with socket.socket() as sock:  # a port that nobody listens on once the socket is closed
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    async with PlusofonClient(f"http://127.0.0.1:{port}", "10553", backoff=0.01, connect_timeout=1.0) as client:
+        with pytest.raises(APIConnectionError) as caught:
+            await client.list_page(plusofon_creds, 1)
+    assert type(caught.value) is APIConnectionError
+    assert caught.value.request_sent is False
+    for text in exception_texts(caught.value):
+        assert plusofon_creds.token not in text
 
 
 # ---- secrets -----------------------------------------------------------------------------------

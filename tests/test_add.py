@@ -1,0 +1,139 @@
+"""/add with arguments and as a dialogue."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.harness import buttons, markup_of, only
+
+
+@pytest.mark.parametrize("typed", ["+7 (999) 333-22-10", "8 999 333 22 10", "79993332210", "+79993332210"])
+async def test_add_accepts_usual_phone_formats(harness, plusofon, typed):
+    calls = await harness.send(f"/add {typed} Иван Петров")
+    posts = [r for r in plusofon.requests if r.method == "POST"]
+    assert len(posts) == 1
+    assert posts[0].json == {"phone_b": "79993332210", "user_id": 40, "description": "Иван Петров"}
+    created = plusofon.numbers(40)[-1]
+    reply = only(calls, "sendMessage")
+    text = reply.params["text"]
+    phone_x = created["phoneX"]
+    assert f"+7 {phone_x[1:4]} {phone_x[4:7]}-{phone_x[7:9]}-{phone_x[9:]}" in text
+    assert "+7 999 333-22-10" in text and "Иван Петров" in text and f"id {created['id']}" in text
+    assert buttons(markup_of(reply)) == [["🗑 Удалить"]]
+
+
+async def test_add_foreign_number(harness, plusofon):
+    await harness.send("/add +374 10 324040 Ереван")
+    assert plusofon.numbers(40)[-1]["phoneB"] == "37410324040"
+
+
+async def test_add_costs_at_most_three_api_calls(harness, plusofon):
+    plusofon.seed(40, 40)
+    await harness.send("/add 79993332210 Иван")
+    assert len(plusofon.requests) <= 3
+    assert plusofon.count("POST") == 1
+
+
+async def test_add_identifies_new_number_among_identical_ones(harness, plusofon):
+    plusofon.seed(40, 14, phone_b="79993332210", description="Иван")
+    text = only(await harness.send("/add 79993332210 Иван"), "sendMessage").params["text"]
+    newest = plusofon.numbers(40)[-1]
+    assert f"id {newest['id']}" in text
+
+
+@pytest.mark.parametrize("typed", ["/add 12345 Иван", "/add привет мир", "/add +7 999 Иван"])
+async def test_invalid_phone_gets_example_and_no_api_call(harness, plusofon, typed):
+    text = only(await harness.send(typed), "sendMessage").params["text"]
+    assert "Не похоже на номер" in text and "Пример" in text
+    assert plusofon.requests == []
+
+
+async def test_description_over_255_is_refused(harness, plusofon):
+    text = only(await harness.send("/add 79993332210 " + "д" * 256), "sendMessage").params["text"]
+    assert "255" in text and "256" in text
+    assert plusofon.requests == []
+
+
+async def test_description_is_escaped_in_the_reply(harness, plusofon):
+    text = only(await harness.send("/add 79993332210 <i>ООО «Рога & копыта»</i>"), "sendMessage").params["text"]
+    assert "&lt;i&gt;ООО «Рога &amp; копыта»&lt;/i&gt;" in text
+    assert plusofon.numbers(40)[-1]["description"] == "<i>ООО «Рога & копыта»</i>"
+
+
+async def test_dialogue_phone_then_description(harness, plusofon):
+    ask = only(await harness.send("/add"), "sendMessage")
+    assert "телефон клиента" in ask.params["text"] and buttons(markup_of(ask)) == [["❌ Отмена"]]
+    again = only(await harness.send("не телефон"), "sendMessage")
+    assert "Не похоже на номер" in again.params["text"]
+    ask_description = only(await harness.send("8 999 333 22 10"), "sendMessage")
+    assert "+7 999 333-22-10" in ask_description.params["text"]
+    assert buttons(markup_of(ask_description)) == [["Пропустить", "❌ Отмена"]]
+    done = only(await harness.send("Анна, склад"), "sendMessage")
+    assert "Создан умный номер" in done.params["text"]
+    assert plusofon.numbers(40)[-1]["description"] == "Анна, склад"
+    assert plusofon.count("POST") == 1
+    assert await harness.dp.fsm.storage.get_state(_key(harness)) is None
+
+
+async def test_dialogue_skip_description(harness, plusofon):
+    await harness.send("/add")
+    ask = only(await harness.send("79993332210"), "sendMessage")
+    calls = await harness.press(ask, "Пропустить")
+    assert "Создан умный номер" in only(calls, "sendMessage").params["text"]
+    assert plusofon.numbers(40)[-1]["description"] == ""
+    assert only(calls, "answerCallbackQuery")
+
+
+async def test_add_with_phone_only_asks_for_description(harness, plusofon):
+    ask = only(await harness.send("/add +7 999 333-22-10"), "sendMessage")
+    assert "описание" in ask.params["text"]
+    await harness.send("Пётр")
+    assert plusofon.numbers(40)[-1]["description"] == "Пётр"
+
+
+async def test_dialogue_cancel_button_and_command(harness, plusofon):
+    ask = only(await harness.send("/add"), "sendMessage")
+    edit = only(await harness.press(ask, "❌ Отмена"), "editMessageText")
+    assert "отменено" in edit.params["text"]
+    assert await harness.send("79993332210") == []  # the dialogue is over: plain text is ignored
+    await harness.send("/add")
+    assert "отменено" in only(await harness.send("/cancel"), "sendMessage").params["text"]
+    assert "нечего" in only(await harness.send("/cancel"), "sendMessage").params["text"]
+    assert plusofon.requests == []
+
+
+async def test_text_outside_dialogue_is_ignored(harness, plusofon):
+    assert await harness.send("79993332210") == []
+
+
+async def test_dialogue_survives_a_restart(harness, plusofon):
+    await harness.send("/add")
+    await harness.send("79993332210")
+    await harness.restart()
+    only(await harness.send("После рестарта"), "sendMessage")
+    assert plusofon.numbers(40)[-1]["description"] == "После рестарта"
+
+
+async def test_other_commands_work_during_dialogue(harness, plusofon):
+    await harness.send("/add")
+    listing = only(await harness.send("/list"), "sendMessage")
+    assert "пока нет" in listing.params["text"]
+    await harness.send("79993332210")
+    await harness.send("Иван")
+    assert plusofon.count("POST") == 1
+
+
+async def test_dialogue_in_group_is_per_user(harness, plusofon):
+    await harness.connect_chat(-100777)
+    ask = only(await harness.send("/add", chat_id=-100777, user_id=1), "sendMessage")
+    assert "отвечайте на это сообщение" in ask.params["text"]
+    assert await harness.send("79993332210", chat_id=-100777, user_id=2) == []
+    await harness.send("79993332210", chat_id=-100777, user_id=1)
+    await harness.send("Клиент Первого", chat_id=-100777, user_id=1)
+    assert plusofon.numbers(40)[-1]["description"] == "Клиент Первого"
+
+
+def _key(harness):
+    from aiogram.fsm.storage.base import StorageKey
+
+    return StorageKey(bot_id=harness.bot.id, chat_id=100, user_id=100)

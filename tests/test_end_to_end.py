@@ -1,0 +1,105 @@
+"""The real `python -m bot` process against a fake Bot API server and the fake Plusofon server, as a user
+would use it: /list → ▶ → /add → /del → ✅, then SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from storage.chats import ChatRepository
+from storage.cipher import TokenCipher
+from storage.database import connect
+from tests.conftest import PLUSOFON_TOKEN
+from tests.fake_bot_api import FakeBotApi
+from tests.fake_telegram import TEST_TOKEN
+from tests.harness import SECRET_KEY
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAT, USER = 7001, 7001
+
+
+def button(markup: dict | str | None, label: str) -> str:
+    markup = json.loads(markup) if isinstance(markup, str) else markup
+    for row in (markup or {}).get("inline_keyboard", []):
+        for item in row:
+            if item["text"].startswith(label):
+                return item["callback_data"]
+    raise AssertionError(f"no button {label!r} in {markup}")
+
+
+@pytest.fixture
+async def running_bot(tmp_path, plusofon) -> AsyncIterator[tuple[FakeBotApi, asyncio.subprocess.Process]]:
+    db_path = tmp_path / "bot.sqlite3"
+    conn = await connect(db_path)
+    await ChatRepository(conn, TokenCipher([SECRET_KEY])).put(CHAT, 40, PLUSOFON_TOKEN)
+    await conn.close()
+    async with FakeBotApi(token=TEST_TOKEN) as telegram:
+        env = {
+            "PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT), "BOT_TOKEN": TEST_TOKEN,
+            "TELEGRAM_API_URL": telegram.base_url, "PLUSOFON_API_URL": plusofon.base_url,
+            "DATABASE_PATH": str(db_path), "SECRET_KEY": SECRET_KEY, "LOG_LEVEL": "DEBUG",
+            "NOTIFY_CHAT_ID": "-100500",
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", cwd=tmp_path, env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            await telegram.wait_for("getUpdates", timeout=20)
+            yield telegram, process
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+
+
+async def test_a_user_goes_through_list_add_delete(running_bot, plusofon):
+    telegram, process = running_bot
+    plusofon.seed(40, 20)
+    commands = telegram.calls_of("setMyCommands")
+    assert {c.params.get("language_code") for c in commands} == {None, "en"}
+
+    since = telegram.cursor()
+    telegram.push_message("/list", chat_id=CHAT, user_id=USER)
+    listing = await telegram.wait_for("sendMessage", lambda p: int(p["chat_id"]) == CHAT, since=since)
+    assert "Умные номера: 20 · стр. 1/2" in listing.params["text"]
+    message_id = listing.response["result"]["message_id"]
+
+    since = telegram.cursor()
+    telegram.push_callback(button(listing.params["reply_markup"], "▶"), chat_id=CHAT, user_id=USER,
+                           message_id=message_id)
+    page2 = await telegram.wait_for("editMessageText", since=since)
+    assert "стр. 2/2" in page2.params["text"]
+    await telegram.wait_for("answerCallbackQuery", since=since)
+
+    since = telegram.cursor()
+    telegram.push_message("/add +7 999 333-22-10 Иван Петров", chat_id=CHAT, user_id=USER)
+    added = await telegram.wait_for("sendMessage", lambda p: int(p["chat_id"]) == CHAT, since=since)
+    new = plusofon.numbers(40)[-1]
+    assert "Создан умный номер" in added.params["text"] and f"id {new['id']}" in added.params["text"]
+    await telegram.wait_for("sendMessage", lambda p: int(p["chat_id"]) == -100500, since=since)
+
+    since = telegram.cursor()
+    telegram.push_message(f"/del {new['id']}", chat_id=CHAT, user_id=USER)
+    ask = await telegram.wait_for("sendMessage", lambda p: int(p["chat_id"]) == CHAT, since=since)
+    since = telegram.cursor()
+    telegram.push_callback(button(ask.params["reply_markup"], "✅"), chat_id=CHAT, user_id=USER,
+                           message_id=ask.response["result"]["message_id"])
+    done = await telegram.wait_for("editMessageText", since=since)
+    assert "удалён" in done.params["text"]
+    assert new["id"] not in {n["id"] for n in plusofon.numbers(40)}
+    assert plusofon.count("DELETE") == 1 and plusofon.count("POST") == 1
+
+    process.send_signal(signal.SIGTERM)
+    _, stderr = await asyncio.wait_for(process.communicate(), timeout=15)
+    assert process.returncode == 0, stderr.decode()[-2000:]
+    log = stderr.decode()
+    assert "Traceback" not in log
+    assert PLUSOFON_TOKEN not in log and TEST_TOKEN.split(":")[1] not in log
