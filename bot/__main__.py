@@ -15,10 +15,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = cli.parse(argv)
     try:
         if args.command is None:
-            from bot.app import run
-
             settings = load(Settings)
             setup_logging(settings.log_level)
+            from bot.app import run  # aiogram takes seconds to import: not before the settings are known good
+
             return run(settings)
         settings = load(CoreSettings)
         setup_logging(settings.log_level)

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from bot.plusofon import APIConnectionError, AuthenticationError, Credentials, PlusofonClient, PlusofonError
 from bot.plusofon import UserNotFoundError
+from bot.logs import register_secret
 from bot.settings import CoreSettings
 from storage.chats import ChatRepository
 from storage.cipher import load_cipher
@@ -45,9 +46,10 @@ def read_token() -> str:
 
 
 async def run(args: argparse.Namespace, settings: CoreSettings) -> int:
+    cipher = load_cipher(_secret(settings), settings.database_path)
     conn = await connect(settings.database_path)
     try:
-        chats = ChatRepository(conn, load_cipher(_secret(settings), settings.database_path))
+        chats = ChatRepository(conn, cipher)
         if args.action == "add":
             return await _add(args, settings, chats)
         if args.action == "list":
@@ -59,6 +61,7 @@ async def run(args: argparse.Namespace, settings: CoreSettings) -> int:
 
 async def _add(args: argparse.Namespace, settings: CoreSettings, chats: ChatRepository) -> int:
     token = read_token()
+    register_secret(token)
     if not token:
         print("Ошибка: пустой токен. Передайте API-токен Plusofon на стандартный ввод.", file=sys.stderr)
         return EXIT_USAGE

@@ -53,7 +53,7 @@ class ChatRepository:
         self._loaded = False
         self._data_version: int | None = None
         self._checked_at = 0.0
-        self._lock = asyncio.Lock()
+        self._generation = 0  # bumped on every invalidation, so a load that raced a change is not cached
 
     async def get(self, chat_id: int) -> ChatAuth | None:
         await self._refresh_if_stale()
@@ -62,8 +62,10 @@ class ChatRepository:
         if chat_id in self._unknown:
             self._unknown.move_to_end(chat_id)
             return None
-        async with self._lock:
-            auth = await self._load(chat_id)
+        generation = self._generation
+        auth = await self._load(chat_id)
+        if generation != self._generation:
+            return auth
         if auth is None:
             self._unknown[chat_id] = None
             if len(self._unknown) > self._unknown_cache_size:
@@ -97,6 +99,7 @@ class ChatRepository:
         return [auth for auth in map(self._decode, rows) if auth is not None]
 
     def invalidate(self) -> None:
+        self._generation += 1
         self._known.clear()
         self._unknown.clear()
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
+import sqlite3
 from pathlib import Path
 
 import aiosqlite
@@ -23,7 +25,7 @@ async def connect(path: Path | str) -> aiosqlite.Connection:
     try:
         conn.row_factory = aiosqlite.Row
         await conn.execute("PRAGMA busy_timeout = 5000")
-        await conn.execute("PRAGMA journal_mode = WAL")
+        await _switch_to_wal(conn)
         await conn.execute("PRAGMA synchronous = FULL")
         await conn.execute("PRAGMA foreign_keys = ON")
         await migrate(conn)
@@ -34,10 +36,54 @@ async def connect(path: Path | str) -> aiosqlite.Connection:
 
 
 async def migrate(conn: aiosqlite.Connection) -> int:
-    """Apply the migrations the file has not seen; return the schema version. Running it twice changes nothing."""
-    async with conn.execute("PRAGMA user_version") as cursor:
-        (version,) = await cursor.fetchone()
-    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-        await conn.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
-        log.info("database schema migrated to version %d", number)
+    """Apply the migrations the file has not seen; return the schema version. Running it twice changes nothing.
+
+    The version is read inside the write transaction, so two processes starting at once migrate once.
+    """
+    await conn.execute("BEGIN IMMEDIATE")
+    try:
+        async with conn.execute("PRAGMA user_version") as cursor:
+            (version,) = await cursor.fetchone()
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            for statement in _statements(script):
+                await conn.execute(statement)
+            await conn.execute(f"PRAGMA user_version = {number}")
+            log.info("database schema migrated to version %d", number)
+        await conn.execute("COMMIT")
+    except BaseException:
+        await conn.execute("ROLLBACK")
+        raise
     return max(version, len(MIGRATIONS))
+
+
+async def _switch_to_wal(conn: aiosqlite.Connection, patience: float = 10.0) -> None:
+    """Switching a new file to WAL answers "locked" at once (busy_timeout does not apply) while another
+    process holds a lock on it, so wait a little and try again."""
+    delay, waited = 0.005, 0.0
+    while True:
+        try:
+            async with conn.execute("PRAGMA journal_mode = WAL") as cursor:
+                (mode,) = await cursor.fetchone()
+            if mode.lower() == "wal":
+                return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) and "busy" not in str(error):
+                raise
+            if waited >= patience:
+                raise
+        await asyncio.sleep(delay)
+        waited += delay
+        delay = min(delay * 2, 0.1)
+
+
+def _statements(script: str) -> list[str]:
+    """The script's statements, split where SQLite itself says a statement is complete."""
+    statements, current = [], ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            statements.append(current.strip())
+            current = ""
+    if current.strip():
+        statements.append(current.strip())
+    return statements

@@ -42,7 +42,7 @@ def plusofon_creds() -> Credentials:
 
 @pytest.fixture
 async def plusofon_client_factory(plusofon: FakePlusofon) -> AsyncIterator[Callable[..., PlusofonClient]]:
-    """Build PlusofonClients against `plusofon` with test-friendly timeouts; keyword args override; closed at teardown."""
+    """Make PlusofonClients against `plusofon` with short timeouts (kwargs override); closed at teardown."""
     made: list[PlusofonClient] = []
 
     def make(**overrides: Any) -> PlusofonClient:

@@ -28,6 +28,7 @@ from bot.plusofon import (
     PlusofonClient,
     PlusofonError,
     RateLimitError,
+    MalformedResponseError,
     ServerError,
     SmartNumber,
     SmartNumberPage,
@@ -52,7 +53,7 @@ def assert_documented_headers(request: RecordedRequest, token: str) -> None:
 
 
 def assert_list_request(request: RecordedRequest, page: int, user_id: int = USER) -> None:
-    """A GET of the list as the API documents it: user_id in the JSON body and in the query, page in the query."""
+    """A GET of the list as documented: user_id in the JSON body and in the query, page in the query."""
     assert request.method == "GET"
     assert request.path == PATH
     assert request.query == {"page": str(page), "user_id": str(user_id)}
@@ -151,7 +152,7 @@ async def test_list_page_past_the_end_is_empty(plusofon, plusofon_client, plusof
 @pytest.mark.parametrize("page_concurrency", [1, 3])
 async def test_list_all_page_one_first_then_the_rest_with_bounded_concurrency(
         plusofon, plusofon_client_factory, plusofon_creds, page_concurrency):
-    plusofon.seed(USER, 10 * 15)  # 10 pages
+    plusofon.seed(USER, 7 * 15)  # 7 pages
     probe = InFlightProbe(plusofon)
     plusofon.requests = probe
     plusofon.delay = 0.08  # keeps each request in flight long enough for the others to arrive
@@ -159,11 +160,11 @@ async def test_list_all_page_one_first_then_the_rest_with_bounded_concurrency(
 
     numbers = await client.list_all(plusofon_creds)
 
-    assert [n.id for n in numbers] == [n["id"] for n in plusofon.numbers(USER)] == list(range(1, 151))
+    assert [n.id for n in numbers] == [n["id"] for n in plusofon.numbers(USER)] == list(range(1, 106))
     assert all(isinstance(n, SmartNumber) for n in numbers)
     pages = [int(r.query["page"]) for r in probe]
     assert pages[0] == 1
-    assert sorted(pages) == list(range(1, 11))  # every page exactly once
+    assert sorted(pages) == list(range(1, 8))  # every page exactly once
     for request in probe:
         assert_list_request(request, page=int(request.query["page"]))
     # The bound holds at the server, and the pages after the first really went out concurrently.
@@ -183,7 +184,8 @@ async def test_list_all_raises_a_plusofon_error_when_a_later_page_fails(
 
     with pytest.raises(ServerError):  # not an ExceptionGroup: callers catch PlusofonError
         await plusofon_client.list_all(plusofon_creds)
-    assert plusofon.count("GET") == 1 + 2 * 3  # page 1, then pages 2 and 3 with 3 attempts each
+    # Page 1, then one page exhausted its 3 attempts (the other page, cancelled then, may have had fewer).
+    assert 1 + 3 <= plusofon.count("GET") <= 1 + 2 * 3
 
 
 # ---- add ---------------------------------------------------------------------------------------
@@ -208,7 +210,8 @@ async def test_add_posts_once_and_identifies_the_new_number(plusofon, plusofon_c
     assert_list_request(plusofon.requests[2], page=1)
 
 
-async def test_add_picks_the_new_number_over_an_identical_older_one(plusofon, plusofon_client, plusofon_creds):
+async def test_add_picks_the_new_number_over_an_identical_older_one(
+        plusofon, plusofon_client, plusofon_creds):
     plusofon.seed(USER, 2)
     twins = plusofon.seed(USER, 2, phone_b=PHONE_B, description="same")
     plusofon.seed(USER, 1)
@@ -264,7 +267,7 @@ async def test_add_after_an_ambiguous_failure_reads_back_and_finds_the_number(
 
 @pytest.mark.parametrize(("fault", "error", "status"), [
     ("drop", APIConnectionError, None),
-    ("html500", ServerError, 500),
+    ("html500", MalformedResponseError, 500),
     ("500", ServerError, 500),
     ("503", ServerError, 503),
 ])
@@ -506,7 +509,7 @@ async def test_invalid_json_is_a_server_error(plusofon, plusofon_client, plusofo
 RETRIED = [
     pytest.param({"fault": "drop"}, APIConnectionError, id="drop"),
     pytest.param({"fault": "slow", "delay": 2}, APITimeoutError, id="slow"),
-    pytest.param({"fault": "html500"}, ServerError, id="html500"),
+    pytest.param({"fault": "html500"}, MalformedResponseError, id="html500"),
     pytest.param({"fault": "500"}, ServerError, id="500"),
     pytest.param({"fault": "503"}, ServerError, id="503"),
     pytest.param({"fault": "429", "retry_after": 0}, RateLimitError, id="429"),
@@ -514,7 +517,8 @@ RETRIED = [
 
 
 @pytest.mark.parametrize(("fault", "error"), RETRIED)
-async def test_list_recovers_after_two_retries(plusofon, plusofon_client_factory, plusofon_creds, fault, error):
+async def test_list_recovers_after_two_retries(
+        plusofon, plusofon_client_factory, plusofon_creds, fault, error):
     plusofon.seed(USER, 3)
     plusofon.inject(**fault, method="GET", times=2)
     client = plusofon_client_factory(request_timeout=0.3)
@@ -529,7 +533,8 @@ async def test_list_recovers_after_two_retries(plusofon, plusofon_client_factory
 
 
 @pytest.mark.parametrize(("fault", "error"), RETRIED)
-async def test_list_gives_up_after_three_attempts(plusofon, plusofon_client_factory, plusofon_creds, fault, error):
+async def test_list_gives_up_after_three_attempts(
+        plusofon, plusofon_client_factory, plusofon_creds, fault, error):
     plusofon.inject(**fault, method="GET", times=5)
     client = plusofon_client_factory(request_timeout=0.3)
 
@@ -562,7 +567,8 @@ async def test_retry_after_is_capped(plusofon, plusofon_client_factory, plusofon
     assert plusofon.count("GET") == 2
 
 
-async def test_retry_after_beyond_the_deadline_is_raised_at_once(plusofon, plusofon_client_factory, plusofon_creds):
+async def test_retry_after_beyond_the_deadline_is_raised_at_once(
+        plusofon, plusofon_client_factory, plusofon_creds):
     plusofon.inject("429", method="GET", retry_after=30)
     client = plusofon_client_factory(retry_after_cap=60, deadline=3.0)
 
@@ -575,7 +581,8 @@ async def test_retry_after_beyond_the_deadline_is_raised_at_once(plusofon, pluso
 
 
 @pytest.mark.parametrize("request_timeout", [0.3, 0.45])
-async def test_one_deadline_for_all_attempts(plusofon, plusofon_client_factory, plusofon_creds, request_timeout):
+async def test_one_deadline_for_all_attempts(
+        plusofon, plusofon_client_factory, plusofon_creds, request_timeout):
     plusofon.inject("slow", method="GET", delay=5, times=5)
     client = plusofon_client_factory(request_timeout=request_timeout, deadline=1.0)
     started = loop_time()
@@ -591,7 +598,8 @@ async def test_an_unreachable_server_is_a_connection_error(plusofon_creds):
     with socket.socket() as sock:  # a port that nobody listens on once the socket is closed
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    async with PlusofonClient(f"http://127.0.0.1:{port}", "10553", backoff=0.01, connect_timeout=1.0) as client:
+    unreachable = f"http://127.0.0.1:{port}"
+    async with PlusofonClient(unreachable, "10553", backoff=0.01, connect_timeout=1.0) as client:
         with pytest.raises(APIConnectionError) as caught:
             await client.list_page(plusofon_creds, 1)
     assert type(caught.value) is APIConnectionError
@@ -635,7 +643,7 @@ async def test_the_token_is_in_no_error_no_log_and_no_repr(
     plusofon.inject("drop", method="GET", times=5)
     await expect(client.list_page(plusofon_creds, 1), APIConnectionError)
     plusofon.inject("html500", method="GET", times=5)
-    await expect(client.list_page(plusofon_creds, 1), ServerError)
+    await expect(client.list_page(plusofon_creds, 1), MalformedResponseError)
     plusofon.inject("error200", method="GET")
     await expect(client.list_page(plusofon_creds, 1), UserNotFoundError)
     await expect(client.list_page(Credentials(41, token), 1), UserNotFoundError)

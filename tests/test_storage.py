@@ -17,6 +17,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.fsm.storage.base import StorageKey
 from cryptography.fernet import Fernet
 
+import storage.database
 import storage.fsm
 from bot.logs import redact
 from storage.chats import ChatAuth, ChatRepository
@@ -132,8 +133,8 @@ async def test_version_1_database_is_upgraded_keeping_its_rows(db_path: Path, op
         old.executescript(MIGRATIONS[0])
         old.execute("PRAGMA user_version = 1")
         old.execute(
-            "INSERT INTO chats (chat_id, plusofon_user_id, token_encrypted, notify_chat_id, added_by, added_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO chats (chat_id, plusofon_user_id, token_encrypted, notify_chat_id, added_by,"
+            " added_at) VALUES (?, ?, ?, ?, ?, ?)",
             (CHAT_ID, USER_ID, blob, OTHER_CHAT_ID, 7, "2024-01-02 03:04:05"),
         )
     old.close()
@@ -145,18 +146,54 @@ async def test_version_1_database_is_upgraded_keeping_its_rows(db_path: Path, op
     assert auth == ChatAuth(CHAT_ID, USER_ID, TOKEN, OTHER_CHAT_ID, 7, "2024-01-02 03:04:05")
 
 
-async def test_two_processes_migrating_a_new_file_at_once(db_path: Path):
-    """The bot and the admin CLI started together on a fresh install: both must come up."""
-    results = await asyncio.gather(connect(db_path), connect(db_path), return_exceptions=True)
+async def test_processes_starting_at_once_on_a_new_file(tmp_path: Path):
+    """The bot and the admin CLI started at once on a fresh install: all must come up (a race: tried 20×)."""
+    for attempt in range(20):
+        path = tmp_path / f"race{attempt}" / "bot.sqlite3"
+        results = await asyncio.gather(*(connect(path) for _ in range(5)), return_exceptions=True)
+        try:
+            errors = [r for r in results if isinstance(r, BaseException)]
+            assert not errors, f"a concurrent connect() failed on attempt {attempt}: {errors[0]!r}"
+            for conn in results:
+                assert await scalar(conn, "PRAGMA user_version") == len(MIGRATIONS)
+                assert await scalar(conn, "PRAGMA journal_mode") == "wal"
+        finally:
+            for result in results:
+                if isinstance(result, aiosqlite.Connection):
+                    await result.close()
+
+
+async def test_connect_waits_for_another_process_switching_the_new_file_to_wal(db_path: Path):
+    """What the race above hits at random, made certain: while another connection holds the write lock of a
+    new (not yet WAL) file, `PRAGMA journal_mode = WAL` fails at once with "database is locked", whatever
+    busy_timeout says; connect() must wait it out like any other lock."""
+    db_path.parent.mkdir(parents=True)
+    other = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    release = asyncio.get_running_loop().call_later(0.2, other.execute, "COMMIT")
     try:
-        errors = [r for r in results if isinstance(r, BaseException)]
-        assert not errors, f"a concurrent connect() failed: {errors[0]!r}"
-        for conn in results:
-            assert await scalar(conn, "PRAGMA user_version") == len(MIGRATIONS)
+        conn = await connect(db_path)
     finally:
-        for result in results:
-            if isinstance(result, aiosqlite.Connection):
-                await result.close()
+        release.cancel()
+        other.close()
+    try:
+        assert await scalar(conn, "PRAGMA journal_mode") == "wal"
+        assert await scalar(conn, "PRAGMA user_version") == len(MIGRATIONS)
+    finally:
+        await conn.close()
+
+
+async def test_failed_migration_is_rolled_back(db_path: Path, open_db, monkeypatch: pytest.MonkeyPatch):
+    await (await open_db()).close()
+    broken = [*MIGRATIONS, "CREATE TABLE half_done (a INTEGER);\nCREATE TABLE broken (;"]
+    monkeypatch.setattr(storage.database, "MIGRATIONS", broken)
+    with pytest.raises(sqlite3.OperationalError):
+        await connect(db_path)
+
+    monkeypatch.setattr(storage.database, "MIGRATIONS", MIGRATIONS)
+    conn = await open_db()
+    assert await scalar(conn, "PRAGMA user_version") == len(MIGRATIONS)
+    assert "half_done" not in await tables(conn)
 
 
 # ---- the cipher ------------------------------------------------------------------------------------
@@ -378,7 +415,9 @@ async def test_token_under_a_foreign_key_reads_as_not_connected(conn: aiosqlite.
     errors = [r for r in caplog.records if r.name == "storage.chats" and r.levelno == logging.ERROR]
     assert len(errors) == 1 and str(CHAT_ID) in errors[0].getMessage()
     assert TOKEN not in caplog.text
-    assert await chats.all() == []
+    assert await chats.get(CHAT_ID) is None  # cached: no error line per message in that chat
+    assert len([r for r in caplog.records if r.name == "storage.chats"]) == 1
+    assert [auth.chat_id for auth in await chats.all()] == []
 
 
 async def test_loaded_token_is_redacted_from_logs(conn: aiosqlite.Connection, cipher: TokenCipher):
@@ -468,7 +507,8 @@ async def test_confirmation_survives_reconnect(open_db):
 
 
 async def test_old_confirmations_are_purged(conn: aiosqlite.Connection):
-    old = await ConfirmationStore(conn, ttl=-10, keep=100).create(chat_id=1, user_id=1, action="a", payload={})
+    old = await ConfirmationStore(conn, ttl=-10, keep=100).create(chat_id=1, user_id=1, action="a",
+                                                                  payload={})
     assert await ConfirmationStore(conn).get(old) is not None  # expired, but kept for `keep` seconds
     fresh = await ConfirmationStore(conn, keep=1).create(chat_id=1, user_id=1, action="a", payload={})
     assert await ConfirmationStore(conn).get(old) is None
@@ -586,7 +626,8 @@ async def test_fsm_keeps_at_most_max_entries(conn: aiosqlite.Connection, clock: 
         await fsm.set_state(storage_key(user_id=user_id), Form.phone)
     assert fsm.size == 3
     assert await fsm_rows(conn) == 3
-    assert [await fsm.get_state(storage_key(user_id=u)) for u in range(5)] == [None, None] + [Form.phone.state] * 3
+    states = [await fsm.get_state(storage_key(user_id=u)) for u in range(5)]
+    assert states == [None, None] + [Form.phone.state] * 3
 
     restarted = SQLiteStorage(conn, max_entries=3)
     await restarted.load()

@@ -8,6 +8,7 @@ from bot.plusofon.errors import (
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
+    MalformedResponseError,
     NotFoundError,
     PlusofonError,
     RateLimitError,
@@ -19,6 +20,6 @@ from bot.plusofon.models import AddResult, Credentials, SmartNumber, SmartNumber
 
 __all__ = [
     "AddOutcomeUnknown", "AddResult", "APIConnectionError", "APIStatusError", "APITimeoutError",
-    "AuthenticationError", "BadRequestError", "Credentials", "NotFoundError", "PlusofonClient", "PlusofonError",
+    "AuthenticationError", "BadRequestError", "Credentials", "MalformedResponseError", "NotFoundError", "PlusofonClient", "PlusofonError",
     "RateLimitError", "ServerError", "SmartNumber", "SmartNumberPage", "UserNotFoundError", "ValidationError",
 ]

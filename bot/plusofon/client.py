@@ -83,7 +83,7 @@ class PlusofonClient:
                 raise
             ambiguous = error
         except errors.ServerError as error:
-            if error.status_code < 500:
+            if error.status_code < 500 and not isinstance(error, errors.MalformedResponseError):
                 raise
             ambiguous = error
         try:
@@ -154,8 +154,11 @@ class PlusofonClient:
             async with limit:
                 return await self.list_page(creds, page)
 
-        async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(fetch(page)) for page in numbers]
+        try:
+            async with asyncio.TaskGroup() as group:
+                tasks = [group.create_task(fetch(page)) for page in numbers]
+        except ExceptionGroup as failed:  # one page failed and the others were cancelled: raise the cause
+            raise failed.exceptions[0] from None
         return [task.result() for task in tasks]
 
     async def _find_added(self, creds: Credentials, before: SmartNumberPage, phone_b: str,
@@ -203,7 +206,8 @@ class PlusofonClient:
     def _retry_delay(self, error: errors.PlusofonError, attempt: int) -> float | None:
         if attempt >= self._max_retries:
             return None
-        if isinstance(error, errors.APIStatusError) and error.status_code < 429:
+        if (isinstance(error, errors.APIStatusError) and error.status_code < 429
+                and not isinstance(error, errors.MalformedResponseError)):
             return None  # an error body with a success status: the API meant it
         backoff = self._backoff * 2**attempt * random.uniform(0.5, 1.0)
         if isinstance(error, errors.RateLimitError) and error.retry_after is not None:
@@ -212,6 +216,8 @@ class PlusofonClient:
 
     async def _attempt(self, method: str, path: str, creds: Credentials, params: dict[str, Any] | None,
                        json: Any, timeout: float) -> Any:
+        if not _sendable(creds.token):
+            raise errors.AuthenticationError("the API token is malformed", status_code=401)
         headers = {"Authorization": f"Bearer {creds.token}"}
         try:
             async with asyncio.timeout(max(timeout, 0.001)):
@@ -236,11 +242,17 @@ def _scrubbed(error: httpx.HTTPError) -> Exception:
     return type(error)(str(error))
 
 
+def _sendable(token: str) -> bool:
+    """Whether the token can go into a header as it is (else httpx would fail, quoting it)."""
+    return bool(token) and token.isascii() and token.isprintable() and not any(ch.isspace() for ch in token)
+
+
 def _model(cls: type[ModelT], body: Any) -> ModelT:
     try:
         return cls.model_validate(body)
     except pydantic.ValidationError:
-        raise errors.ServerError("the answer does not look like the documented one", status_code=200) from None
+        raise errors.MalformedResponseError("the answer does not look like the documented one",
+                                            status_code=200) from None
 
 
 def _on_page(page: SmartNumberPage, number_id: int) -> SmartNumber | None:

@@ -58,6 +58,10 @@ class ServerError(APIStatusError):
     """5xx, or an answer that is not the JSON the API documents."""
 
 
+class MalformedResponseError(ServerError):
+    """The answer is not JSON, or not the documented shape (e.g. cut short), whatever its status."""
+
+
 class APIConnectionError(PlusofonError):
     """The request did not get an answer: connection refused, dropped, or cut short."""
 

@@ -17,6 +17,8 @@ def parse(response: httpx.Response) -> Any:
     try:
         body = response.json()
     except ValueError:
+        if status < 400 or status >= 500:
+            raise errors.MalformedResponseError("the answer is not JSON", status_code=status) from None
         raise _error(status, {}, response.headers, fallback="the answer is not JSON") from None
     if status >= 400 or _is_error_body(body):
         raise _error(status, body if isinstance(body, dict) else {}, response.headers)
@@ -31,8 +33,6 @@ def _error(status: int, body: dict[str, Any], headers: httpx.Headers,
            fallback: str = "") -> errors.APIStatusError:
     message = str(body.get("message") or fallback or httpx.codes.get_reason_phrase(status) or "error")
     code = body.get("code") if isinstance(body.get("code"), int) else None
-    if not body and status < 400:
-        return errors.ServerError(message, status_code=status, code=code)
     effective = status if status >= 400 else (code if code and 400 <= code < 600 else 500)
     if "user not found" in message.lower():
         return errors.UserNotFoundError(message, status_code=status, code=code)
