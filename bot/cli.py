@@ -8,9 +8,15 @@ import getpass
 import sys
 from collections.abc import Sequence
 
-from bot.plusofon import APIConnectionError, AuthenticationError, Credentials, PlusofonClient, PlusofonError
-from bot.plusofon import UserNotFoundError
 from bot.logs import register_secret
+from bot.plusofon import (
+    APIConnectionError,
+    AuthenticationError,
+    Credentials,
+    PlusofonClient,
+    PlusofonError,
+    UserNotFoundError,
+)
 from bot.settings import CoreSettings
 from storage.chats import ChatRepository
 from storage.cipher import load_cipher

@@ -113,10 +113,12 @@ def create_delete_router() -> Router:
                 await plusofon.delete(creds, number.id)
         except NotFoundError:
             recent.forget(creds.user_id, number.id)
-            await show(callback, t.del_already_gone.format(number=block))
-            return
+            if not pending.payload.get("tried"):
+                await show(callback, t.del_already_gone.format(number=block))
+                return
+            # an earlier attempt that seemed to fail went through after all: it was this user's delete
         except PlusofonError as error:
-            await confirmations.release(pending.key)
+            await confirmations.release(pending.key, {**pending.payload, "tried": True})
             await show(callback, t.del_failed.format(error=describe(error, t), number=block),
                        confirm_keyboard(pending.key, t))
             return

@@ -5,6 +5,8 @@ Values that come from users or the API are escaped by the callers (see handlers.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 
 class Texts:
     language = "ru"
@@ -84,7 +86,7 @@ class Texts:
     private_chat = "личный чат"
     and_admins = " ({admins})"
 
-    commands = {
+    commands: ClassVar[dict[str, str]] = {
         "list": "Мои умные номера",
         "add": "Создать умный номер",
         "del": "Удалить умный номер",
@@ -154,7 +156,7 @@ class EnglishTexts(Texts):
     error_validation = "Plusofon rejected the data: {message}"
     error_other = "Plusofon answered with an error. Try again later; tell an admin if it persists."
     error_internal = "Something went wrong. Please try again."
-    commands = {
+    commands: ClassVar[dict[str, str]] = {
         "list": "My smart numbers",
         "add": "Create a smart number",
         "del": "Delete a smart number",

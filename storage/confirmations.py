@@ -72,6 +72,10 @@ class ConfirmationStore:
         )
         return cursor.rowcount == 1
 
-    async def release(self, key: str) -> None:
-        """Open it again (the action failed and may be retried with the same button)."""
-        await self._conn.execute("UPDATE confirmations SET used_at = NULL WHERE id = ?", (key,))
+    async def release(self, key: str, payload: dict[str, Any] | None = None) -> None:
+        """Open it again, with a new `payload` if given (the action failed and may be retried)."""
+        if payload is None:
+            await self._conn.execute("UPDATE confirmations SET used_at = NULL WHERE id = ?", (key,))
+        else:
+            await self._conn.execute("UPDATE confirmations SET used_at = NULL, payload = ? WHERE id = ?",
+                                     (json.dumps(payload, ensure_ascii=False), key))

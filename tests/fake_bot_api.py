@@ -18,7 +18,7 @@ from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Final
+from typing import Any, Final, Self
 
 import aiogram.methods
 from aiohttp import web
@@ -49,13 +49,11 @@ API_METHODS: Final = _api_method_names()
 
 # Form values are strings; these fields get converted back to numbers.
 _INT_FIELDS: Final = frozenset(
-    "chat_id from_chat_id message_id user_id offset limit timeout message_thread_id "
-    "reply_to_message_id cache_time until_date max_connections direct_messages_topic_id".split()
+    ["chat_id", "from_chat_id", "message_id", "user_id", "offset", "limit", "timeout", "message_thread_id", "reply_to_message_id", "cache_time", "until_date", "max_connections", "direct_messages_topic_id"]
 )
 # Free-text fields are never JSON/bool-decoded even if they look like JSON.
 _TEXT_FIELDS: Final = frozenset(
-    "text caption title description short_description name data query url "
-    "callback_query_id inline_message_id question explanation address custom_title".split()
+    ["text", "caption", "title", "description", "short_description", "name", "data", "query", "url", "callback_query_id", "inline_message_id", "question", "explanation", "address", "custom_title"]
 )
 _INT_RE: Final = re.compile(r"-?\d+")
 
@@ -178,7 +176,7 @@ class FakeBotApi(TelegramControls):
         runner, self._runner = self._runner, None
         await runner.cleanup()
 
-    async def __aenter__(self) -> FakeBotApi:
+    async def __aenter__(self) -> Self:
         await self.start()
         return self
 
@@ -318,7 +316,7 @@ class FakeBotApi(TelegramControls):
             try:
                 if predicate(call.params):
                     future.set_result(call)
-            except Exception as error:  # a broken predicate fails the waiting test
+            except Exception as error:  # noqa: BLE001 - a broken predicate fails the waiting test
                 future.set_exception(error)
 
     @staticmethod

@@ -29,9 +29,9 @@ import signal
 import sys
 from bisect import bisect_left
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from operator import itemgetter
-from typing import Any
+from typing import Any, Self
 
 from aiohttp import web
 from multidict import CIMultiDict
@@ -106,7 +106,7 @@ def _validation_error(errors: dict[str, list[str]]) -> web.Response:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).strftime(TIME_FORMAT)
+    return datetime.now(UTC).strftime(TIME_FORMAT)
 
 
 class FakePlusofon:
@@ -157,12 +157,12 @@ class FakePlusofon:
         self._stopping.set()  # wakes every sleeping handler; they drop their connection
         try:
             await asyncio.wait_for(self._idle.wait(), 2.0)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
         runner, self._runner = self._runner, None
         await runner.cleanup()
 
-    async def __aenter__(self) -> FakePlusofon:
+    async def __aenter__(self) -> Self:
         await self.start()
         return self
 

@@ -65,9 +65,7 @@ GROUP_UPGRADED: Final = "Bad Request: group chat was upgraded to a supergroup ch
 _BLOCKED_PREFIXES: Final = ("send", "edit", "copy", "forward")
 _GENERIC_SENDS: Final = frozenset(
     f"send{kind}"
-    for kind in (
-        "photo audio video voice animation sticker videonote location venue contact poll dice"
-    ).split()
+    for kind in ["photo", "audio", "video", "voice", "animation", "sticker", "videonote", "location", "venue", "contact", "poll", "dice"]
 )
 
 _COMMAND_RE: Final = re.compile(r"/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?")
@@ -623,7 +621,7 @@ class FakeSession(TelegramControls, BaseSession):
             try:
                 if predicate(call):
                     future.set_result(call)
-            except Exception as error:  # a broken predicate fails the waiting test
+            except Exception as error:  # noqa: BLE001 - a broken predicate fails the waiting test
                 future.set_exception(error)
 
     async def wait_for(

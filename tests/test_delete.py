@@ -121,3 +121,16 @@ async def test_del_finds_number_on_a_large_account_by_bisection(harness, plusofo
     ask = only(await harness.send(f"/del {numbers[7777]['id']}"), "sendMessage")
     assert f"id {numbers[7777]['id']}" in ask.params["text"]
     assert len(plusofon.requests) <= 12
+
+
+async def test_delete_that_timed_out_but_went_through_counts_as_done(harness, plusofon):
+    number = plusofon.seed(40, 2)[0]
+    ask = only(await harness.send(f"/del {number['id']}"), "sendMessage")
+    plusofon.inject("slow_after", method="DELETE", delay=3, times=3)  # deleted, but the answer never comes in time
+    failed = only(await harness.press(ask, "✅"), "editMessageText")
+    assert "не отвечает" in failed.params["text"] and buttons(markup_of(failed))[0][0] == "✅ Удалить"
+    plusofon.clear_faults()
+    done = only(await harness.press(ask, "✅"), "editMessageText")
+    assert "удалён" in done.params["text"]
+    note = await harness.tg.wait_for(lambda call: call.params.get("chat_id") == -100500)
+    assert "удалил" in note.params["text"]

@@ -393,7 +393,7 @@ async def test_requests_recorded(api, client):
     assert [(r.method, r.path) for r in api.requests] == [
         ("GET", PATH), ("POST", PATH), ("DELETE", PATH + "/77"), ("GET", "/api/v1/unknown"),
     ]  # fmt: skip
-    get, post, delete, unknown = api.requests
+    get, post, delete, _unknown = api.requests
     assert get.query == {"page": "2"} and get.json == {"user_id": USER}
     assert get.headers["authorization"] == f"Bearer {TOKEN}" and get.headers["CLIENT"] == "10553"
     assert get.headers["Accept"] == "application/json"

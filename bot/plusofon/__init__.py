@@ -19,7 +19,22 @@ from bot.plusofon.errors import (
 from bot.plusofon.models import AddResult, Credentials, SmartNumber, SmartNumberPage
 
 __all__ = [
-    "AddOutcomeUnknown", "AddResult", "APIConnectionError", "APIStatusError", "APITimeoutError",
-    "AuthenticationError", "BadRequestError", "Credentials", "MalformedResponseError", "NotFoundError", "PlusofonClient", "PlusofonError",
-    "RateLimitError", "ServerError", "SmartNumber", "SmartNumberPage", "UserNotFoundError", "ValidationError",
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AddOutcomeUnknown",
+    "AddResult",
+    "AuthenticationError",
+    "BadRequestError",
+    "Credentials",
+    "MalformedResponseError",
+    "NotFoundError",
+    "PlusofonClient",
+    "PlusofonError",
+    "RateLimitError",
+    "ServerError",
+    "SmartNumber",
+    "SmartNumberPage",
+    "UserNotFoundError",
+    "ValidationError",
 ]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import math
 import random
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 import httpx
 import pydantic
@@ -50,7 +51,7 @@ class PlusofonClient:
             transport=transport,
         )
 
-    async def __aenter__(self) -> PlusofonClient:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -98,6 +99,9 @@ class PlusofonClient:
         if number is not None:
             log.warning("add for user %s failed ambiguously (%s) but the number exists", creds.user_id, ambiguous)
             return AddResult(created=True, number=number)
+        if isinstance(ambiguous, errors.APITimeoutError):
+            # The server may still be working on it: not there yet does not mean it will not be.
+            raise errors.AddOutcomeUnknown("the add timed out and the number is not there yet") from ambiguous
         raise ambiguous
 
     async def delete(self, creds: Credentials, number_id: int) -> None:
@@ -261,5 +265,5 @@ def _on_page(page: SmartNumberPage, number_id: int) -> SmartNumber | None:
 
 def _ascending(page: SmartNumberPage) -> bool:
     ids = [number.id for number in page.data]
-    return all(a < b for a, b in zip(ids, ids[1:], strict=False))
+    return all(a < b for a, b in itertools.pairwise(ids))
 
