@@ -1,4 +1,4 @@
-"""Running the bot: open the services, poll Telegram, close everything on the way out."""
+"""Running the bot: open the services, take updates (long polling or webhook), close everything on the way out."""
 
 from __future__ import annotations
 
@@ -17,12 +17,19 @@ log = logging.getLogger(__name__)
 
 async def serve(settings: Settings) -> None:
     register_secret(settings.bot_token.get_secret_value())
+    if settings.webhook_secret is not None:
+        register_secret(settings.webhook_secret.get_secret_value())
     secret = settings.secret_key.get_secret_value() if settings.secret_key else None
     cipher = load_cipher(secret, settings.database_path)
     db = await connect(settings.database_path)
     plusofon = PlusofonClient(settings.plusofon_api_url, settings.plusofon_client_id)
     bot = create_bot(settings)
     dp = create_dispatcher(settings, db=db, plusofon=plusofon, cipher=cipher)
+    if settings.webhook_url:
+        from bot.webhook import serve_webhook
+
+        await serve_webhook(settings, dp, bot)
+        return
     log.info("starting long polling")
     await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
 
