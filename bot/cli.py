@@ -1,4 +1,4 @@
-"""The admin command line: `python -m bot chats add|list|remove`."""
+"""The admin command line: `python -m bot chats add|list|remove`, `backup PATH`, `rotate-key`."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import asyncio
 import getpass
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot.logs import register_secret
 from bot.plusofon import (
@@ -18,16 +19,19 @@ from bot.plusofon import (
     UserNotFoundError,
 )
 from bot.settings import CoreSettings
+from storage.backup import BackupError, backup
 from storage.chats import ChatRepository
-from storage.cipher import load_cipher
+from storage.cipher import TokenCipher, load_cipher
 from storage.database import connect
+from storage.rotation import rotate_tokens
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Plusofon smart numbers bot. "
-                                     "Without a command it starts the bot (long polling).")
+                                     "Without a command it starts the bot (long polling, or webhooks "
+                                     "when WEBHOOK_URL is set).")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     chats = commands.add_parser("chats", help="connect Telegram chats to Plusofon accounts")
     actions = chats.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -42,6 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     remove = actions.add_parser("remove", help="disconnect a chat")
     remove.add_argument("chat_id", type=int, metavar="CHAT_ID")
+
+    copy = commands.add_parser("backup", help="copy the database consistently, safe while the bot runs")
+    copy.add_argument("path", type=Path, metavar="PATH", help="file to write (mode 0600)")
+    copy.add_argument("--force", action="store_true", help="overwrite PATH if it exists")
+
+    commands.add_parser("rotate-key", help="re-encrypt every stored token with the first key of SECRET_KEY")
     return parser
 
 
@@ -52,7 +62,11 @@ def read_token() -> str:
 
 
 async def run(args: argparse.Namespace, settings: CoreSettings) -> int:
+    if args.command == "backup":
+        return await _backup(args, settings)
     cipher = load_cipher(_secret(settings), settings.database_path)
+    if args.command == "rotate-key":
+        return await _rotate_key(settings, cipher)
     conn = await connect(settings.database_path)
     try:
         chats = ChatRepository(conn, cipher)
@@ -116,6 +130,31 @@ async def _remove(args: argparse.Namespace, chats: ChatRepository) -> int:
         return EXIT_OK
     print(f"Чат {args.chat_id} не был подключён.", file=sys.stderr)
     return EXIT_REJECTED
+
+
+async def _backup(args: argparse.Namespace, settings: CoreSettings) -> int:
+    try:
+        chats = await backup(settings.database_path, args.path, force=args.force)
+    except BackupError as error:
+        print(f"Ошибка: {error}. Копия не записана.", file=sys.stderr)
+        return EXIT_REJECTED
+    print(f"Копия базы записана в {args.path}; подключённых чатов в ней: {chats}.")
+    return EXIT_OK
+
+
+async def _rotate_key(settings: CoreSettings, cipher: TokenCipher) -> int:
+    conn = await connect(settings.database_path)
+    try:
+        result = await rotate_tokens(conn, cipher)
+    finally:
+        await conn.close()
+    if result.undecryptable:
+        chats = ", ".join(map(str, result.undecryptable))
+        print(f"Ошибка: ни один ключ из SECRET_KEY не расшифровывает токены чатов: {chats}. "
+              "Ничего не изменено.", file=sys.stderr)
+        return EXIT_REJECTED
+    print(f"Токены перешифрованы первым ключом SECRET_KEY: {result.rotated}.")
+    return EXIT_OK
 
 
 def _secret(settings: CoreSettings) -> str | None:

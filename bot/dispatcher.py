@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import aiosqlite
 from aiogram import Bot, Dispatcher
@@ -15,24 +16,31 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BotCommand
 from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 
+from bot.admins import GroupAdmins
 from bot.notifier import Notifier
 from bot.plusofon import PlusofonClient
 from bot.recent import RecentNumbers
-from bot.settings import DEFAULT_TELEGRAM_API_URL, Settings
+from bot.settings import Settings
+from bot.telegram_retry import RetryMiddleware
 from handlers import create_routers
-from handlers.middlewares import ContextMiddleware
+from handlers.journal import Journal
+from handlers.middlewares import ContextMiddleware, InFlight
 from handlers.texts import ENGLISH, RUSSIAN
+from storage.audit import AuditLog
 from storage.chats import ChatRepository
 from storage.cipher import TokenCipher
 from storage.confirmations import ConfirmationStore
 from storage.fsm import SQLiteStorage
+from storage.outbox import Outbox
 
 log = logging.getLogger(__name__)
+SHUTDOWN_GRACE = 10.0  # seconds that updates in flight get to finish on SIGTERM
 
 
 def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
-    if session is None and settings.telegram_api_url != DEFAULT_TELEGRAM_API_URL:
+    if session is None:
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    session.middleware(RetryMiddleware())
     return Bot(
         settings.bot_token.get_secret_value(),
         session=session,
@@ -46,10 +54,13 @@ def create_dispatcher(
     db: aiosqlite.Connection,
     plusofon: PlusofonClient,
     cipher: TokenCipher,
-    notifier: Notifier | None = None,
+    notifier_options: dict[str, Any] | None = None,
 ) -> Dispatcher:
     """Wire the routers, middlewares and long-lived services; the dispatcher's shutdown closes them."""
     chats = ChatRepository(db, cipher)
+    audit, outbox = AuditLog(db), Outbox(db)
+    notifier = Notifier(outbox, **(notifier_options or {}))
+    in_flight = InFlight()
     dp = Dispatcher(
         storage=SQLiteStorage(db),
         settings=settings,
@@ -57,10 +68,16 @@ def create_dispatcher(
         plusofon=plusofon,
         chats=chats,
         confirmations=ConfirmationStore(db),
-        notifier=notifier or Notifier(),
+        audit=audit,
+        outbox=outbox,
+        notifier=notifier,
+        journal=Journal(audit, notifier, settings),
         recent=RecentNumbers(),
+        group_admins=GroupAdmins(),
+        in_flight=in_flight,
     )
-    context = ContextMiddleware(chats)
+    dp.update.outer_middleware(in_flight)
+    context = ContextMiddleware(chats, plusofon)
     dp.message.outer_middleware(context)
     dp.callback_query.outer_middleware(context)
     dp.callback_query.middleware(CallbackAnswerMiddleware())
@@ -76,10 +93,15 @@ async def _on_startup(dispatcher: Dispatcher, bot: Bot, notifier: Notifier) -> N
     await set_commands(bot)
 
 
-async def _on_shutdown(notifier: Notifier, plusofon: PlusofonClient, db: aiosqlite.Connection) -> None:
+async def _on_shutdown(in_flight: InFlight, notifier: Notifier, plusofon: PlusofonClient,
+                       db: aiosqlite.Connection) -> None:
+    unfinished = await in_flight.wait(timeout=SHUTDOWN_GRACE)
+    if unfinished:
+        log.warning("stopping with %d updates still being handled after %.0f s", unfinished, SHUTDOWN_GRACE)
     await notifier.stop()
     await plusofon.aclose()
     await db.close()
+    log.info("stopped cleanly")
 
 
 async def set_commands(bot: Bot) -> None:

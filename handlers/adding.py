@@ -13,15 +13,13 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, User
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from bot.notifier import Notifier
 from bot.phones import display, normalize, split_phone
-from bot.plusofon import PlusofonClient
+from bot.plusofon import PlusofonClient, PlusofonError
 from bot.recent import RecentNumbers
-from bot.settings import Settings
 from handlers.callbacks import AddCallback
-from handlers.filters import AuthorisedChat
+from handlers.filters import AuthorisedChat, GroupPolicy
+from handlers.journal import Journal
 from handlers.replies import answer_now, drop_keyboard, show, typing
-from handlers.team import announce
 from handlers.texts import Texts
 from handlers.views import add_keyboard, delete_button
 from storage.chats import ChatAuth
@@ -39,13 +37,17 @@ class Adder:
     """Everything one add needs, gathered from the handler's data."""
 
     def __init__(self, bot: Bot, auth: ChatAuth, plusofon: PlusofonClient, recent: RecentNumbers,
-                 notifier: Notifier, settings: Settings, t: Texts) -> None:
-        self.bot, self.auth, self.plusofon, self.recent = bot, auth, plusofon, recent
-        self.notifier, self.settings, self.t = notifier, settings, t
+                 journal: Journal, t: Texts) -> None:
+        self.bot, self.auth, self.plusofon, self.recent, self.journal, self.t = bot, auth, plusofon, recent, journal, t
 
     async def create(self, chat: Chat, user: User | None, phone_b: str, description: str) -> None:
-        async with typing(self.bot, chat.id):
-            result = await self.plusofon.add(self.auth.credentials, phone_b, description)
+        try:
+            async with typing(self.bot, chat.id):
+                result = await self.plusofon.add(self.auth.credentials, phone_b, description)
+        except PlusofonError as error:
+            await self.journal.number_changed(self.auth, chat, user, added=True, number=None, phone_b=phone_b,
+                                              description=description, error=type(error).__name__)
+            raise
         number = result.number
         if number is None:
             await self.bot.send_message(chat.id, self.t.add_done_unknown)
@@ -55,13 +57,12 @@ class Adder:
             text = self.t.add_done.format(phone_x=display(number.phone_x), phone_b=display(number.phone_b),
                                           description=described, id=number.id)
             await self.bot.send_message(chat.id, text, reply_markup=delete_button(number.id, self.t))
-        announce(self.notifier, self.settings, self.auth, chat, user, added=True, number=number,
-                 phone_b=phone_b, description=description)
+        await self.journal.number_changed(self.auth, chat, user, added=True, number=number, phone_b=phone_b,
+                                          description=description)
 
 
 async def _with_adder(handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-    data["adder"] = Adder(data["bot"], data["auth"], data["plusofon"], data["recent"], data["notifier"],
-                          data["settings"], data["t"])
+    data["adder"] = Adder(data["bot"], data["auth"], data["plusofon"], data["recent"], data["journal"], data["t"])
     return await handler(event, data)
 
 
@@ -69,6 +70,8 @@ def create_add_router() -> Router:
     router = Router(name="add")
     router.message.filter(AuthorisedChat())
     router.callback_query.filter(AuthorisedChat())
+    router.message.middleware(GroupPolicy())
+    router.callback_query.middleware(GroupPolicy())
     router.message.middleware(_with_adder)
     router.callback_query.middleware(_with_adder)
 

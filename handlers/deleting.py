@@ -9,15 +9,13 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Chat, Message, User
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from bot.notifier import Notifier
 from bot.plusofon import Credentials, NotFoundError, PlusofonClient, PlusofonError, SmartNumber
 from bot.recent import RecentNumbers
-from bot.settings import Settings
 from handlers.callbacks import ConfirmCallback, DeleteCallback
 from handlers.errors import describe
-from handlers.filters import AuthorisedChat
+from handlers.filters import AuthorisedChat, GroupPolicy
+from handlers.journal import Journal
 from handlers.replies import answer_now, show, typing
-from handlers.team import announce
 from handlers.texts import Texts
 from handlers.views import confirm_keyboard, number_block
 from storage.chats import ChatAuth
@@ -41,10 +39,15 @@ def create_delete_router() -> Router:
     router = Router(name="delete")
     router.message.filter(AuthorisedChat())
     router.callback_query.filter(AuthorisedChat())
+    router.message.middleware(GroupPolicy())
+    router.callback_query.middleware(GroupPolicy())
 
     @router.message(Command("del"))
     async def del_command(message: Message, command: CommandObject, bot: Bot, auth: ChatAuth, creds: Credentials,
                           plusofon: PlusofonClient, confirmations: ConfirmationStore, t: Texts) -> None:
+        if message.sender_chat is not None:  # an anonymous admin or a channel: nobody to confirm it
+            await message.answer(t.anonymous_cannot_delete)
+            return
         argument = (command.args or "").strip()
         if not argument:
             await message.answer(t.del_usage)
@@ -80,8 +83,8 @@ def create_delete_router() -> Router:
     @router.callback_query(ConfirmCallback.filter())
     async def confirm(callback: CallbackQuery, callback_data: ConfirmCallback, callback_answer: CallbackAnswer,
                       bot: Bot, auth: ChatAuth, creds: Credentials, plusofon: PlusofonClient,
-                      recent: RecentNumbers, confirmations: ConfirmationStore, notifier: Notifier,
-                      settings: Settings, t: Texts) -> None:
+                      recent: RecentNumbers, confirmations: ConfirmationStore, journal: Journal,
+                      t: Texts) -> None:
         chat = callback.message.chat if callback.message is not None else None
         pending = await confirmations.get(callback_data.key)
         if (pending is None or chat is None or pending.chat_id != chat.id or pending.action != ACTION
@@ -119,11 +122,13 @@ def create_delete_router() -> Router:
             # an earlier attempt that seemed to fail went through after all: it was this user's delete
         except PlusofonError as error:
             await confirmations.release(pending.key, {**pending.payload, "tried": True})
+            await journal.number_changed(auth, chat, callback.from_user, added=False, number=number,
+                                         error=type(error).__name__)
             await show(callback, t.del_failed.format(error=describe(error, t), number=block),
                        confirm_keyboard(pending.key, t))
             return
         recent.forget(creds.user_id, number.id)
         await show(callback, t.del_done.format(number=block))
-        announce(notifier, settings, auth, chat, callback.from_user, added=False, number=number)
+        await journal.number_changed(auth, chat, callback.from_user, added=False, number=number)
 
     return router

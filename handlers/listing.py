@@ -9,7 +9,7 @@ from aiogram.types import CallbackQuery, Message
 from bot.plusofon import Credentials, PlusofonClient, SmartNumberPage
 from bot.recent import RecentNumbers
 from handlers.callbacks import PageCallback
-from handlers.filters import AuthorisedChat
+from handlers.filters import AuthorisedChat, GroupPolicy
 from handlers.replies import show, typing
 from handlers.texts import Texts
 from handlers.views import page_keyboard, page_text
@@ -27,6 +27,8 @@ def create_list_router() -> Router:
     router = Router(name="list")
     router.message.filter(AuthorisedChat())
     router.callback_query.filter(AuthorisedChat())
+    router.message.middleware(GroupPolicy())
+    router.callback_query.middleware(GroupPolicy())
 
     @router.message(Command("list"))
     async def list_command(message: Message, bot: Bot, creds: Credentials, plusofon: PlusofonClient,

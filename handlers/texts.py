@@ -22,7 +22,9 @@ class Texts:
             "   например: <code>/add +7 999 333-22-10 Иван Петров</code>\n"
             "/add — то же по шагам\n"
             "/del &lt;id&gt; — удалить умный номер (id виден в /list)\n"
-            "/cancel — прервать ввод")
+            "/cancel — прервать ввод\n"
+            "/history — последние действия в чате\n"
+            "/login, /logout — подключить или отключить личный чат; /link, /unlink, /access — то же для группы")
     not_connected = ("Этот чат не подключён к Plusofon. Подключить его может администратор бота{admins} "
                      "(id чата: <code>{chat_id}</code>).")
     not_connected_alert = "Этот чат не подключён к Plusofon. Обратитесь к администратору бота."
@@ -86,11 +88,51 @@ class Texts:
     private_chat = "личный чат"
     and_admins = " ({admins})"
 
+    # groups
+    admins_only = "В этом чате умными номерами управляют только администраторы группы."
+    anonymous_cannot_delete = ("Анонимный администратор не может подтвердить удаление: отправьте /del от своего "
+                               "имени (отключите анонимность в настройках администратора).")
+    access_state = ("Кто может управлять номерами в этом чате: {who}.\n"
+                    "Изменить: <code>/access admins</code> или <code>/access all</code> (администраторы группы).")
+    access_admins = "только администраторы группы"
+    access_all = "все участники"
+    access_changed = "Готово. Управлять номерами могут: {who}."
+    group_admins_only_command = "Эту команду могут выполнить администраторы группы или бота."
+    group_only = "Эта команда работает в группе."
+    private_only = "Эта команда работает в личном чате со мной. Группу отключает /unlink."
+
+    # connecting chats from Telegram
+    login_usage = "Отправьте: <code>/login &lt;user_id&gt; &lt;API-токен&gt;</code> (токен — из личного кабинета Plusofon)."
+    login_in_group = ("⚠️ Не отправляйте токен в группу! Я удалил сообщение, но его могли увидеть: считайте токен "
+                      "скомпрометированным, выпустите новый в личном кабинете Plusofon и отправьте /login мне "
+                      "в личные сообщения.")
+    login_not_allowed = "Подключать чаты могут только администраторы бота{admins}."
+    login_rejected = "Не подключено: {reason}"
+    login_bad_token = "Plusofon не принял токен (неверный или просрочен)"
+    login_bad_user = "user_id не подходит к этому токену"
+    login_done = "✅ Чат подключён к аккаунту Plusofon user_id {user_id}. Сообщение с токеном я удалил. Попробуйте /list."
+    link_usage = "Отправьте /link в группе, которую нужно подключить."
+    link_not_connected = "Сначала подключите свой личный чат со мной: /login в личных сообщениях."
+    link_done = "✅ Группа подключена к аккаунту Plusofon user_id {user_id}."
+    unlink_done = "Группа отключена от Plusofon."
+    logout_done = "Чат отключён от Plusofon. Сохранённый токен удалён."
+    not_connected_short = "Этот чат и так не подключён."
+    anonymous_cannot_link = "Анонимный администратор не может подключить группу: отправьте /link от своего имени."
+
+    # /history
+    history_empty = "В этом чате пока ничего не происходило."
+    history_header = "<b>Последние действия в этом чате</b> (время МСК)"
+    history_actions: ClassVar[dict[str, str]] = {
+        "add": "добавил(а)", "delete": "удалил(а)", "login": "подключил(а) чат", "link": "подключил(а) группу",
+        "unlink": "отключил(а) группу", "logout": "отключил(а) чат", "access": "изменил(а) доступ",
+    }
+
     commands: ClassVar[dict[str, str]] = {
         "list": "Мои умные номера",
         "add": "Создать умный номер",
         "del": "Удалить умный номер",
         "cancel": "Прервать ввод",
+        "history": "Последние действия",
         "help": "Справка",
     }
 
@@ -108,7 +150,9 @@ class EnglishTexts(Texts):
             "   e.g. <code>/add +7 999 333-22-10 Ivan Petrov</code>\n"
             "/add — the same step by step\n"
             "/del &lt;id&gt; — delete a smart number (ids are shown in /list)\n"
-            "/cancel — stop the current input")
+            "/cancel — stop the current input\n"
+            "/history — latest actions in this chat\n"
+            "/login, /logout — connect or disconnect a private chat; /link, /unlink, /access — the same for a group")
     not_connected = ("This chat is not connected to Plusofon. A bot admin{admins} can connect it "
                      "(chat id: <code>{chat_id}</code>).")
     not_connected_alert = "This chat is not connected to Plusofon. Ask a bot admin."
@@ -156,11 +200,45 @@ class EnglishTexts(Texts):
     error_validation = "Plusofon rejected the data: {message}"
     error_other = "Plusofon answered with an error. Try again later; tell an admin if it persists."
     error_internal = "Something went wrong. Please try again."
+    admins_only = "In this chat only the group's administrators manage smart numbers."
+    anonymous_cannot_delete = ("An anonymous administrator cannot confirm a deletion: send /del as yourself "
+                               "(turn off anonymity in your administrator settings).")
+    access_state = ("Who may manage numbers in this chat: {who}.\n"
+                    "Change it: <code>/access admins</code> or <code>/access all</code> (group administrators).")
+    access_admins = "the group's administrators only"
+    access_all = "every member"
+    access_changed = "Done. Numbers can be managed by: {who}."
+    group_admins_only_command = "Only the group's or the bot's administrators can do this."
+    group_only = "This command works in a group."
+    private_only = "This command works in a private chat with me. /unlink disconnects a group."
+    login_usage = "Send: <code>/login &lt;user_id&gt; &lt;API token&gt;</code> (the token is in your Plusofon account)."
+    login_in_group = ("⚠️ Never send a token to a group! I deleted the message, but it may have been seen: treat the "
+                      "token as leaked, issue a new one in your Plusofon account and send /login to me privately.")
+    login_not_allowed = "Only the bot's administrators{admins} can connect chats."
+    login_rejected = "Not connected: {reason}"
+    login_bad_token = "Plusofon rejected the token (invalid or expired)"
+    login_bad_user = "the user_id does not match this token"
+    login_done = ("✅ This chat is connected to Plusofon account user_id {user_id}. I deleted the message with the "
+                  "token. Try /list.")
+    link_usage = "Send /link in the group you want to connect."
+    link_not_connected = "First connect your private chat with me: /login in a private message."
+    link_done = "✅ The group is connected to Plusofon account user_id {user_id}."
+    unlink_done = "The group is disconnected from Plusofon."
+    logout_done = "This chat is disconnected from Plusofon. The stored token is deleted."
+    not_connected_short = "This chat is not connected anyway."
+    anonymous_cannot_link = "An anonymous administrator cannot connect the group: send /link as yourself."
+    history_empty = "Nothing has happened in this chat yet."
+    history_header = "<b>Latest actions in this chat</b> (Moscow time)"
+    history_actions: ClassVar[dict[str, str]] = {
+        "add": "added", "delete": "deleted", "login": "connected the chat", "link": "connected the group",
+        "unlink": "disconnected the group", "logout": "disconnected the chat", "access": "changed access",
+    }
     commands: ClassVar[dict[str, str]] = {
         "list": "My smart numbers",
         "add": "Create a smart number",
         "del": "Delete a smart number",
         "cancel": "Stop the current input",
+        "history": "Latest actions",
         "help": "Help",
     }
 

@@ -25,6 +25,8 @@ class ChatAuth:
     notify_chat_id: int | None = None
     added_by: int | None = None
     added_at: str = ""
+    active: bool = True
+    admins_only: bool = False
 
     @property
     def credentials(self) -> Credentials:
@@ -82,11 +84,28 @@ class ChatRepository:
                VALUES (?, ?, ?, ?, ?, ?)
                ON CONFLICT (chat_id) DO UPDATE SET plusofon_user_id = excluded.plusofon_user_id,
                    token_encrypted = excluded.token_encrypted, notify_chat_id = excluded.notify_chat_id,
-                   added_by = excluded.added_by, added_at = excluded.added_at""",
+                   added_by = excluded.added_by, added_at = excluded.added_at, active = 1""",
             (chat_id, user_id, self._cipher.encrypt(token), notify_chat_id, added_by, added_at),
         )
         self.invalidate()
+        register_secret(token)
         return ChatAuth(chat_id, user_id, token, notify_chat_id, added_by, added_at)
+
+    async def set_active(self, chat_id: int, active: bool) -> None:
+        """The bot was removed from the chat (False) or came back (True)."""
+        await self._conn.execute("UPDATE chats SET active = ? WHERE chat_id = ?", (int(active), chat_id))
+        self.invalidate()
+
+    async def set_admins_only(self, chat_id: int, admins_only: bool) -> None:
+        await self._conn.execute("UPDATE chats SET admins_only = ? WHERE chat_id = ?", (int(admins_only), chat_id))
+        self.invalidate()
+
+    async def migrate(self, old_chat_id: int, new_chat_id: int) -> None:
+        """A group became a supergroup: its authorisation and every notify chat pointing at it follow."""
+        await self._conn.execute("UPDATE chats SET chat_id = ? WHERE chat_id = ?", (new_chat_id, old_chat_id))
+        await self._conn.execute("UPDATE chats SET notify_chat_id = ? WHERE notify_chat_id = ?",
+                                 (new_chat_id, old_chat_id))
+        self.invalidate()
 
     async def remove(self, chat_id: int) -> bool:
         cursor = await self._conn.execute("DELETE FROM chats WHERE chat_id = ?", (chat_id,))
@@ -128,7 +147,7 @@ class ChatRepository:
             return None
         register_secret(token)
         return ChatAuth(row["chat_id"], row["plusofon_user_id"], token, row["notify_chat_id"], row["added_by"],
-                        row["added_at"])
+                        row["added_at"], bool(row["active"]), bool(row["admins_only"]))
 
 
-_COLUMNS = "chat_id, plusofon_user_id, token_encrypted, notify_chat_id, added_by, added_at"
+_COLUMNS = "chat_id, plusofon_user_id, token_encrypted, notify_chat_id, added_by, added_at, active, admins_only"

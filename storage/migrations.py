@@ -32,4 +32,38 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX fsm_updated ON fsm (updated_at);
     """,
+    # 3: chat status and group policy; the audit trail; notifications through an outbox filled in the same
+    # statement as their audit record (by a trigger), so neither exists without the other
+    """
+    ALTER TABLE chats ADD COLUMN active INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE chats ADD COLUMN admins_only INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE audit (
+        id              INTEGER PRIMARY KEY AUTOINCREMENT,
+        at              REAL    NOT NULL,
+        chat_id         INTEGER NOT NULL,
+        user_id         INTEGER,
+        user_name       TEXT    NOT NULL DEFAULT '',
+        action          TEXT    NOT NULL,
+        details         TEXT    NOT NULL DEFAULT '',
+        result          TEXT    NOT NULL,
+        notify_chat_id  INTEGER,
+        notify_text     TEXT
+    );
+    CREATE INDEX audit_by_chat ON audit (chat_id, id);
+    CREATE TABLE outbox (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        audit_id    INTEGER REFERENCES audit (id),
+        chat_id     INTEGER NOT NULL,
+        text        TEXT    NOT NULL,
+        created_at  REAL    NOT NULL,
+        sent_at     REAL,
+        dropped     TEXT
+    );
+    CREATE INDEX outbox_pending ON outbox (id) WHERE sent_at IS NULL AND dropped IS NULL;
+    CREATE TRIGGER audit_notifies AFTER INSERT ON audit WHEN NEW.notify_chat_id IS NOT NULL
+    BEGIN
+        INSERT INTO outbox (audit_id, chat_id, text, created_at)
+        VALUES (NEW.id, NEW.notify_chat_id, NEW.notify_text, NEW.at);
+    END;
+    """,
 ]

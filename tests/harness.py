@@ -10,7 +10,6 @@ from typing import Any
 from aiogram import Bot, Dispatcher
 
 from bot.dispatcher import create_bot, create_dispatcher
-from bot.notifier import Notifier
 from bot.plusofon import PlusofonClient
 from bot.settings import Settings
 from storage.chats import ChatRepository
@@ -42,7 +41,7 @@ class BotHarness:
         db = await connect(self.settings.database_path)
         plusofon = PlusofonClient(self.api.base_url, self.settings.plusofon_client_id, **self.client_options)
         self.dp = create_dispatcher(self.settings, db=db, plusofon=plusofon, cipher=TokenCipher([SECRET_KEY]),
-                                    notifier=Notifier(**self.notifier_options))
+                                    notifier_options=self.notifier_options)
         await self.dp.emit_startup(bot=self.bot, dispatcher=self.dp, bots=[self.bot], **self.dp.workflow_data)
         return self
 

@@ -7,6 +7,9 @@ import itertools
 import logging
 import math
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, Self, TypeVar
 
 import httpx
@@ -18,6 +21,8 @@ from bot.plusofon.models import AddResult, Credentials, SmartNumber, SmartNumber
 log = logging.getLogger(__name__)
 
 PATH = "/api/v1/smart-numbers"
+# The end (loop time) of the user action in progress: all its calls share it, see PlusofonClient.within.
+_action_deadline: ContextVar[float | None] = ContextVar("plusofon_action_deadline", default=None)
 ModelT = TypeVar("ModelT", bound=pydantic.BaseModel)
 
 
@@ -59,6 +64,15 @@ class PlusofonClient:
 
     async def aclose(self) -> None:
         await self._http.aclose()
+
+    @contextmanager
+    def within(self, seconds: float) -> Iterator[None]:
+        """Every call made inside shares one deadline `seconds` from now (one user action, one answer time)."""
+        token = _action_deadline.set(asyncio.get_running_loop().time() + seconds)
+        try:
+            yield
+        finally:
+            _action_deadline.reset(token)
 
     # -- the API's three calls -------------------------------------------------------------------
 
@@ -189,9 +203,14 @@ class PlusofonClient:
                     json: Any = None, retry: bool, gone_is_done: bool = False) -> Any:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._deadline
+        action_deadline = _action_deadline.get()
+        if action_deadline is not None:
+            deadline = min(deadline, action_deadline)
         attempt = 0
         while True:
             remaining = deadline - loop.time()
+            if remaining <= 0.05:
+                raise errors.APITimeoutError("no time left for this action", request_sent=False)
             try:
                 return await self._attempt(method, path, creds, params, json, min(self._request_timeout, remaining))
             except errors.NotFoundError:

@@ -1,0 +1,183 @@
+"""Webhook mode: Telegram POSTs updates to an aiohttp server; GET /healthz answers the orchestrator."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import signal
+from typing import Any, Literal
+
+from aiogram import Bot, Dispatcher
+from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiohttp import web
+
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+HEALTH_PATH = "/healthz"
+DRAIN_SECONDS = 20.0  # a handler answers within 20 s (the Plusofon client's deadline is 18 s)
+HEALTH_DB_TIMEOUT = 2.0
+REGISTER_BACKOFF_CAP = 60.0
+
+
+class UpdateHandler(SimpleRequestHandler):
+    """aiogram's handler (updates handled in the background, replies sent through the Bot API), except that a
+    wrong secret gets 403, an update arriving during shutdown gets 503 (Telegram delivers it again later), and
+    `drain` waits for the updates still being handled."""
+
+    def __init__(self, dispatcher: Dispatcher, bot: Bot, secret: str) -> None:
+        super().__init__(dispatcher, bot, handle_in_background=True, secret_token=secret)
+        self.state: Literal["starting", "running", "stopping"] = "starting"
+        self._reading = 0  # requests past the checks, still reading their body
+        self._nothing_read = asyncio.Event()
+        self._nothing_read.set()
+
+    def verify_secret(self, telegram_secret_token: str, bot: Bot) -> bool:
+        assert self.secret_token is not None
+        given = telegram_secret_token.encode("utf-8", "surrogateescape")
+        return hmac.compare_digest(given, self.secret_token.encode())
+
+    async def handle(self, request: web.Request) -> web.Response:
+        if self.state == "stopping":
+            return web.json_response({"ok": False, "description": "shutting down"}, status=503)
+        if not self.verify_secret(request.headers.get(SECRET_HEADER, ""), self.bot):
+            log.warning("webhook: refused a request from %s without the right secret header", request.remote)
+            return web.Response(status=403, text="Forbidden")
+        self._reading += 1
+        self._nothing_read.clear()
+        try:
+            return await super().handle(request)
+        except ValueError:  # the body is not JSON
+            return web.Response(status=400, text="Bad Request")
+        finally:
+            self._reading -= 1
+            if not self._reading:
+                self._nothing_read.set()
+
+    async def drain(self, timeout: float) -> None:
+        """Take no more updates; give those being handled `timeout` seconds, then cancel the rest."""
+        self.state = "stopping"
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        try:
+            await asyncio.wait_for(self._nothing_read.wait(), timeout)
+        except TimeoutError:
+            pass
+        tasks = set(self._background_feed_update_tasks)
+        if not tasks:
+            return
+        log.info("waiting for %d update(s) in flight", len(tasks))
+        _, unfinished = await asyncio.wait(tasks, timeout=max(deadline - loop.time(), 0.0))
+        if unfinished:
+            log.warning("cancelling %d update(s) still in flight after %.0f s", len(unfinished), timeout)
+            for task in unfinished:
+                task.cancel()
+            await asyncio.gather(*unfinished, return_exceptions=True)
+
+
+UPDATES = web.AppKey("updates", UpdateHandler)
+
+
+def build_webhook_app(settings: Settings, dp: Dispatcher, bot: Bot, *,
+                      drain_seconds: float = DRAIN_SECONDS) -> web.Application:
+    """POST updates at WEBHOOK_PATH, GET /healthz; the app's startup and shutdown are the dispatcher's.
+
+    Shutdown order: stop taking updates and wait for those in flight, then the dispatcher's shutdown (closes
+    the Plusofon client and the DB), then the bot's HTTP session.
+    """
+    if settings.webhook_secret is None:
+        raise ValueError("WEBHOOK_SECRET is required in webhook mode")
+    updates = UpdateHandler(dp, bot, settings.webhook_secret.get_secret_value())
+    app = web.Application()
+    app[UPDATES] = updates
+
+    async def drain(_: web.Application) -> None:
+        await updates.drain(drain_seconds)
+
+    async def running(_: web.Application) -> None:
+        updates.state = "running"
+
+    app.on_shutdown.append(drain)
+    setup_application(app, dp, bot=bot)
+    app.on_startup.append(running)
+    updates.register(app, path=settings.webhook_path)
+    app.router.add_get(HEALTH_PATH, _healthz)
+    return app
+
+
+async def _healthz(request: web.Request) -> web.Response:
+    updates = request.app[UPDATES]
+    if updates.state != "running":
+        return web.json_response({"status": updates.state}, status=503)
+    try:
+        async with asyncio.timeout(HEALTH_DB_TIMEOUT):
+            async with updates.dispatcher["db"].execute("SELECT 1") as cursor:
+                await cursor.fetchone()
+    except Exception as error:  # noqa: BLE001 - whatever the reason, the database does not answer
+        log.warning("healthz: the database does not answer: %r", error)
+        return web.json_response({"status": "database unavailable"}, status=503)
+    return web.json_response({"status": "ok"})
+
+
+async def register_webhook(settings: Settings, dp: Dispatcher, bot: Bot) -> None:
+    """Tell Telegram where to send updates, retrying while Telegram cannot be reached; other errors (a bad
+    URL, a revoked token) are raised."""
+    assert settings.webhook_url is not None and settings.webhook_secret is not None
+    secret, delay = settings.webhook_secret.get_secret_value(), 1.0
+    while True:
+        try:
+            await bot.set_webhook(url=settings.webhook_url, secret_token=secret,
+                                  allowed_updates=dp.resolve_used_update_types(), drop_pending_updates=False)
+            log.info("webhook registered: %s", settings.webhook_url)
+            return
+        except TelegramRetryAfter as error:
+            wait, reason = float(error.retry_after), str(error)
+        except (TelegramNetworkError, TelegramServerError) as error:
+            wait, reason, delay = delay, str(error), min(delay * 2, REGISTER_BACKOFF_CAP)
+        log.warning("could not register the webhook (%s); retrying in %.0f s", reason, wait)
+        await asyncio.sleep(wait)
+
+
+async def serve_webhook(settings: Settings, dp: Dispatcher, bot: Bot) -> None:
+    """Serve until SIGTERM or SIGINT, then shut down gracefully and return."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, _on_signal, sig, stop)
+    runner = web.AppRunner(build_webhook_app(settings, dp, bot), access_log=None, handle_signals=False,
+                           shutdown_timeout=5.0)
+    tasks: list[asyncio.Task[Any]] = []
+    try:
+        await runner.setup()  # runs the dispatcher's startup
+        await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
+        log.info("listening for webhooks on %s:%d%s", settings.webhook_host, settings.webhook_port,
+                 settings.webhook_path)
+        registering = asyncio.create_task(register_webhook(settings, dp, bot))
+        stopping = asyncio.create_task(stop.wait())
+        tasks += [registering, stopping]
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        if registering.done():
+            registering.result()  # raises when Telegram refused the webhook
+            await stopping
+    except Exception as error:
+        log.error("webhook mode failed: %s", error)
+        raise
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        log.info("stopping: finishing the updates in flight")
+        await runner.cleanup()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
+        log.info("stopped")
+
+
+def _on_signal(sig: signal.Signals, stop: asyncio.Event) -> None:
+    if not stop.is_set():
+        log.info("%s received", sig.name)
+    stop.set()

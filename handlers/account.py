@@ -1,0 +1,175 @@
+"""Connecting chats from Telegram: /login, /logout, /link, /unlink; the group policy /access; /history."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import suppress
+from datetime import datetime, timedelta, timezone
+from html import escape
+
+from aiogram import Bot, Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+
+from bot.admins import GroupAdmins
+from bot.logs import register_secret
+from bot.plusofon import AuthenticationError, Credentials, PlusofonClient, PlusofonError, UserNotFoundError
+from bot.settings import Settings
+from handlers.errors import describe
+from handlers.journal import Journal
+from handlers.replies import typing
+from handlers.start import admins_hint
+from handlers.texts import Texts
+from storage.audit import AuditLog
+from storage.chats import ChatAuth, ChatRepository
+
+log = logging.getLogger(__name__)
+HISTORY_SIZE = 20
+MOSCOW = timezone(timedelta(hours=3), "МСК")  # the users' time; Moscow keeps no daylight saving time
+
+
+async def may_administer(message: Message, bot: Bot, settings: Settings, group_admins: GroupAdmins) -> bool:
+    """A bot admin, or (by their own name) an administrator of this group."""
+    user = message.from_user
+    if user is None or message.sender_chat is not None:
+        return False
+    return user.id in settings.admin_ids or await group_admins.is_admin(bot, message.chat.id, user.id)
+
+
+def create_account_router() -> Router:
+    router = Router(name="account")
+
+    @router.message(Command("login"))
+    async def login(message: Message, command: CommandObject, bot: Bot, chats: ChatRepository,
+                    plusofon: PlusofonClient, settings: Settings, journal: Journal, t: Texts) -> None:
+        parts = (command.args or "").split()
+        if len(parts) > 1:
+            register_secret(parts[1])
+        with suppress(TelegramAPIError):  # the token must not stay in the chat a moment longer
+            await message.delete()
+        user = message.from_user
+        if message.chat.type != "private":
+            await message.answer(t.login_in_group)
+            await journal.account_event(message.chat, user, "login", result="refused: sent in a group")
+            return
+        if user is None or (user.id not in settings.admin_ids and not settings.allow_self_login):
+            await message.answer(t.login_not_allowed.format(admins=admins_hint(settings, t)))
+            await journal.account_event(message.chat, user, "login", result="refused: not allowed")
+            return
+        if len(parts) != 2 or not parts[0].isascii() or not parts[0].isdigit():
+            await message.answer(t.login_usage)
+            return
+        creds = Credentials(int(parts[0]), parts[1])
+        try:
+            async with typing(bot, message.chat.id):
+                await plusofon.list_page(creds, 1)
+        except (AuthenticationError, UserNotFoundError) as error:
+            reason = t.login_bad_token if isinstance(error, AuthenticationError) else t.login_bad_user
+            await message.answer(t.login_rejected.format(reason=reason))
+            await journal.account_event(message.chat, user, "login", f"user_id {creds.user_id}",
+                                        result=f"rejected: {type(error).__name__}")
+            return
+        except PlusofonError as error:
+            await message.answer(describe(error, t))
+            await journal.account_event(message.chat, user, "login", f"user_id {creds.user_id}",
+                                        result=f"failed: {type(error).__name__}")
+            return
+        await chats.put(message.chat.id, creds.user_id, creds.token, added_by=user.id)
+        await journal.account_event(message.chat, user, "login", f"user_id {creds.user_id}")
+        await message.answer(t.login_done.format(user_id=creds.user_id))
+
+    @router.message(Command("logout"))
+    async def logout(message: Message, auth: ChatAuth | None, chats: ChatRepository, journal: Journal,
+                     t: Texts) -> None:
+        if message.chat.type != "private":
+            await message.answer(t.private_only)
+            return
+        if auth is None:
+            await message.answer(t.not_connected_short)
+            return
+        await chats.remove(message.chat.id)
+        await journal.account_event(message.chat, message.from_user, "logout", f"user_id {auth.user_id}")
+        await message.answer(t.logout_done)
+
+    @router.message(Command("link"))
+    async def link(message: Message, bot: Bot, auth: ChatAuth | None, chats: ChatRepository, settings: Settings,
+                   group_admins: GroupAdmins, journal: Journal, t: Texts) -> None:
+        user = message.from_user
+        if message.chat.type == "private":
+            await message.answer(t.link_usage)
+            return
+        if message.sender_chat is not None or user is None:
+            await message.answer(t.anonymous_cannot_link)
+            return
+        personal = await chats.get(user.id)
+        if personal is None:
+            await message.answer(t.link_not_connected)
+            return
+        if not await group_admins.is_admin(bot, message.chat.id, user.id):
+            await message.answer(t.group_admins_only_command)
+            await journal.account_event(message.chat, user, "link", result="refused: not a group admin")
+            return
+        await chats.put(message.chat.id, personal.user_id, personal.token, added_by=user.id,
+                        notify_chat_id=auth.notify_chat_id if auth is not None else None)
+        await journal.account_event(message.chat, user, "link", f"user_id {personal.user_id}")
+        await message.answer(t.link_done.format(user_id=personal.user_id))
+
+    @router.message(Command("unlink"))
+    async def unlink(message: Message, bot: Bot, auth: ChatAuth | None, chats: ChatRepository, settings: Settings,
+                     group_admins: GroupAdmins, journal: Journal, t: Texts) -> None:
+        if message.chat.type == "private":
+            await message.answer(t.group_only)
+            return
+        if auth is None:
+            await message.answer(t.not_connected_short)
+            return
+        if not await may_administer(message, bot, settings, group_admins):
+            await message.answer(t.group_admins_only_command)
+            await journal.account_event(message.chat, message.from_user, "unlink", result="refused: not an admin")
+            return
+        await chats.remove(message.chat.id)
+        await journal.account_event(message.chat, message.from_user, "unlink", f"user_id {auth.user_id}")
+        await message.answer(t.unlink_done)
+
+    @router.message(Command("access"))
+    async def access(message: Message, command: CommandObject, bot: Bot, auth: ChatAuth | None,
+                     chats: ChatRepository, settings: Settings, group_admins: GroupAdmins, journal: Journal,
+                     t: Texts) -> None:
+        if message.chat.type == "private":
+            await message.answer(t.group_only)
+            return
+        if auth is None:
+            await message.answer(t.not_connected.format(admins=admins_hint(settings, t), chat_id=message.chat.id))
+            return
+        wanted = (command.args or "").strip().lower()
+        if wanted not in ("admins", "all"):
+            await message.answer(t.access_state.format(who=t.access_admins if auth.admins_only else t.access_all))
+            return
+        if not await may_administer(message, bot, settings, group_admins):
+            await message.answer(t.group_admins_only_command)
+            return
+        await chats.set_admins_only(message.chat.id, wanted == "admins")
+        await journal.account_event(message.chat, message.from_user, "access", wanted)
+        await message.answer(t.access_changed.format(who=t.access_admins if wanted == "admins" else t.access_all))
+
+    @router.message(Command("history"))
+    async def history(message: Message, auth: ChatAuth | None, audit: AuditLog, settings: Settings,
+                      t: Texts) -> None:
+        if auth is None:
+            await message.answer(t.not_connected.format(admins=admins_hint(settings, t), chat_id=message.chat.id))
+            return
+        entries = await audit.recent(message.chat.id, HISTORY_SIZE)
+        if not entries:
+            await message.answer(t.history_empty)
+            return
+        lines = [t.history_header]
+        for entry in reversed(entries):
+            when = datetime.fromtimestamp(entry.at, MOSCOW).strftime("%d.%m %H:%M")
+            action = t.history_actions.get(entry.action, entry.action)
+            result = "✅" if entry.result == "ok" else f"⚠️ {escape(entry.result)}"
+            lines.append(f"{when} · {escape(entry.user_name or '?')} · {action} {escape(entry.details[:120])} · "
+                         f"{result}")
+        await message.answer("\n".join(lines)[:4000])
+
+    return router

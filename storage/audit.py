@@ -1,0 +1,48 @@
+"""The audit trail: who did what, in which chat, when, and how it ended.
+
+A record may carry a team notification; the `audit_notifies` trigger puts it into the outbox in the same
+statement, so a notification exists exactly when its audit record does.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import aiosqlite
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    at: float
+    chat_id: int
+    user_id: int | None
+    user_name: str
+    action: str
+    details: str
+    result: str
+
+
+class AuditLog:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def record(self, *, chat_id: int, user_id: int | None, user_name: str, action: str, details: str = "",
+                     result: str = "ok", notify_chat_id: int | None = None, notify_text: str | None = None) -> None:
+        await self._conn.execute(
+            "INSERT INTO audit (at, chat_id, user_id, user_name, action, details, result, notify_chat_id, "
+            "notify_text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (time.time(), chat_id, user_id, user_name, action, details, result,
+             notify_chat_id if notify_text else None, notify_text),
+        )
+
+    async def recent(self, chat_id: int, limit: int = 20) -> list[AuditEntry]:
+        async with self._conn.execute(
+            "SELECT at, chat_id, user_id, user_name, action, details, result FROM audit WHERE chat_id = ? "
+            "ORDER BY id DESC LIMIT ?", (chat_id, limit),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [AuditEntry(*row) for row in rows]
+
+    async def move_chat(self, old_chat_id: int, new_chat_id: int) -> None:
+        await self._conn.execute("UPDATE audit SET chat_id = ? WHERE chat_id = ?", (new_chat_id, old_chat_id))

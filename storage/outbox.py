@@ -1,0 +1,45 @@
+"""Team notifications waiting to be sent (rows are added by the audit trigger, see storage/audit.py)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import aiosqlite
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    id: int
+    chat_id: int
+    text: str
+
+
+class Outbox:
+    def __init__(self, conn: aiosqlite.Connection, *, keep_seconds: float = 30 * 86_400) -> None:
+        self._conn = conn
+        self._keep = keep_seconds
+
+    async def pending(self, after_id: int = 0, limit: int = 500) -> list[Notification]:
+        async with self._conn.execute(
+            "SELECT id, chat_id, text FROM outbox WHERE sent_at IS NULL AND dropped IS NULL AND id > ? "
+            "ORDER BY id LIMIT ?", (after_id, limit),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [Notification(*row) for row in rows]
+
+    async def mark_sent(self, notification_id: int) -> None:
+        await self._conn.execute("UPDATE outbox SET sent_at = ? WHERE id = ?", (time.time(), notification_id))
+
+    async def drop(self, notification_id: int, reason: str) -> None:
+        await self._conn.execute("UPDATE outbox SET dropped = ? WHERE id = ?", (reason[:200], notification_id))
+
+    async def move_chat(self, old_chat_id: int, new_chat_id: int) -> None:
+        await self._conn.execute(
+            "UPDATE outbox SET chat_id = ? WHERE chat_id = ? AND sent_at IS NULL AND dropped IS NULL",
+            (new_chat_id, old_chat_id),
+        )
+
+    async def purge(self) -> None:
+        await self._conn.execute("DELETE FROM outbox WHERE (sent_at IS NOT NULL OR dropped IS NOT NULL) "
+                                 "AND created_at < ?", (time.time() - self._keep,))

@@ -1,0 +1,44 @@
+"""Key rotation: every stored API token re-encrypted with the first key of SECRET_KEY, all or nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import aiosqlite
+from cryptography.fernet import InvalidToken
+
+from storage.cipher import TokenCipher
+
+
+@dataclass(frozen=True, slots=True)
+class Rotation:
+    rotated: int
+    undecryptable: list[int] = field(default_factory=list)
+    """Chats whose token no key can decrypt; when there are any, nothing was changed."""
+
+
+async def rotate_tokens(conn: aiosqlite.Connection, cipher: TokenCipher) -> Rotation:
+    """Re-encrypt the `chats` tokens in one transaction; the old ciphertexts are overwritten on disk too."""
+    await conn.execute("PRAGMA secure_delete = ON")  # no old ciphertext left in free space
+    await conn.execute("BEGIN IMMEDIATE")  # the bot may write meanwhile: it waits, it does not interleave
+    try:
+        async with conn.execute("SELECT chat_id, token_encrypted FROM chats ORDER BY chat_id") as cursor:
+            rows = await cursor.fetchall()
+        updates, undecryptable = [], []
+        for chat_id, blob in rows:
+            try:
+                updates.append((cipher.rotate(blob), chat_id))
+            except InvalidToken:
+                undecryptable.append(chat_id)
+        if undecryptable:
+            await conn.execute("ROLLBACK")
+            return Rotation(0, undecryptable)
+        await conn.executemany("UPDATE chats SET token_encrypted = ? WHERE chat_id = ?", updates)
+        await conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            await conn.execute("ROLLBACK")
+        raise
+    # the write-ahead log still holds the old pages: fold it into the database and empty it
+    await conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return Rotation(len(updates))
