@@ -32,9 +32,9 @@ class UpdateHandler(SimpleRequestHandler):
     def __init__(self, dispatcher: Dispatcher, bot: Bot, secret: str) -> None:
         super().__init__(dispatcher, bot, handle_in_background=True, secret_token=secret)
         self.state: Literal["starting", "running", "stopping"] = "starting"
-        self._reading = 0  # requests past the checks, still reading their body
-        self._nothing_read = asyncio.Event()
-        self._nothing_read.set()
+        self._receiving = 0  # requests past the checks, their body not yet read
+        self._none_receiving = asyncio.Event()
+        self._none_receiving.set()
 
     def verify_secret(self, telegram_secret_token: str, bot: Bot) -> bool:
         assert self.secret_token is not None
@@ -47,16 +47,23 @@ class UpdateHandler(SimpleRequestHandler):
         if not self.verify_secret(request.headers.get(SECRET_HEADER, ""), self.bot):
             log.warning("webhook: refused a request from %s without the right secret header", request.remote)
             return web.Response(status=403, text="Forbidden")
-        self._reading += 1
-        self._nothing_read.clear()
+        self._receiving += 1
+        self._none_receiving.clear()
         try:
             return await super().handle(request)
         except ValueError:  # the body is not JSON
             return web.Response(status=400, text="Bad Request")
         finally:
-            self._reading -= 1
-            if not self._reading:
-                self._nothing_read.set()
+            self._receiving -= 1
+            if not self._receiving:
+                self._none_receiving.set()
+
+    async def _background_feed_update(self, bot: Bot, update: dict[str, Any]) -> None:
+        # nobody awaits this task: log a failure here, as long polling does, rather than lose it
+        try:
+            await super()._background_feed_update(bot, update)
+        except Exception:
+            log.exception("update %s failed", update.get("update_id") if isinstance(update, dict) else "?")
 
     async def drain(self, timeout: float) -> None:
         """Take no more updates; give those being handled `timeout` seconds, then cancel the rest."""
@@ -64,7 +71,7 @@ class UpdateHandler(SimpleRequestHandler):
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         try:
-            await asyncio.wait_for(self._nothing_read.wait(), timeout)
+            await asyncio.wait_for(self._none_receiving.wait(), timeout)
         except TimeoutError:
             pass
         tasks = set(self._background_feed_update_tasks)
@@ -123,11 +130,11 @@ async def _healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-async def register_webhook(settings: Settings, dp: Dispatcher, bot: Bot) -> None:
+async def register_webhook(settings: Settings, dp: Dispatcher, bot: Bot, *, delay: float = 1.0) -> None:
     """Tell Telegram where to send updates, retrying while Telegram cannot be reached; other errors (a bad
     URL, a revoked token) are raised."""
     assert settings.webhook_url is not None and settings.webhook_secret is not None
-    secret, delay = settings.webhook_secret.get_secret_value(), 1.0
+    secret = settings.webhook_secret.get_secret_value()
     while True:
         try:
             await bot.set_webhook(url=settings.webhook_url, secret_token=secret,
@@ -170,7 +177,7 @@ async def serve_webhook(settings: Settings, dp: Dispatcher, bot: Bot) -> None:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        log.info("stopping: finishing the updates in flight")
+        log.info("shutting down")
         await runner.cleanup()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(sig)
