@@ -16,7 +16,6 @@ log = logging.getLogger(__name__)
 
 
 async def serve(settings: Settings) -> None:
-    register_secret(settings.bot_token.get_secret_value())
     if settings.webhook_secret is not None:
         register_secret(settings.webhook_secret.get_secret_value())
     secret = settings.secret_key.get_secret_value() if settings.secret_key else None

@@ -17,6 +17,7 @@ from aiogram.types import BotCommand
 from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 
 from bot.admins import GroupAdmins
+from bot.logs import register_secret
 from bot.notifier import Notifier
 from bot.plusofon import PlusofonClient
 from bot.recent import RecentNumbers
@@ -41,6 +42,7 @@ def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
     if session is None:
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
     session.middleware(RetryMiddleware())
+    register_secret(settings.bot_token.get_secret_value())
     return Bot(
         settings.bot_token.get_secret_value(),
         session=session,

@@ -37,5 +37,11 @@ def setup_logging(level: str, stream=None) -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    # httpx logs one INFO line per request: useful when debugging, noise otherwise.
+    quiet_chatty_libraries(level)
+
+
+def quiet_chatty_libraries(level: str) -> None:
+    # httpx logs one INFO line per request: useful when debugging, noise otherwise; aiosqlite logs every
+    # statement with its parameters at DEBUG, which is noise even then.
     logging.getLogger("httpx").setLevel(level if level == "DEBUG" else "WARNING")
+    logging.getLogger("aiosqlite").setLevel("INFO")

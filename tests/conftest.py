@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import io
+import logging
+import os
+import sys
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bot.logs import RedactingFormatter, quiet_chatty_libraries
 from bot.plusofon import Credentials, PlusofonClient
 from tests.fake_plusofon import FakePlusofon
 
@@ -71,3 +78,63 @@ async def harness(tmp_path, plusofon: FakePlusofon):
     await bot.connect_chat(100)
     yield bot
     await bot.stop()
+
+
+@pytest.fixture(autouse=True)
+def no_secrets_in_debug_logs():
+    """Every test runs with DEBUG logging through the bot's own redacting formatter; neither the Plusofon
+    token nor the bot token may appear in what it wrote, tracebacks included."""
+    from tests.fake_telegram import TEST_TOKEN
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(RedactingFormatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    quiet_chatty_libraries("DEBUG")  # as `python -m bot` with LOG_LEVEL=DEBUG does
+    yield
+    root.removeHandler(handler)
+    root.setLevel(level)
+    written = stream.getvalue()
+    assert PLUSOFON_TOKEN not in written, "the Plusofon token reached a log line"
+    assert TEST_TOKEN not in written and TEST_TOKEN.split(":")[1] not in written, "the bot token reached a log line"
+
+
+ROOT = Path(__file__).resolve().parents[1]
+E2E_CHAT = E2E_USER = 7001
+
+
+@pytest.fixture
+async def running_bot(tmp_path, plusofon):
+    """The real `python -m bot` process, polling a FakeBotApi, with chat E2E_CHAT connected to account 40."""
+    from storage.chats import ChatRepository
+    from storage.cipher import TokenCipher
+    from storage.database import connect
+    from tests.fake_bot_api import FakeBotApi
+    from tests.fake_telegram import TEST_TOKEN
+    from tests.harness import SECRET_KEY
+
+    db_path = tmp_path / "bot.sqlite3"
+    conn = await connect(db_path)
+    await ChatRepository(conn, TokenCipher([SECRET_KEY])).put(E2E_CHAT, 40, PLUSOFON_TOKEN)
+    await conn.close()
+    async with FakeBotApi(token=TEST_TOKEN) as telegram:
+        env = {
+            "PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT), "BOT_TOKEN": TEST_TOKEN,
+            "TELEGRAM_API_URL": telegram.base_url, "PLUSOFON_API_URL": plusofon.base_url,
+            "DATABASE_PATH": str(db_path), "SECRET_KEY": SECRET_KEY, "LOG_LEVEL": "DEBUG",
+            "NOTIFY_CHAT_ID": "-100500",
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", cwd=tmp_path, env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            await telegram.wait_for("getUpdates", timeout=20)
+            yield telegram, process
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()

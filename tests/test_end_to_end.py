@@ -5,24 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
-import sys
-from collections.abc import AsyncIterator
-from pathlib import Path
 
-import pytest
-
-from storage.chats import ChatRepository
-from storage.cipher import TokenCipher
-from storage.database import connect
+from tests.conftest import E2E_CHAT as CHAT
+from tests.conftest import E2E_USER as USER
 from tests.conftest import PLUSOFON_TOKEN
-from tests.fake_bot_api import FakeBotApi
 from tests.fake_telegram import TEST_TOKEN
-from tests.harness import SECRET_KEY
-
-ROOT = Path(__file__).resolve().parents[1]
-CHAT, USER = 7001, 7001
 
 
 def button(markup: dict | str | None, label: str) -> str:
@@ -32,32 +20,6 @@ def button(markup: dict | str | None, label: str) -> str:
             if item["text"].startswith(label):
                 return item["callback_data"]
     raise AssertionError(f"no button {label!r} in {markup}")
-
-
-@pytest.fixture
-async def running_bot(tmp_path, plusofon) -> AsyncIterator[tuple[FakeBotApi, asyncio.subprocess.Process]]:
-    db_path = tmp_path / "bot.sqlite3"
-    conn = await connect(db_path)
-    await ChatRepository(conn, TokenCipher([SECRET_KEY])).put(CHAT, 40, PLUSOFON_TOKEN)
-    await conn.close()
-    async with FakeBotApi(token=TEST_TOKEN) as telegram:
-        env = {
-            "PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT), "BOT_TOKEN": TEST_TOKEN,
-            "TELEGRAM_API_URL": telegram.base_url, "PLUSOFON_API_URL": plusofon.base_url,
-            "DATABASE_PATH": str(db_path), "SECRET_KEY": SECRET_KEY, "LOG_LEVEL": "DEBUG",
-            "NOTIFY_CHAT_ID": "-100500",
-        }
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", cwd=tmp_path, env=env,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        )
-        try:
-            await telegram.wait_for("getUpdates", timeout=20)
-            yield telegram, process
-        finally:
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
 
 
 async def test_a_user_goes_through_list_add_delete(running_bot, plusofon):
