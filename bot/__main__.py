@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Sequence
 
@@ -19,7 +20,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             setup_logging(settings.log_level)
             from bot.app import run  # aiogram takes seconds to import: not before the settings are known good
 
-            return run(settings)
+            try:
+                return run(settings)
+            except SecretKeyError:
+                raise
+            except Exception:
+                logging.getLogger("bot").critical("the bot stopped on an error", exc_info=True)
+                return 1
         settings = load(CoreSettings)
         setup_logging(settings.log_level)
         return cli.main(args, settings)

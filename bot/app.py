@@ -30,6 +30,7 @@ async def serve(settings: Settings) -> None:
         await serve_webhook(settings, dp, bot)
         return
     log.info("starting long polling")
+    await bot.delete_webhook(drop_pending_updates=False)  # Telegram refuses getUpdates while a webhook is set
     await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
 
 

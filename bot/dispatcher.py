@@ -97,9 +97,9 @@ async def _on_startup(dispatcher: Dispatcher, bot: Bot, notifier: Notifier) -> N
 
 async def _on_shutdown(in_flight: InFlight, notifier: Notifier, plusofon: PlusofonClient,
                        db: aiosqlite.Connection) -> None:
-    unfinished = await in_flight.wait(timeout=SHUTDOWN_GRACE)
-    if unfinished:
-        log.warning("stopping with %d updates still being handled after %.0f s", unfinished, SHUTDOWN_GRACE)
+    cancelled = await in_flight.finish(timeout=SHUTDOWN_GRACE)
+    if cancelled:
+        log.warning("cancelled %d updates still being handled after %.0f s", cancelled, SHUTDOWN_GRACE)
     await notifier.stop()
     await plusofon.aclose()
     await db.close()

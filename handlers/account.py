@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from contextlib import suppress
 from datetime import datetime, timedelta, timezone
 from html import escape
 
@@ -21,6 +20,7 @@ from handlers.journal import Journal
 from handlers.replies import typing
 from handlers.start import admins_hint
 from handlers.texts import Texts
+from handlers.views import TELEGRAM_TEXT_LIMIT
 from storage.audit import AuditLog
 from storage.chats import ChatAuth, ChatRepository
 
@@ -46,11 +46,10 @@ def create_account_router() -> Router:
         parts = (command.args or "").split()
         if len(parts) > 1:
             register_secret(parts[1])
-        with suppress(TelegramAPIError):  # the token must not stay in the chat a moment longer
-            await message.delete()
+        deleted = await _delete(message)  # the token must not stay in the chat a moment longer
         user = message.from_user
         if message.chat.type != "private":
-            await message.answer(t.login_in_group)
+            await message.answer(t.login_in_group if deleted else t.login_in_group_not_deleted)
             await journal.account_event(message.chat, user, "login", result="refused: sent in a group")
             return
         if user is None or (user.id not in settings.admin_ids and not settings.allow_self_login):
@@ -71,13 +70,14 @@ def create_account_router() -> Router:
                                         result=f"rejected: {type(error).__name__}")
             return
         except PlusofonError as error:
-            await message.answer(describe(error, t))
+            await message.answer(t.login_rejected.format(reason=describe(error, t)))
             await journal.account_event(message.chat, user, "login", f"user_id {creds.user_id}",
                                         result=f"failed: {type(error).__name__}")
             return
         await chats.put(message.chat.id, creds.user_id, creds.token, added_by=user.id)
         await journal.account_event(message.chat, user, "login", f"user_id {creds.user_id}")
-        await message.answer(t.login_done.format(user_id=creds.user_id))
+        done = t.login_done.format(user_id=creds.user_id)
+        await message.answer(done if deleted else f"{done}\n\n{t.delete_token_yourself}")
 
     @router.message(Command("logout"))
     async def logout(message: Message, auth: ChatAuth | None, chats: ChatRepository, journal: Journal,
@@ -163,13 +163,25 @@ def create_account_router() -> Router:
         if not entries:
             await message.answer(t.history_empty)
             return
-        lines = [t.history_header]
-        for entry in reversed(entries):
+        lines = []
+        for entry in entries:  # newest first, so that a cut keeps the latest ones
             when = datetime.fromtimestamp(entry.at, MOSCOW).strftime("%d.%m %H:%M")
             action = t.history_actions.get(entry.action, entry.action)
-            result = "✅" if entry.result == "ok" else f"⚠️ {escape(entry.result)}"
-            lines.append(f"{when} · {escape(entry.user_name or '?')} · {action} {escape(entry.details[:120])} · "
-                         f"{result}")
-        await message.answer("\n".join(lines)[:4000])
+            result = "✅" if entry.result == "ok" else f"⚠️ {escape(entry.result[:80])}"
+            line = (f"{when} · {escape(entry.user_name[:60] or '?')} · {action} {escape(entry.details[:120])} · "
+                    f"{result}")
+            if sum(len(kept) + 1 for kept in lines) + len(line) + len(t.history_header) > TELEGRAM_TEXT_LIMIT - 96:
+                break  # whole lines only: a cut inside an HTML entity would be refused by Telegram
+            lines.append(line)
+        await message.answer("\n".join([t.history_header, *reversed(lines)]))
 
     return router
+
+
+async def _delete(message: Message) -> bool:
+    try:
+        await message.delete()
+    except TelegramAPIError as error:
+        log.warning("could not delete a /login message in chat %s: %s", message.chat.id, error)
+        return False
+    return True

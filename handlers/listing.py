@@ -5,12 +5,13 @@ from __future__ import annotations
 from aiogram import Bot, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.plusofon import Credentials, PlusofonClient, SmartNumberPage
 from bot.recent import RecentNumbers
 from handlers.callbacks import PageCallback
 from handlers.filters import AuthorisedChat, GroupPolicy
-from handlers.replies import show, typing
+from handlers.replies import answer_now, show, typing
 from handlers.texts import Texts
 from handlers.views import page_keyboard, page_text
 
@@ -38,9 +39,11 @@ def create_list_router() -> Router:
         recent.remember(creds.user_id, page.data)
         await message.answer(page_text(page, t), reply_markup=page_keyboard(page))
 
-    @router.callback_query(PageCallback.filter(), flags={"callback_answer": {"pre": True}})
-    async def turn_page(callback: CallbackQuery, callback_data: PageCallback, bot: Bot, creds: Credentials,
-                        plusofon: PlusofonClient, recent: RecentNumbers, t: Texts) -> None:
+    @router.callback_query(PageCallback.filter())
+    async def turn_page(callback: CallbackQuery, callback_data: PageCallback, callback_answer: CallbackAnswer,
+                        bot: Bot, creds: Credentials, plusofon: PlusofonClient, recent: RecentNumbers,
+                        t: Texts) -> None:
+        await answer_now(callback, callback_answer)
         chat_id = callback.message.chat.id if callback.message else callback.from_user.id
         async with typing(bot, chat_id):
             page = await load_page(plusofon, creds, callback_data.page)

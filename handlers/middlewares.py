@@ -50,11 +50,14 @@ class InFlight(BaseMiddleware):
         finally:
             self._tasks.discard(task)
 
-    async def wait(self, timeout: float) -> int:
-        """Wait up to `timeout` seconds for the updates in flight; return how many were still running."""
+    async def finish(self, timeout: float) -> int:
+        """Give the updates in flight `timeout` seconds, then cancel the rest; return how many were cancelled."""
         current = asyncio.current_task()
         running = [task for task in self._tasks if task is not current]
         if not running:
             return 0
         _, pending = await asyncio.wait(running, timeout=timeout)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
         return len(pending)

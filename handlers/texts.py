@@ -106,16 +106,21 @@ class Texts:
     login_in_group = ("⚠️ Не отправляйте токен в группу! Я удалил сообщение, но его могли увидеть: считайте токен "
                       "скомпрометированным, выпустите новый в личном кабинете Plusofon и отправьте /login мне "
                       "в личные сообщения.")
+    login_in_group_not_deleted = ("⚠️ Не отправляйте токен в группу! Удалить сообщение я не смог (нет прав): "
+                                  "удалите его сами. Считайте токен скомпрометированным: выпустите новый в личном "
+                                  "кабинете Plusofon и отправьте /login мне в личные сообщения.")
+    delete_token_yourself = "⚠️ Удалить сообщение с токеном я не смог: удалите его сами."
     login_not_allowed = "Подключать чаты могут только администраторы бота{admins}."
     login_rejected = "Не подключено: {reason}"
     login_bad_token = "Plusofon не принял токен (неверный или просрочен)"
     login_bad_user = "user_id не подходит к этому токену"
-    login_done = "✅ Чат подключён к аккаунту Plusofon user_id {user_id}. Сообщение с токеном я удалил. Попробуйте /list."
+    login_done = "✅ Чат подключён к аккаунту Plusofon user_id {user_id}. Попробуйте /list."
     link_usage = "Отправьте /link в группе, которую нужно подключить."
     link_not_connected = "Сначала подключите свой личный чат со мной: /login в личных сообщениях."
     link_done = "✅ Группа подключена к аккаунту Plusofon user_id {user_id}."
     unlink_done = "Группа отключена от Plusofon."
-    logout_done = "Чат отключён от Plusofon. Сохранённый токен удалён."
+    logout_done = ("Личный чат отключён от Plusofon. Группы, подключённые вами через /link, остаются подключены: "
+                   "отключите их командой /unlink в группе.")
     not_connected_short = "Этот чат и так не подключён."
     anonymous_cannot_link = "Анонимный администратор не может подключить группу: отправьте /link от своего имени."
 
@@ -218,13 +223,17 @@ class EnglishTexts(Texts):
     login_rejected = "Not connected: {reason}"
     login_bad_token = "Plusofon rejected the token (invalid or expired)"
     login_bad_user = "the user_id does not match this token"
-    login_done = ("✅ This chat is connected to Plusofon account user_id {user_id}. I deleted the message with the "
-                  "token. Try /list.")
+    login_done = "✅ This chat is connected to Plusofon account user_id {user_id}. Try /list."
+    login_in_group_not_deleted = ("⚠️ Never send a token to a group! I could not delete the message (no rights): "
+                                  "delete it yourself. Treat the token as leaked: issue a new one in your Plusofon "
+                                  "account and send /login to me privately.")
+    delete_token_yourself = "⚠️ I could not delete the message with the token: delete it yourself."
     link_usage = "Send /link in the group you want to connect."
     link_not_connected = "First connect your private chat with me: /login in a private message."
     link_done = "✅ The group is connected to Plusofon account user_id {user_id}."
     unlink_done = "The group is disconnected from Plusofon."
-    logout_done = "This chat is disconnected from Plusofon. The stored token is deleted."
+    logout_done = ("This private chat is disconnected from Plusofon. Groups you connected with /link stay "
+                   "connected: send /unlink there.")
     not_connected_short = "This chat is not connected anyway."
     anonymous_cannot_link = "An anonymous administrator cannot connect the group: send /link as yourself."
     history_empty = "Nothing has happened in this chat yet."

@@ -101,7 +101,12 @@ class ChatRepository:
         self.invalidate()
 
     async def migrate(self, old_chat_id: int, new_chat_id: int) -> None:
-        """A group became a supergroup: its authorisation and every notify chat pointing at it follow."""
+        """A group became a supergroup: its authorisation and every notify chat pointing at it follow (unless the
+        supergroup was connected on its own already: then that connection stays)."""
+        await self._conn.execute(
+            "DELETE FROM chats WHERE chat_id = ? AND EXISTS (SELECT 1 FROM chats WHERE chat_id = ?)",
+            (old_chat_id, new_chat_id),
+        )
         await self._conn.execute("UPDATE chats SET chat_id = ? WHERE chat_id = ?", (new_chat_id, old_chat_id))
         await self._conn.execute("UPDATE chats SET notify_chat_id = ? WHERE notify_chat_id = ?",
                                  (new_chat_id, old_chat_id))

@@ -38,7 +38,10 @@ class TokenCipher:
             raise SecretKeyError("the token was encrypted with a key that is not in SECRET_KEY") from None
 
     def rotate(self, blob: bytes) -> bytes:
-        return self._fernet.rotate(blob)
+        try:
+            return self._fernet.rotate(blob)
+        except InvalidToken:
+            raise SecretKeyError("the token was encrypted with a key that is not in SECRET_KEY") from None
 
 
 def parse_keys(value: str) -> list[str]:

@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import aiosqlite
-from cryptography.fernet import InvalidToken
 
-from storage.cipher import TokenCipher
+from storage.cipher import SecretKeyError, TokenCipher
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +27,7 @@ async def rotate_tokens(conn: aiosqlite.Connection, cipher: TokenCipher) -> Rota
         for chat_id, blob in rows:
             try:
                 updates.append((cipher.rotate(blob), chat_id))
-            except InvalidToken:
+            except SecretKeyError:
                 undecryptable.append(chat_id)
         if undecryptable:
             await conn.execute("ROLLBACK")

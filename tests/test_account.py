@@ -229,9 +229,6 @@ async def test_login_in_a_group_deletes_the_message_and_calls_the_token_leaked(a
     assert plusofon.requests == []
 
 
-@pytest.mark.xfail(strict=True, reason="bug: handlers/account.py login() suppresses a failed deleteMessage and "
-                                       "still says 'Я удалил сообщение' (login_in_group) while the token stays "
-                                       "visible in the group")
 async def test_login_in_a_group_where_the_message_cannot_be_deleted_does_not_claim_it_was(admin_bot, plusofon):
     """A bot that is not a group admin cannot delete other people's messages."""
     h = admin_bot
@@ -445,10 +442,6 @@ async def test_a_plain_member_pressing_a_delete_button_gets_the_admins_only_aler
     no_internal_error(h)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: handlers/listing.py turn_page has flags callback_answer pre=True, so "
-                                       "the callback is answered before GroupPolicy (handlers/filters.py) sets "
-                                       "answer.text; setting it then raises CallbackAnswerException and the "
-                                       "member gets no alert but 'Что-то пошло не так'")
 async def test_a_plain_member_pressing_a_page_button_gets_the_admins_only_alert(group_bot, plusofon):
     h = group_bot
     plusofon.seed(PLUSOFON_USER_ID, 20)
@@ -559,9 +552,6 @@ async def test_history_escapes_what_users_wrote(harness, plusofon):
     no_internal_error(harness)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: handlers/account.py history() cuts the escaped HTML at 4000 "
-                                       "characters, which can split an entity such as &amp; (Telegram then "
-                                       "refuses the message: can't parse entities)")
 async def test_a_long_history_is_cut_between_whole_entities(harness):
     audit = harness.dp["audit"]
     for n in range(20):

@@ -127,10 +127,6 @@ async def test_migration_of_an_unconnected_group_changes_nothing(harness):
     assert (await h.chats.get(100)) is not None
 
 
-@pytest.mark.xfail(strict=True, reason="bug: storage/chats.py ChatRepository.migrate does a plain UPDATE of the "
-                                       "primary key; when the supergroup is already connected (e.g. /link sent "
-                                       "there first) it raises IntegrityError and the old group's settings, "
-                                       "history and outbox are not moved")
 async def test_migration_onto_an_already_connected_supergroup(harness):
     h = harness
     await h.connect_chat(OLD_GROUP, notify_chat_id=GROUP_TEAM)
