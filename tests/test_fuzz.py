@@ -26,7 +26,8 @@ world per example makes every example deterministic and self-contained. No fixtu
 test, so the function-scoped-fixture health check is moot; `database=None` keeps failing examples out of
 .hypothesis/ (Hypothesis still writes its own caches there, behind its own .gitignore).
 
-120 examples take about 10 s; FUZZ_EXAMPLES=2000 runs a longer hunt (about 2-3 minutes).
+120 examples take about 10 s. A longer hunt, past pytest-timeout's 60 s:
+`FUZZ_EXAMPLES=2000 python -m pytest tests/test_fuzz.py --timeout=0` (about 2-3 minutes).
 
 Bugs the fuzzing found are pinned by `xfail(strict=True)` tests at the bottom: the suite stays green, and
 turns red (XPASS) once one is fixed, so that its marker gets removed.
