@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from functools import lru_cache
 
@@ -9,6 +10,7 @@ import phonenumbers
 
 DEFAULT_REGION = "RU"
 _PHONE_CHARS = re.compile(r"^[+\d()\-.\s]+$")
+MAX_PHONE_WORDS = 8  # "+7 (999) 333 22 10" is 5; more is a description, and trying them all is quadratic
 
 
 def normalize(text: str) -> str | None:
@@ -34,9 +36,9 @@ def split_phone(text: str) -> tuple[str, str] | None:
 
     The phone is the longest run of leading words that reads as a valid phone number, so it may contain spaces.
     """
-    words = list(re.finditer(r"\S+", text))
+    words = list(itertools.islice(re.finditer(r"\S+", text), MAX_PHONE_WORDS + 1))
     run = 0
-    while run < len(words) and _PHONE_CHARS.match(words[run].group()):
+    while run < min(len(words), MAX_PHONE_WORDS) and _PHONE_CHARS.match(words[run].group()):
         run += 1
     for count in range(run, 0, -1):
         digits = normalize(text[: words[count - 1].end()])

@@ -22,6 +22,7 @@ from storage.chats import ChatAuth
 from storage.confirmations import ConfirmationStore, Status
 
 ACTION = "delete"
+CONFIRMATION_DESCRIPTION_CUT = 1000  # the whole label as a rule, yet always one Telegram message
 _POSITIVE_INT = re.compile(r"^[0-9]{1,18}$")
 
 
@@ -31,7 +32,7 @@ async def ask_confirmation(bot: Bot, chat: Chat, user: User, number: SmartNumber
         chat_id=chat.id, user_id=user.id, action=ACTION,
         payload={"account": auth.user_id, "number": number.model_dump(mode="json", by_alias=True)},
     )
-    await bot.send_message(chat.id, t.del_confirm.format(number=number_block(number, t, cut=None)),
+    await bot.send_message(chat.id, t.del_confirm.format(number=number_block(number, t, cut=CONFIRMATION_DESCRIPTION_CUT)),
                            reply_markup=confirm_keyboard(key, t))
 
 
@@ -110,7 +111,7 @@ def create_delete_router() -> Router:
             await show(callback, t.del_cancelled)
             return
         await answer_now(callback, callback_answer)
-        block = number_block(number, t, cut=None)
+        block = number_block(number, t, cut=CONFIRMATION_DESCRIPTION_CUT)
         try:
             async with typing(bot, chat.id):
                 await plusofon.delete(creds, number.id)

@@ -22,11 +22,9 @@ def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def number_block(number: SmartNumber, t: Texts, *, cut: int | None = DESCRIPTION_CUT) -> str:
+def number_block(number: SmartNumber, t: Texts, *, cut: int = DESCRIPTION_CUT) -> str:
     """phoneX → phoneB, then the description, then id and date: one number in a few lines."""
-    description = number.description.strip()
-    if cut is not None:
-        description = shorten(description, cut)
+    description = shorten(number.description.strip(), cut)
     described = escape(description) if description else f"<i>{t.no_description}</i>"
     created = f" · {number.created_at:%d.%m.%Y}" if number.created_at else ""
     return (f"📞 {display(number.phone_x)} → {display(number.phone_b)}\n"

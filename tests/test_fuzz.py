@@ -644,11 +644,6 @@ def test_html_checker_rejects_what_telegram_refuses(text):
 # ---- bugs found by fuzzing ---------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "handlers/deleting.py: ask_confirmation (and del_done, del_failed, del_already_gone) show the number "
-    "with number_block(number, t, cut=None), so a description from the API is never shortened there "
-    "(/list cuts it): one of ~4000+ characters makes a message Telegram refuses as too long, and the user "
-    "gets 'Что-то пошло не так' instead of a confirmation. The API documents no length limit."))
 async def test_delete_confirmation_of_a_number_with_a_long_description_fits_in_one_message(harness, plusofon):
     # e.g. a description written in the Plusofon web account, which need not have the API's 255 limit
     [number] = plusofon.seed(ACCOUNT, 1, description="слово " * 700)
