@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 import aiosqlite
+import orjson
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -40,7 +41,8 @@ SHUTDOWN_GRACE = 10.0  # seconds that updates in flight get to finish on SIGTERM
 
 def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
     if session is None:
-        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url),
+                                 json_loads=orjson.loads, json_dumps=_dumps)
     session.middleware(RetryMiddleware())
     register_secret(settings.bot_token.get_secret_value())
     return Bot(
@@ -48,6 +50,10 @@ def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
         session=session,
         default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
     )
+
+
+def _dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
 
 
 def create_dispatcher(

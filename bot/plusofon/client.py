@@ -40,6 +40,7 @@ class PlusofonClient:
         retry_after_cap: float = 10.0,
         page_concurrency: int = 4,
         max_connections: int = 100,
+        max_idle_connections: int = 20,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._request_timeout = request_timeout
@@ -52,7 +53,8 @@ class PlusofonClient:
             base_url=base_url,
             headers={"Accept": "application/json", "Content-Type": "application/json", "Client": client_id},
             timeout=httpx.Timeout(request_timeout, connect=connect_timeout),
-            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+            # few idle connections: httpcore checks every idle one on each request
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_idle_connections),
             transport=transport,
         )
 

@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 import httpx
+import orjson
 
 from bot.plusofon import errors
 
@@ -15,7 +16,7 @@ def parse(response: httpx.Response) -> Any:
     """The JSON body of a successful answer; raise the matching error for anything else."""
     status = response.status_code
     try:
-        body = response.json()
+        body = orjson.loads(response.content)
     except ValueError:
         if status < 400 or status >= 500:
             raise errors.MalformedResponseError("the answer is not JSON", status_code=status) from None
