@@ -26,7 +26,7 @@ from bench.world import SECRET_KEY, YARDSTICK_ACCOUNT, Chat, World, write_databa
 class Options:
     rounds: int = 3
     """Windows per case; the cases take turns, one window each per round."""
-    window_seconds: float = 3.0
+    window_seconds: float = 2.5
     users: int = 50
     warm_up_actions: int = 200
     crowd_chats: int = 2_000
