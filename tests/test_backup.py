@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import sqlite3
-import sys
 from contextlib import closing
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -16,31 +13,16 @@ from storage.chats import ChatRepository
 from storage.cipher import TokenCipher
 from storage.database import connect
 from storage.migrations import MIGRATIONS
+from tests.bot_command import Result, base_env, run_bot
 from tests.harness import SECRET_KEY
 
-ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "tok-backup-secret-value"
-
-
-@dataclass
-class Result:
-    code: int
-    stdout: str
-    stderr: str
 
 
 async def run_backup(db_path: Path, *args: str) -> Result:
     """Run the command from the folder above the database's (`.env` is looked for in the working folder)."""
-    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT), "DATABASE_PATH": str(db_path),
-           "SECRET_KEY": SECRET_KEY, "LOG_LEVEL": "INFO"}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "backup", *args, cwd=db_path.parent.parent, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )
-    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=20)
-    result = Result(process.returncode, stdout.decode(), stderr.decode())
-    assert "Traceback" not in result.stderr, result
-    return result
+    env = base_env(DATABASE_PATH=str(db_path), SECRET_KEY=SECRET_KEY, LOG_LEVEL="INFO")
+    return await run_bot("backup", *args, cwd=db_path.parent.parent, env=env)
 
 
 async def make_database(db_path: Path, chats: int) -> None:

@@ -6,10 +6,8 @@ The fake server runs in the test's event loop, so the CLI is started with asynci
 
 from __future__ import annotations
 
-import asyncio
 import os
 import socket
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +17,7 @@ from cryptography.fernet import Fernet
 from storage.chats import ChatRepository
 from storage.cipher import KEY_FILE_NAME, load_cipher
 from storage.database import connect
+from tests.bot_command import Result, run_bot
 from tests.conftest import PLUSOFON_CLIENT_ID, PLUSOFON_TOKEN, PLUSOFON_USER_ID
 from tests.fake_plusofon import FakePlusofon
 
@@ -29,18 +28,6 @@ SETTING_NAMES = {
     "BOT_TOKEN", "PLUSOFON_API_URL", "PLUSOFON_CLIENT_ID", "DATABASE_PATH", "SECRET_KEY", "LOG_LEVEL",
     "ADMIN_IDS", "NOTIFY_CHAT_ID", "TELEGRAM_API_URL",
 }
-TIMEOUT = 20.0
-
-
-@dataclass
-class Result:
-    code: int
-    stdout: str
-    stderr: str
-
-    @property
-    def output(self) -> str:
-        return self.stdout + self.stderr
 
 
 @dataclass
@@ -53,19 +40,7 @@ class Cli:
         return Path(self.env["DATABASE_PATH"])
 
     async def __call__(self, *args: str, stdin: str = "", **env: str) -> Result:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "chats", *args, cwd=self.cwd, env={**self.env, **env},
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        )
-        try:
-            stdout, stderr = await asyncio.wait_for(proc.communicate(stdin.encode()), TIMEOUT)
-        except TimeoutError:
-            proc.kill()
-            stdout, stderr = await proc.communicate()
-            pytest.fail(f"`chats {' '.join(args)}` did not exit in {TIMEOUT} s: {stdout!r} {stderr!r}")
-        result = Result(proc.returncode, stdout.decode(), stderr.decode())
-        assert "Traceback" not in result.output, result.output
-        return result
+        return await run_bot("chats", *args, cwd=self.cwd, env={**self.env, **env}, stdin=stdin)
 
     async def add(self, chat_id: int = CHAT_ID, *extra: str, user_id: int = PLUSOFON_USER_ID,
                   token: str = PLUSOFON_TOKEN, **env: str) -> Result:

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
 import sqlite3
-import sys
 from contextlib import closing
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -16,33 +12,15 @@ from cryptography.fernet import Fernet
 from storage.chats import ChatRepository
 from storage.cipher import TokenCipher
 from storage.database import connect
+from tests.bot_command import Result, base_env, run_bot
 
-ROOT = Path(__file__).resolve().parents[1]
 KEY_A, KEY_B, KEY_C = (Fernet.generate_key().decode() for _ in range(3))
 TOKENS = {-1001: "tok-one-secret-value", -1002: "tok-two-secret-value", 55: "tok-three-secret-value"}
 
 
-@dataclass
-class Result:
-    code: int
-    stdout: str
-    stderr: str
-
-    @property
-    def output(self) -> str:
-        return self.stdout + self.stderr
-
-
 async def rotate_key(db_path: Path, secret_key: str) -> Result:
-    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT), "DATABASE_PATH": str(db_path),
-           "SECRET_KEY": secret_key, "LOG_LEVEL": "DEBUG"}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "rotate-key", cwd=db_path.parent, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )
-    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=20)
-    result = Result(process.returncode, stdout.decode(), stderr.decode())
-    assert "Traceback" not in result.output, result
+    env = base_env(DATABASE_PATH=str(db_path), SECRET_KEY=secret_key, LOG_LEVEL="DEBUG")
+    result = await run_bot("rotate-key", cwd=db_path.parent, env=env)
     for token in TOKENS.values():
         assert token not in result.output
     return result
