@@ -22,6 +22,7 @@ from bot.logs import register_secret
 from bot.notifier import Notifier
 from bot.plusofon import PlusofonClient
 from bot.recent import RecentNumbers
+from bot.search import SearchCache
 from bot.settings import Settings
 from bot.telegram_retry import RetryMiddleware
 from handlers import create_routers
@@ -81,6 +82,7 @@ def create_dispatcher(
         notifier=notifier,
         journal=Journal(audit, notifier, settings),
         recent=RecentNumbers(),
+        search_cache=SearchCache(),
         group_admins=GroupAdmins(),
         in_flight=in_flight,
     )

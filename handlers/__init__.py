@@ -8,20 +8,24 @@ from handlers.account import create_account_router
 from handlers.adding import create_add_router
 from handlers.deleting import create_delete_router
 from handlers.errors import create_errors_router
+from handlers.exporting import create_export_router
 from handlers.fallback import create_fallback_router
+from handlers.finding import create_find_router
 from handlers.listing import create_list_router
 from handlers.membership import create_membership_router
 from handlers.start import create_start_router
 
 
 def create_routers() -> list[Router]:
-    """In order: the fallback router must come last."""
+    """In order: find (it takes `/list <text>`) before list; the fallback router must come last."""
     return [
         create_errors_router(),
         create_membership_router(),
         create_start_router(),
         create_account_router(),
+        create_find_router(),
         create_list_router(),
+        create_export_router(),
         create_add_router(),
         create_delete_router(),
         create_fallback_router(),

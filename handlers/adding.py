@@ -16,6 +16,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from bot.phones import display, normalize, split_phone
 from bot.plusofon import PlusofonClient, PlusofonError
 from bot.recent import RecentNumbers
+from bot.search import SearchCache
 from handlers.callbacks import AddCallback
 from handlers.filters import AuthorisedChat, GroupPolicy
 from handlers.journal import Journal
@@ -37,17 +38,20 @@ class Adder:
     """Everything one add needs, gathered from the handler's data."""
 
     def __init__(self, bot: Bot, auth: ChatAuth, plusofon: PlusofonClient, recent: RecentNumbers,
-                 journal: Journal, t: Texts) -> None:
+                 journal: Journal, t: Texts, search_cache: SearchCache) -> None:
         self.bot, self.auth, self.plusofon, self.recent, self.journal, self.t = bot, auth, plusofon, recent, journal, t
+        self.search_cache = search_cache
 
     async def create(self, chat: Chat, user: User | None, phone_b: str, description: str) -> None:
         try:
             async with typing(self.bot, chat.id):
                 result = await self.plusofon.add(self.auth.credentials, phone_b, description)
         except PlusofonError as error:
+            self.search_cache.invalidate(self.auth.user_id)  # an ambiguous failure may have added it
             await self.journal.number_changed(self.auth, chat, user, added=True, number=None, phone_b=phone_b,
                                               description=description, error=type(error).__name__)
             raise
+        self.search_cache.invalidate(self.auth.user_id)
         number = result.number
         if number is None:
             await self.bot.send_message(chat.id, self.t.add_done_unknown)
@@ -62,7 +66,8 @@ class Adder:
 
 
 async def _with_adder(handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-    data["adder"] = Adder(data["bot"], data["auth"], data["plusofon"], data["recent"], data["journal"], data["t"])
+    data["adder"] = Adder(data["bot"], data["auth"], data["plusofon"], data["recent"], data["journal"], data["t"],
+                           data["search_cache"])
     return await handler(event, data)
 
 

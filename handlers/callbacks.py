@@ -28,3 +28,10 @@ class AddCallback(CallbackData, prefix="a"):
     """Buttons of the /add dialogue: `skip` (no description) or `cancel`."""
 
     action: str
+
+
+class FindCallback(CallbackData, prefix="f"):
+    """Show page `page` of a /find; `key` names the query, kept server-side (bot.search.SearchCache)."""
+
+    key: str
+    page: int

@@ -11,6 +11,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.plusofon import Credentials, NotFoundError, PlusofonClient, PlusofonError, SmartNumber
 from bot.recent import RecentNumbers
+from bot.search import SearchCache
 from handlers.callbacks import ConfirmCallback, DeleteCallback
 from handlers.errors import describe
 from handlers.filters import AuthorisedChat, GroupPolicy
@@ -85,7 +86,7 @@ def create_delete_router() -> Router:
     async def confirm(callback: CallbackQuery, callback_data: ConfirmCallback, callback_answer: CallbackAnswer,
                       bot: Bot, auth: ChatAuth, creds: Credentials, plusofon: PlusofonClient,
                       recent: RecentNumbers, confirmations: ConfirmationStore, journal: Journal,
-                      t: Texts) -> None:
+                      search_cache: SearchCache, t: Texts) -> None:
         chat = callback.message.chat if callback.message is not None else None
         pending = await confirmations.get(callback_data.key)
         if (pending is None or chat is None or pending.chat_id != chat.id or pending.action != ACTION
@@ -117,6 +118,7 @@ def create_delete_router() -> Router:
                 await plusofon.delete(creds, number.id)
         except NotFoundError:
             recent.forget(creds.user_id, number.id)
+            search_cache.invalidate(creds.user_id)
             if not pending.payload.get("tried"):
                 await show(callback, t.del_already_gone.format(number=block))
                 return
@@ -129,6 +131,7 @@ def create_delete_router() -> Router:
                        confirm_keyboard(pending.key, t))
             return
         recent.forget(creds.user_id, number.id)
+        search_cache.invalidate(creds.user_id)
         await show(callback, t.del_done.format(number=block))
         await journal.number_changed(auth, chat, callback.from_user, added=False, number=number)
 

@@ -12,7 +12,7 @@ from handlers.start import admins_hint
 from handlers.texts import Texts
 from storage.chats import ChatAuth
 
-GUARDED_COMMANDS = ("list", "add", "del", "cancel")
+GUARDED_COMMANDS = ("list", "find", "add", "del", "export", "cancel")
 
 
 def create_fallback_router() -> Router:

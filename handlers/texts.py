@@ -18,6 +18,9 @@ class Texts:
                            "пусть выполнит <code>python -m bot chats add {chat_id} --user-id …</code>.")
     help = ("<b>Команды</b>\n"
             "/list — ваши умные номера\n"
+            "/find &lt;текст&gt; — найти номер по цифрам телефона или по описанию (или /list &lt;текст&gt;)\n"
+            "   например: <code>/find 999 333</code>, <code>/find Иван</code>\n"
+            "/export — все номера файлом CSV (открывается в Excel)\n"
             "/add &lt;телефон клиента&gt; &lt;описание&gt; — создать умный номер\n"
             "   например: <code>/add +7 999 333-22-10 Иван Петров</code>\n"
             "/add — то же по шагам\n"
@@ -34,6 +37,19 @@ class Texts:
     list_empty = ("Умных номеров пока нет.\n\nСоздайте первый: <code>/add &lt;телефон клиента&gt; "
                   "&lt;описание&gt;</code>, например <code>/add +7 999 333-22-10 Иван Петров</code>")
     no_description = "без описания"
+
+    # /find, /list <text>
+    find_usage = ("Что найти? Напишите цифры телефона (умного номера или клиента) или часть описания: "
+                  "<code>/find 999 333</code>, <code>/find Иван</code>. То же делает <code>/list &lt;текст&gt;</code>.")
+    find_header = "<b>Найдено: {total} · «{query}» · стр. {page}/{pages}</b>"
+    find_nothing = ("По запросу «{query}» ничего не найдено.\n\n"
+                    "Ищу по цифрам телефона (умного номера или клиента) и по описанию: попробуйте часть номера, "
+                    "например <code>/find 333-22</code>, или часть имени. Весь список: /list")
+    find_expired = "Поиск устарел, повторите /find"
+
+    # /export
+    export_caption = "Умные номера: {total} · {date}"
+    export_empty = "Умных номеров пока нет: выгружать нечего."
 
     # /add
     add_invalid_phone = ("Не похоже на номер телефона: «{text}».\n"
@@ -134,8 +150,10 @@ class Texts:
 
     commands: ClassVar[dict[str, str]] = {
         "list": "Мои умные номера",
+        "find": "Найти номер",
         "add": "Создать умный номер",
         "del": "Удалить умный номер",
+        "export": "Выгрузить номера в CSV",
         "cancel": "Прервать ввод",
         "history": "Последние действия",
         "help": "Справка",
@@ -151,6 +169,9 @@ class EnglishTexts(Texts):
                            "<code>python -m bot chats add {chat_id} --user-id …</code>.")
     help = ("<b>Commands</b>\n"
             "/list — your smart numbers\n"
+            "/find &lt;text&gt; — find numbers by phone digits or description (or /list &lt;text&gt;)\n"
+            "   e.g. <code>/find 999 333</code>, <code>/find Ivan</code>\n"
+            "/export — all numbers as a CSV file (opens in Excel)\n"
             "/add &lt;customer phone&gt; &lt;description&gt; — create a smart number\n"
             "   e.g. <code>/add +7 999 333-22-10 Ivan Petrov</code>\n"
             "/add — the same step by step\n"
@@ -165,6 +186,16 @@ class EnglishTexts(Texts):
     list_empty = ("No smart numbers yet.\n\nCreate one: <code>/add &lt;customer phone&gt; "
                   "&lt;description&gt;</code>, e.g. <code>/add +7 999 333-22-10 Ivan Petrov</code>")
     no_description = "no description"
+    find_usage = ("What should I look for? Send phone digits (of the smart number or the customer) or part of a "
+                  "description: <code>/find 999 333</code>, <code>/find Ivan</code>. "
+                  "<code>/list &lt;text&gt;</code> does the same.")
+    find_header = "<b>Found: {total} · “{query}” · page {page}/{pages}</b>"
+    find_nothing = ("Nothing found for “{query}”.\n\n"
+                    "I look in phone digits (the smart number's or the customer's) and descriptions: try part of a "
+                    "number, e.g. <code>/find 333-22</code>, or part of a name. The whole list: /list")
+    find_expired = "This search is out of date, send /find again"
+    export_caption = "Smart numbers: {total} · {date}"
+    export_empty = "No smart numbers yet: nothing to export."
     add_invalid_phone = ("That does not look like a phone number: “{text}”.\n"
                          "Example: <code>/add +7 999 333-22-10 Ivan Petrov</code> "
                          "(8 999 333 22 10, 79993332210, +374 10 324040 work too).")
@@ -244,8 +275,10 @@ class EnglishTexts(Texts):
     }
     commands: ClassVar[dict[str, str]] = {
         "list": "My smart numbers",
+        "find": "Find a number",
         "add": "Create a smart number",
         "del": "Delete a smart number",
+        "export": "Export numbers as CSV",
         "cancel": "Stop the current input",
         "history": "Latest actions",
         "help": "Help",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 
 from aiogram.filters.callback_data import CallbackData
@@ -33,10 +34,11 @@ def number_block(number: SmartNumber, t: Texts, *, cut: int = DESCRIPTION_CUT) -
             f"<code>id {number.id}</code>{created}")
 
 
-def page_text(page: SmartNumberPage, t: Texts) -> str:
+def page_text(page: SmartNumberPage, t: Texts, header: str | None = None) -> str:
     if not page.data:
         return t.list_empty
-    header = t.list_header.format(total=page.total, page=page.current_page, pages=page.last_page)
+    if header is None:
+        header = t.list_header.format(total=page.total, page=page.current_page, pages=page.last_page)
     cut = DESCRIPTION_CUT
     while True:
         text = "\n\n".join([header, *(number_block(number, t, cut=cut) for number in page.data)])
@@ -45,22 +47,31 @@ def page_text(page: SmartNumberPage, t: Texts) -> str:
         cut //= 2
 
 
-def page_keyboard(page: SmartNumberPage) -> InlineKeyboardMarkup | None:
+def page_keyboard(page: SmartNumberPage, turn: Callable[[int], CallbackData] | None = None
+                  ) -> InlineKeyboardMarkup | None:
     """◀ n/N ▶ (when there is more than one page), then a 🗑 per number, three a row.
+
+    `turn(n)` is the callback data that shows page n (default: a page of /list).
 
     Built directly, not with InlineKeyboardBuilder, which copies every button: this is on the hot path."""
     current, last = page.current_page, page.last_page or 1
     rows: list[list[InlineKeyboardButton]] = []
     if last > 1:
-        navigation = [_button(f"{current}/{last}", PageCallback(page=current))]
+        if turn is None:
+            turn = _list_page
+        navigation = [_button(f"{current}/{last}", turn(current))]
         if current > 1:
-            navigation.insert(0, _button("◀", PageCallback(page=current - 1)))
+            navigation.insert(0, _button("◀", turn(current - 1)))
         if current < last:
-            navigation.append(_button("▶", PageCallback(page=current + 1)))
+            navigation.append(_button("▶", turn(current + 1)))
         rows.append(navigation)
     trash = [_button(f"🗑 {number.id}", DeleteCallback(id=number.id)) for number in page.data]
     rows += [trash[i:i + DELETE_BUTTONS_PER_ROW] for i in range(0, len(trash), DELETE_BUTTONS_PER_ROW)]
     return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+
+
+def _list_page(page: int) -> CallbackData:
+    return PageCallback(page=page)
 
 
 def _button(text: str, data: CallbackData) -> InlineKeyboardButton:

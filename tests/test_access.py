@@ -39,7 +39,7 @@ def no_internal_error(harness) -> None:
 # ---- chats that are not connected ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("command", ["/list", "/add 79993332210 x", "/del 5", "/cancel"])
+@pytest.mark.parametrize("command", ["/list", "/find 999", "/export", "/add 79993332210 x", "/del 5", "/cancel"])
 async def test_unconnected_chat_is_told_so_and_names_the_admins(admin_harness, plusofon, command):
     plusofon.seed(40, 5)
     calls = await admin_harness.send(command, chat_id=STRANGER_CHAT)
@@ -138,7 +138,7 @@ async def test_command_menu_is_set_in_russian_and_english_at_start_up(harness):
     russian = {c["command"]: c["description"] for c in by_language[None]}
     english = {c["command"]: c["description"] for c in by_language["en"]}
     assert russian == RUSSIAN.commands and english == ENGLISH.commands
-    assert set(russian) == {"list", "add", "del", "cancel", "history", "help"}
+    assert set(russian) == {"list", "find", "add", "del", "export", "cancel", "history", "help"}
     assert russian["list"] != english["list"]
 
 
