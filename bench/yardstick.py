@@ -29,7 +29,6 @@ from aiogram.filters import Command
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 PATH = "/api/v1/smart-numbers"
-DELETE_BUTTONS_PER_ROW = 3
 
 
 @lru_cache(maxsize=8192)  # the bot caches this too; uncached it is ~45 µs a phone, 30 phones a page
@@ -58,10 +57,10 @@ def page_keyboard(page: dict[str, Any]) -> InlineKeyboardMarkup:
         if current < last:
             row.append(InlineKeyboardButton(text="▶", callback_data=f"p:{current + 1}"))
         rows.append(row)
-    ids = [number["id"] for number in page["data"]]
-    for start in range(0, len(ids), DELETE_BUTTONS_PER_ROW):
-        rows.append([InlineKeyboardButton(text=f"🗑 {i}", callback_data=f"d:{i}")
-                     for i in ids[start:start + DELETE_BUTTONS_PER_ROW]])
+    for number in page["data"]:  # a row per number: 📇 its card, 🗑 its delete
+        rows.append([InlineKeyboardButton(text=f"📇 {display(number['phoneX'])}",
+                                          callback_data=f"n:{number['id']}:{current}:"),
+                     InlineKeyboardButton(text=f"🗑 {number['id']}", callback_data=f"d:{number['id']}")])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 

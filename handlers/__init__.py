@@ -6,6 +6,7 @@ from aiogram import Router
 
 from handlers.account import create_account_router
 from handlers.adding import create_add_router
+from handlers.cards import create_card_router
 from handlers.deleting import create_delete_router
 from handlers.errors import create_errors_router
 from handlers.exporting import create_export_router
@@ -23,6 +24,7 @@ def create_routers() -> list[Router]:
         create_membership_router(),
         create_start_router(),
         create_account_router(),
+        create_card_router(),
         create_find_router(),
         create_list_router(),
         create_export_router(),

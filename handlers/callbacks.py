@@ -35,3 +35,12 @@ class FindCallback(CallbackData, prefix="f"):
 
     key: str
     page: int
+
+
+class CardCallback(CallbackData, prefix="n"):
+    """📇 next to a number: open its card. `key` empty: it came from /list page `page`; else from page `page`
+    of the /find saved under `key` (bot.search.SearchCache), which is where its ◀ Назад leads."""
+
+    id: int
+    page: int
+    key: str = ""

@@ -39,7 +39,7 @@ def results(matches: list[SmartNumber], query: Query, key: str, number: int,
     page = SmartNumberPage(current_page=number, data=shown, last_page=pages, total=len(matches), per_page=PER_PAGE)
     header = t.find_header.format(total=len(matches), query=escape(shorten(query.text, QUERY_SHOWN)),
                                   page=number, pages=pages)
-    return page_text(page, t, header), page_keyboard(page, lambda n: FindCallback(key=key, page=n)), shown
+    return page_text(page, t, header), page_keyboard(page, lambda n: FindCallback(key=key, page=n), key), shown
 
 
 def nothing(query: Query, t: Texts) -> str:

@@ -47,6 +47,16 @@ class Texts:
                     "например <code>/find 333-22</code>, или часть имени. Весь список: /list")
     find_expired = "Поиск устарел, повторите /find"
 
+    # number cards (📇 under a /list or /find page)
+    card_title = "<b>Умный номер</b>"
+    card_phone_x = "📞 {phone}"
+    card_phone_b = "→ {phone} (клиент)"
+    card_phone_a = "исходящий: {phone}"
+    card_created = "создан {date}"
+    card_gone = "Умный номер с id {id} не найден: возможно, его уже удалили. Обновите список: /list"
+    button_copy = "📋 Скопировать номер"
+    button_back = "◀ Назад"
+
     # /export
     export_caption = "Умные номера: {total} · {date}"
     export_empty = "Умных номеров пока нет: выгружать нечего."
@@ -194,6 +204,13 @@ class EnglishTexts(Texts):
                     "I look in phone digits (the smart number's or the customer's) and descriptions: try part of a "
                     "number, e.g. <code>/find 333-22</code>, or part of a name. The whole list: /list")
     find_expired = "This search is out of date, send /find again"
+    card_title = "<b>Smart number</b>"
+    card_phone_b = "→ {phone} (customer)"
+    card_phone_a = "outgoing: {phone}"
+    card_created = "created {date}"
+    card_gone = "No smart number with id {id}: it may have been deleted already. Refresh the list: /list"
+    button_copy = "📋 Copy number"
+    button_back = "◀ Back"
     export_caption = "Smart numbers: {total} · {date}"
     export_empty = "No smart numbers yet: nothing to export."
     add_invalid_phone = ("That does not look like a phone number: “{text}”.\n"

@@ -6,17 +6,17 @@ from collections.abc import Callable
 from html import escape
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import CopyTextButton, InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.phones import display
 from bot.plusofon import SmartNumber, SmartNumberPage
-from handlers.callbacks import AddCallback, ConfirmCallback, DeleteCallback, PageCallback
+from handlers.callbacks import AddCallback, CardCallback, ConfirmCallback, DeleteCallback, PageCallback
 from handlers.texts import Texts
 
 TELEGRAM_TEXT_LIMIT = 4096
 DESCRIPTION_CUT = 60
-DELETE_BUTTONS_PER_ROW = 3
+CARD_DESCRIPTION_CUT = 1000  # only when the whole one would not fit in a message
 
 
 def shorten(text: str, limit: int) -> str:
@@ -47,11 +47,12 @@ def page_text(page: SmartNumberPage, t: Texts, header: str | None = None) -> str
         cut //= 2
 
 
-def page_keyboard(page: SmartNumberPage, turn: Callable[[int], CallbackData] | None = None
+def page_keyboard(page: SmartNumberPage, turn: Callable[[int], CallbackData] | None = None, key: str = ""
                   ) -> InlineKeyboardMarkup | None:
-    """◀ n/N ▶ (when there is more than one page), then a 🗑 per number, three a row.
+    """◀ n/N ▶ (when there is more than one page), then a row per number: 📇 its card, 🗑 its delete.
 
-    `turn(n)` is the callback data that shows page n (default: a page of /list).
+    `turn(n)` is the callback data that shows page n (default: a page of /list); `key` is the /find query's key
+    ("" for /list), so that a card's ◀ Назад leads back here.
 
     Built directly, not with InlineKeyboardBuilder, which copies every button: this is on the hot path."""
     current, last = page.current_page, page.last_page or 1
@@ -65,8 +66,8 @@ def page_keyboard(page: SmartNumberPage, turn: Callable[[int], CallbackData] | N
         if current < last:
             navigation.append(_button("▶", turn(current + 1)))
         rows.append(navigation)
-    trash = [_button(f"🗑 {number.id}", DeleteCallback(id=number.id)) for number in page.data]
-    rows += [trash[i:i + DELETE_BUTTONS_PER_ROW] for i in range(0, len(trash), DELETE_BUTTONS_PER_ROW)]
+    rows += [[_button(f"📇 {display(number.phone_x)}", CardCallback(id=number.id, page=current, key=key)),
+              _button(f"🗑 {number.id}", DeleteCallback(id=number.id))] for number in page.data]
     return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
 
 
@@ -76,6 +77,38 @@ def _list_page(page: int) -> CallbackData:
 
 def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
     return InlineKeyboardButton(text=text, callback_data=data.pack())
+
+
+def card_text(number: SmartNumber, t: Texts) -> str:
+    """Everything about one number: phoneX, → phoneB, phoneA when set, the whole description, id and date."""
+    phones = [t.card_phone_x.format(phone=display(number.phone_x)),
+              t.card_phone_b.format(phone=display(number.phone_b))]
+    if number.phone_a:
+        phones.append(t.card_phone_a.format(phone=display(number.phone_a)))
+    footer = f"<code>id {number.id}</code>"
+    if number.created_at:
+        footer += " · " + t.card_created.format(date=f"{number.created_at:%d.%m.%Y %H:%M}")
+    description = number.description.strip()
+    while True:
+        described = escape(description) if description else f"<i>{t.no_description}</i>"
+        text = "\n\n".join([t.card_title, "\n".join(phones), described, footer])
+        if len(text) < TELEGRAM_TEXT_LIMIT or len(description) <= 10:
+            return text[: TELEGRAM_TEXT_LIMIT - 1]
+        description = shorten(description, min(len(description) // 2, CARD_DESCRIPTION_CUT))
+
+
+def card_keyboard(number: SmartNumber, back: CallbackData, t: Texts) -> InlineKeyboardMarkup:
+    """📋 copies phoneX (Telegram's copy-text button), then 🗑 Удалить and ◀ Назад to the page it came from."""
+    rows: list[list[InlineKeyboardButton]] = []
+    digits = "".join(ch for ch in number.phone_x if ch.isdigit())
+    if digits:
+        rows.append([InlineKeyboardButton(text=t.button_copy, copy_text=CopyTextButton(text="+" + digits))])
+    rows.append([_button(t.button_delete, DeleteCallback(id=number.id)), _button(t.button_back, back)])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def back_keyboard(back: CallbackData, t: Texts) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[[_button(t.button_back, back)]])
 
 
 def delete_button(number_id: int, t: Texts) -> InlineKeyboardMarkup:

@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from bot.phones import display
 from bot.search import parse_query
 from tests.harness import button_data, buttons, markup_of, only
 
@@ -33,7 +34,7 @@ async def test_phone_fragment_in_any_formatting_finds_the_customer_phone(harness
     assert text.startswith("<b>Найдено: 1 · «") and "· стр. 1/1</b>" in text
     assert text.count("📞") == 1 and f"id {numbers[7]['id']}" in text
     assert "→ +7 999 200-00-07" in text
-    assert buttons(markup_of(message)) == [[f"🗑 {numbers[7]['id']}"]]
+    assert buttons(markup_of(message)) == [[f"📇 {display(numbers[7]['phoneX'])}", f"🗑 {numbers[7]['id']}"]]
 
 
 async def test_smart_number_digits_match_too(harness, plusofon):
@@ -57,7 +58,7 @@ async def test_description_is_found_case_insensitively_in_cyrillic(harness, plus
     text = message.params["text"]
     assert text.startswith("<b>Найдено: 7 · «иВАН» · стр. 1/1</b>")
     assert text.count("📞") == 7 and "Иван Петров, ООО «Ромашка»" in text
-    assert [label for row in buttons(markup_of(message)) for label in row] == [f"🗑 {n['id']}" for n in ivans]
+    assert [row[1] for row in buttons(markup_of(message))] == [f"🗑 {n['id']}" for n in ivans]
     assert "Найдено: 3 ·" in only(await harness.send("/find ПЕТР, склад"), "sendMessage").params["text"]  # ё = е
 
 

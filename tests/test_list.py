@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.phones import display
 from tests.harness import buttons, markup_of, only, texts
 
 
@@ -17,7 +18,8 @@ async def test_list_shows_first_page_with_header_numbers_and_buttons(harness, pl
     assert text.count("📞") == 15
     rows = buttons(markup_of(message))
     assert rows[0] == ["1/3", "▶"]
-    assert [label for row in rows[1:] for label in row] == [f"🗑 {n['id']}" for n in numbers[:15]]
+    assert rows[1] == ["📇 +7 977 000-50-00", f"🗑 {first['id']}"]  # a row per number: its card, its delete
+    assert rows[1:] == [[f"📇 {display(n['phoneX'])}", f"🗑 {n['id']}"] for n in numbers[:15]]
     gets = [r for r in plusofon.requests if r.method == "GET"]
     assert len(gets) == 1 and gets[0].query["page"] == "1" and gets[0].json == {"user_id": 40}
     assert message.params["parse_mode"] == "HTML"
@@ -46,7 +48,8 @@ async def test_one_page_has_no_navigation_row(harness, plusofon):
     plusofon.seed(40, 3)
     message = only(await harness.send("/list"), "sendMessage")
     assert "стр. 1/1" in message.params["text"]
-    assert all(label.startswith("🗑") for row in buttons(markup_of(message)) for label in row)
+    rows = buttons(markup_of(message))
+    assert len(rows) == 3 and all(row[0].startswith("📇 +7 977") and row[1].startswith("🗑 ") for row in rows)
 
 
 async def test_empty_list_says_so_and_shows_add_syntax(harness, plusofon):

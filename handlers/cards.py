@@ -1,0 +1,46 @@
+"""📇 under a /list or /find page: the number's card, edited into the page's message, with ◀ Назад back to it."""
+
+from __future__ import annotations
+
+from aiogram import Bot, Router
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery
+from aiogram.utils.callback_answer import CallbackAnswer
+
+from bot.plusofon import Credentials, PlusofonClient
+from bot.recent import RecentNumbers
+from handlers.callbacks import CardCallback, FindCallback, PageCallback
+from handlers.filters import AuthorisedChat, GroupPolicy
+from handlers.replies import answer_now, show, typing
+from handlers.texts import Texts
+from handlers.views import back_keyboard, card_keyboard, card_text
+
+
+def back_to(card: CardCallback) -> CallbackData:
+    """The page the card was opened from: a /list page, or a /find page (whose handler knows if it expired)."""
+    return FindCallback(key=card.key, page=card.page) if card.key else PageCallback(page=card.page)
+
+
+def create_card_router() -> Router:
+    router = Router(name="cards")
+    router.callback_query.filter(AuthorisedChat())
+    router.callback_query.middleware(GroupPolicy())
+
+    @router.callback_query(CardCallback.filter())
+    async def open_card(callback: CallbackQuery, callback_data: CardCallback, callback_answer: CallbackAnswer,
+                        bot: Bot, creds: Credentials, plusofon: PlusofonClient, recent: RecentNumbers,
+                        t: Texts) -> None:
+        back = back_to(callback_data)
+        number = recent.get(creds.user_id, callback_data.id)  # the page just shown remembers its numbers
+        if number is None:
+            await answer_now(callback, callback_answer)
+            chat_id = callback.message.chat.id if callback.message else callback.from_user.id
+            async with typing(bot, chat_id):
+                number = await plusofon.find(creds, callback_data.id)
+            if number is None:
+                await show(callback, t.card_gone.format(id=callback_data.id), back_keyboard(back, t))
+                return
+            recent.remember(creds.user_id, [number])  # so that its 🗑 costs no call either
+        await show(callback, card_text(number, t), card_keyboard(number, back, t))
+
+    return router
