@@ -3,6 +3,7 @@ calls are counted."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -10,7 +11,12 @@ from bench.load import BenchError, Recorder, Reply, User
 from bench.processes import PlusofonProcess
 
 LIST_HEADER = "Умные номера:"
-NEW_PHONE = "+7 999 333-22-10"
+_new_phones = itertools.count(1)
+
+
+def new_phone() -> str:
+    """A customer no account has yet (the seeded ones are +7 999 …), so that the duplicate guard stays quiet."""
+    return f"+7 916 {next(_new_phones) % 10_000_000:07d}"
 
 
 def expect(reply: Reply, marker: str) -> Reply:
@@ -60,7 +66,7 @@ async def _mix_page(user: User) -> Reply:
 
 
 async def _mix_add(user: User) -> Reply:
-    reply = expect(await user.send(f"/add {NEW_PHONE} bench {user.chat_id} #{user.serial}"), "Создан")
+    reply = expect(await user.send(f"/add {new_phone()} bench {user.chat_id} #{user.serial}"), "Создан")
     user.number_id = number_id_of(reply)
     return reply
 
@@ -128,7 +134,7 @@ async def count_actions(plusofon: PlusofonProcess, *, small: User, paged: User, 
     added: list[int] = []
 
     async def add() -> None:
-        reply = expect(await own.send(f"/add {NEW_PHONE} counted #{len(added)}"), "Создан")
+        reply = expect(await own.send(f"/add {new_phone()} counted #{len(added)}"), "Создан")
         added.append(number_id_of(reply))
 
     asks: list[Reply] = []

@@ -18,6 +18,7 @@ from aiogram.types import BotCommand
 from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 
 from bot.admins import GroupAdmins
+from bot.expirer import Expirer
 from bot.logs import register_secret
 from bot.notifier import Notifier
 from bot.plusofon import PlusofonClient
@@ -33,6 +34,7 @@ from storage.audit import AuditLog
 from storage.chats import ChatRepository
 from storage.cipher import TokenCipher
 from storage.confirmations import ConfirmationStore
+from storage.expiries import ExpiryStore
 from storage.fsm import SQLiteStorage
 from storage.outbox import Outbox
 
@@ -64,11 +66,17 @@ def create_dispatcher(
     plusofon: PlusofonClient,
     cipher: TokenCipher,
     notifier_options: dict[str, Any] | None = None,
+    expiry_options: dict[str, Any] | None = None,
 ) -> Dispatcher:
-    """Wire the routers, middlewares and long-lived services; the dispatcher's shutdown closes them."""
+    """Wire the routers, middlewares and long-lived services; the dispatcher's shutdown closes them.
+
+    `notifier_options` and `expiry_options` tune the background senders (the tests' clocks and pauses)."""
     chats = ChatRepository(db, cipher)
     audit, outbox = AuditLog(db), Outbox(db)
     notifier = Notifier(outbox, **(notifier_options or {}))
+    journal = Journal(audit, outbox, notifier, settings)
+    recent, search_cache, expiries = RecentNumbers(), SearchCache(), ExpiryStore(db)
+    expirer = Expirer(expiries, chats, plusofon, journal, search_cache, recent, **(expiry_options or {}))
     in_flight = InFlight()
     dp = Dispatcher(
         storage=SQLiteStorage(db),
@@ -80,9 +88,11 @@ def create_dispatcher(
         audit=audit,
         outbox=outbox,
         notifier=notifier,
-        journal=Journal(audit, notifier, settings),
-        recent=RecentNumbers(),
-        search_cache=SearchCache(),
+        journal=journal,
+        recent=recent,
+        search_cache=search_cache,
+        expiries=expiries,
+        expirer=expirer,
         group_admins=GroupAdmins(),
         in_flight=in_flight,
     )
@@ -97,17 +107,21 @@ def create_dispatcher(
     return dp
 
 
-async def _on_startup(dispatcher: Dispatcher, bot: Bot, notifier: Notifier) -> None:
+async def _on_startup(dispatcher: Dispatcher, bot: Bot, notifier: Notifier, expiries: ExpiryStore,
+                      expirer: Expirer) -> None:
     await dispatcher.fsm.storage.load()
+    await expiries.load()
     notifier.start(bot)
+    expirer.start(bot)
     await set_commands(bot)
 
 
-async def _on_shutdown(in_flight: InFlight, notifier: Notifier, plusofon: PlusofonClient,
+async def _on_shutdown(in_flight: InFlight, notifier: Notifier, expirer: Expirer, plusofon: PlusofonClient,
                        db: aiosqlite.Connection) -> None:
     cancelled = await in_flight.finish(timeout=SHUTDOWN_GRACE)
     if cancelled:
         log.warning("cancelled %d updates still being handled after %.0f s", cancelled, SHUTDOWN_GRACE)
+    await expirer.stop()
     await notifier.stop()
     await plusofon.aclose()
     await db.close()

@@ -114,6 +114,18 @@ class SearchCache:
             self.put(user_id, numbers)
         return numbers
 
+    def added(self, user_id: int, number: SmartNumber) -> None:
+        """The bot itself added `number`: a cached list takes it in rather than being read again."""
+        entry = self._lists.get(user_id)
+        if entry is not None:
+            self._lists[user_id] = (entry[0], [*entry[1], number])
+
+    def removed(self, user_id: int, number_id: int) -> None:
+        """The bot itself deleted a number: a cached list drops it."""
+        entry = self._lists.get(user_id)
+        if entry is not None:
+            self._lists[user_id] = (entry[0], [number for number in entry[1] if number.id != number_id])
+
     def invalidate(self, user_id: int) -> None:
         """The account's numbers changed (an add or a delete): the next search reads them again."""
         self._lists.pop(user_id, None)

@@ -9,6 +9,7 @@ from handlers.adding import create_add_router
 from handlers.cards import create_card_router
 from handlers.deleting import create_delete_router
 from handlers.errors import create_errors_router
+from handlers.expiring import create_expiry_router
 from handlers.exporting import create_export_router
 from handlers.fallback import create_fallback_router
 from handlers.finding import create_find_router
@@ -30,5 +31,6 @@ def create_routers() -> list[Router]:
         create_export_router(),
         create_add_router(),
         create_delete_router(),
+        create_expiry_router(),
         create_fallback_router(),
     ]

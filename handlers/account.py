@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from html import escape
 
 from aiogram import Bot, Router
@@ -12,6 +12,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
 from bot.admins import GroupAdmins
+from bot.durations import MOSCOW
 from bot.logs import register_secret
 from bot.plusofon import AuthenticationError, Credentials, PlusofonClient, PlusofonError, UserNotFoundError
 from bot.settings import Settings
@@ -26,7 +27,6 @@ from storage.chats import ChatAuth, ChatRepository
 
 log = logging.getLogger(__name__)
 HISTORY_SIZE = 20
-MOSCOW = timezone(timedelta(hours=3), "МСК")  # the users' time; Moscow keeps no daylight saving time
 
 
 async def may_administer(message: Message, bot: Bot, settings: Settings, group_admins: GroupAdmins) -> bool:

@@ -1,10 +1,14 @@
-"""/add <phone_b> <description>, and the same as a short dialogue when the arguments are missing."""
+"""/add <phone_b> <description> [--ttl 7d], and the same as a short dialogue when the arguments are missing.
+
+Before creating, the duplicate guard looks for numbers of the same customer and asks first if there are any.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
@@ -13,61 +17,129 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, User
 from aiogram.utils.callback_answer import CallbackAnswer
 
+from bot.admins import ANONYMOUS_ADMIN_ID
+from bot.durations import TTLError, moscow, parse_ttl, reminder_lead, take_ttl
 from bot.phones import display, normalize, split_phone
-from bot.plusofon import PlusofonClient, PlusofonError
+from bot.plusofon import PlusofonClient, PlusofonError, SmartNumber, SmartNumberPage
 from bot.recent import RecentNumbers
 from bot.search import SearchCache
-from handlers.callbacks import AddCallback
+from handlers.callbacks import AddCallback, DuplicateCallback
+from handlers.confirming import claim
+from handlers.expiry_views import ttl_keyboard
 from handlers.filters import AuthorisedChat, GroupPolicy
-from handlers.journal import Journal
+from handlers.journal import Journal, plain_name
 from handlers.replies import answer_now, drop_keyboard, show, typing
 from handlers.texts import Texts
-from handlers.views import add_keyboard, delete_button
+from handlers.views import add_keyboard, delete_button, duplicate_keyboard, number_block
 from storage.chats import ChatAuth
+from storage.confirmations import Confirmation, ConfirmationStore
+
+if TYPE_CHECKING:  # bot.expirer imports handlers: a real import here would be circular
+    from bot.expirer import Expirer
 
 MAX_DESCRIPTION = 255
+DUPLICATES_SHOWN = 5
+ACTION = "add"
+NO_TTL_WORDS = frozenset({"без срока", "нет", "no", "none", "-", "—", "0"})
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
 class AddNumber(StatesGroup):
     phone = State()
     description = State()
+    ttl = State()
 
 
 class Adder:
     """Everything one add needs, gathered from the handler's data."""
 
-    def __init__(self, bot: Bot, auth: ChatAuth, plusofon: PlusofonClient, recent: RecentNumbers,
-                 journal: Journal, t: Texts, search_cache: SearchCache) -> None:
-        self.bot, self.auth, self.plusofon, self.recent, self.journal, self.t = bot, auth, plusofon, recent, journal, t
-        self.search_cache = search_cache
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.bot: Bot = data["bot"]
+        self.auth: ChatAuth = data["auth"]
+        self.plusofon: PlusofonClient = data["plusofon"]
+        self.recent: RecentNumbers = data["recent"]
+        self.journal: Journal = data["journal"]
+        self.t: Texts = data["t"]
+        self.search_cache: SearchCache = data["search_cache"]
+        self.confirmations: ConfirmationStore = data["confirmations"]
+        self.expirer: Expirer = data["expirer"]
 
-    async def create(self, chat: Chat, user: User | None, phone_b: str, description: str) -> None:
+    async def request(self, chat: Chat, user: User | None, phone_b: str, description: str,
+                      ttl: timedelta | None) -> None:
+        """The duplicate guard, then the add: a customer who has a number already needs a ✅ first."""
+        async with typing(self.bot, chat.id):
+            first, existing = await self._same_customer(phone_b)
+        if not existing:
+            await self.create(chat, user, phone_b, description, ttl, before=first)
+            return
+        blocks = "\n\n".join(number_block(number, self.t) for number in existing[:DUPLICATES_SHOWN])
+        if len(existing) > DUPLICATES_SHOWN:
+            blocks += "\n\n" + self.t.duplicate_more.format(count=len(existing) - DUPLICATES_SHOWN)
+        text = self.t.duplicate_ask.format(phone_b=display(phone_b), count=len(existing), numbers=blocks)
+        if user is None or user.id == ANONYMOUS_ADMIN_ID:
+            await self.bot.send_message(chat.id, f"{text}\n\n{self.t.anonymous_cannot_confirm}")
+            return
+        key = await self.confirmations.create(
+            chat_id=chat.id, user_id=user.id, action=ACTION,
+            payload={"account": self.auth.user_id, "phone_b": phone_b, "description": description,
+                     "ttl": ttl.total_seconds() if ttl is not None else None},
+        )
+        await self.bot.send_message(chat.id, text, reply_markup=duplicate_keyboard(key, self.t))
+
+    async def _same_customer(self, phone_b: str) -> tuple[SmartNumberPage, list[SmartNumber]]:
+        """Page 1 as it is now (the add reuses it), and the account's numbers that call this customer.
+
+        A one-page account costs that one call; a bigger one is read whole, concurrently, and cached a minute."""
+        creds = self.auth.credentials
+        first = await self.plusofon.list_page(creds, 1)
+        numbers = first.data
+        if (first.last_page or 1) > 1:
+            numbers = await self.search_cache.numbers(creds.user_id,
+                                                      lambda: self.plusofon.list_all(creds, first=first))
+        same = [number for number in numbers if number.phone_b == phone_b]
+        return first, sorted(same, key=lambda number: number.id, reverse=True)  # the newest first
+
+    async def create(self, chat: Chat, user: User | None, phone_b: str, description: str,
+                     ttl: timedelta | None, *, before: SmartNumberPage | None = None) -> None:
         try:
             async with typing(self.bot, chat.id):
-                result = await self.plusofon.add(self.auth.credentials, phone_b, description)
+                result = await self.plusofon.add(self.auth.credentials, phone_b, description, before=before)
         except PlusofonError as error:
             self.search_cache.invalidate(self.auth.user_id)  # an ambiguous failure may have added it
             await self.journal.number_changed(self.auth, chat, user, added=True, number=None, phone_b=phone_b,
                                               description=description, error=type(error).__name__)
             raise
-        self.search_cache.invalidate(self.auth.user_id)
         number = result.number
+        expires_at = None
         if number is None:
-            await self.bot.send_message(chat.id, self.t.add_done_unknown)
+            self.search_cache.invalidate(self.auth.user_id)
+            text = self.t.add_done_unknown + (f"\n\n{self.t.add_ttl_untracked}" if ttl is not None else "")
+            await self.bot.send_message(chat.id, text)
         else:
             self.recent.remember(self.auth.user_id, [number])
+            self.search_cache.added(self.auth.user_id, number)
             described = escape(number.description) if number.description else f"<i>{self.t.no_description}</i>"
             text = self.t.add_done.format(phone_x=display(number.phone_x), phone_b=display(number.phone_b),
                                           description=described, id=number.id)
+            if ttl is not None:
+                row = await self.expirer.schedule(number, ttl, account=self.auth.user_id, chat_id=chat.id,
+                                                  user_id=user.id if user else None, user_name=plain_name(user))
+                expires_at = row.expires_at
+                text += "\n\n" + self._temporary(ttl, expires_at)
             await self.bot.send_message(chat.id, text, reply_markup=delete_button(number.id, self.t))
         await self.journal.number_changed(self.auth, chat, user, added=True, number=number, phone_b=phone_b,
-                                          description=description)
+                                          description=description, expires_at=expires_at)
+
+    def _temporary(self, ttl: timedelta, expires_at: float) -> str:
+        lead = reminder_lead(ttl)
+        if lead is None:
+            return self.t.add_temporary_no_reminder.format(when=moscow(expires_at))
+        lead_text = self.t.lead_day if lead >= timedelta(days=1) else self.t.lead_hour
+        return self.t.add_temporary.format(when=moscow(expires_at), lead=lead_text)
 
 
 async def _with_adder(handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-    data["adder"] = Adder(data["bot"], data["auth"], data["plusofon"], data["recent"], data["journal"], data["t"],
-                           data["search_cache"])
+    data["adder"] = Adder(data)
     return await handler(event, data)
 
 
@@ -83,9 +155,14 @@ def create_add_router() -> Router:
     @router.message(Command("add"))
     async def add_command(message: Message, command: CommandObject, state: FSMContext, adder: Adder,
                           t: Texts) -> None:
-        args = (command.args or "").strip()
+        try:
+            args, ttl = take_ttl((command.args or "").strip())
+        except TTLError as error:
+            await message.answer(t.add_ttl_invalid.format(text=escape(_first_words(str(error) or "--ttl"))))
+            return
         if not args:
             await state.set_state(AddNumber.phone)
+            await state.update_data(ttl=_seconds(ttl))
             await _ask(message, t.add_ask_phone, t, skip=False)
             return
         parsed = split_phone(args)
@@ -95,14 +172,14 @@ def create_add_router() -> Router:
         phone_b, description = parsed
         if not description:
             await state.set_state(AddNumber.description)
-            await state.update_data(phone_b=phone_b)
+            await state.update_data(phone_b=phone_b, ttl=_seconds(ttl))
             await _ask(message, t.add_ask_description.format(phone=display(phone_b)), t, skip=True)
             return
         if len(description) > MAX_DESCRIPTION:
             await message.answer(t.add_description_too_long.format(length=len(description)))
             return
         await state.clear()
-        await adder.create(message.chat, message.from_user, phone_b, description)
+        await adder.request(message.chat, message.from_user, phone_b, description, ttl)
 
     @router.message(AddNumber.phone, F.text, ~F.text.startswith("/"))
     async def got_phone(message: Message, state: FSMContext, t: Texts) -> None:
@@ -121,22 +198,45 @@ def create_add_router() -> Router:
         if len(description) > MAX_DESCRIPTION:
             await _ask(message, t.add_description_too_long.format(length=len(description)), t, skip=True)
             return
-        phone_b = (await state.get_data()).get("phone_b", "")
-        await state.clear()
-        await adder.create(message.chat, message.from_user, phone_b, description)
+        await _described(message, message.from_user, description, state, adder, t)
 
     @router.callback_query(AddCallback.filter(F.action == "skip"), AddNumber.description)
     async def skip_description(callback: CallbackQuery, callback_answer: CallbackAnswer, state: FSMContext,
-                               adder: Adder) -> None:
+                               adder: Adder, t: Texts) -> None:
         await answer_now(callback, callback_answer)
-        phone_b = (await state.get_data()).get("phone_b", "")
-        await state.clear()
         await drop_keyboard(callback)
-        if callback.message is not None:
-            await adder.create(callback.message.chat, callback.from_user, phone_b, "")
+        if isinstance(callback.message, Message):
+            await _described(callback.message, callback.from_user, "", state, adder, t)
+
+    @router.message(AddNumber.ttl, F.text, ~F.text.startswith("/"))
+    async def got_ttl(message: Message, state: FSMContext, adder: Adder, t: Texts) -> None:
+        typed = (message.text or "").strip()
+        ttl = None
+        if typed.casefold() not in NO_TTL_WORDS:
+            try:
+                ttl = parse_ttl(typed)
+            except TTLError:
+                await message.answer(t.add_ttl_invalid.format(text=escape(_first_words(typed))),
+                                     reply_markup=ttl_keyboard(t))
+                return
+        await _finish(message.chat, message.from_user, ttl, state, adder)
+
+    @router.callback_query(AddCallback.filter(F.action == "ttl"), AddNumber.ttl)
+    async def chose_ttl(callback: CallbackQuery, callback_data: AddCallback, callback_answer: CallbackAnswer,
+                        state: FSMContext, adder: Adder, t: Texts) -> None:
+        try:
+            ttl = parse_ttl(callback_data.value) if callback_data.value else None
+        except TTLError:
+            callback_answer.text, callback_answer.show_alert = t.stale_button, True
+            return
+        await answer_now(callback, callback_answer)
+        await drop_keyboard(callback)
+        if isinstance(callback.message, Message):
+            await _finish(callback.message.chat, callback.from_user, ttl, state, adder)
 
     @router.callback_query(AddCallback.filter(F.action == "cancel"), AddNumber.phone)
     @router.callback_query(AddCallback.filter(F.action == "cancel"), AddNumber.description)
+    @router.callback_query(AddCallback.filter(F.action == "cancel"), AddNumber.ttl)
     async def cancel_button(callback: CallbackQuery, state: FSMContext, t: Texts) -> None:
         await state.clear()
         await show(callback, t.add_cancelled)
@@ -149,12 +249,59 @@ def create_add_router() -> Router:
         await state.clear()
         await message.answer(t.add_cancelled)
 
+    @router.callback_query(DuplicateCallback.filter())
+    async def confirm_duplicate(callback: CallbackQuery, callback_data: DuplicateCallback,
+                                callback_answer: CallbackAnswer, adder: Adder, confirmations: ConfirmationStore,
+                                t: Texts) -> None:
+        async def expired(_: Confirmation) -> None:
+            callback_answer.text, callback_answer.show_alert = t.duplicate_expired, True
+            await show(callback, t.duplicate_expired)
+
+        pending = await claim(callback, callback_answer, callback_data.key, action=ACTION,
+                              account=adder.auth.user_id, confirmations=confirmations, t=t, on_expired=expired)
+        if pending is None or not isinstance(callback.message, Message):
+            return
+        if not callback_data.yes:
+            await show(callback, t.duplicate_cancelled)
+            return
+        await answer_now(callback, callback_answer)
+        await drop_keyboard(callback)
+        payload = pending.payload
+        ttl = timedelta(seconds=payload["ttl"]) if payload.get("ttl") else None
+        await adder.create(callback.message.chat, callback.from_user, payload["phone_b"], payload["description"], ttl)
+
     return router
+
+
+async def _described(message: Message, user: User | None, description: str, state: FSMContext, adder: Adder,
+                     t: Texts) -> None:
+    """The description is known: ask for the term, unless /add already gave one."""
+    data = await state.get_data()
+    if data.get("ttl"):
+        await _finish(message.chat, user, timedelta(seconds=data["ttl"]), state, adder, description=description)
+        return
+    await state.set_state(AddNumber.ttl)
+    await state.update_data(description=description)
+    hint = t.add_group_hint if message.chat.type != "private" else ""
+    await message.answer(t.add_ask_ttl + hint, reply_markup=ttl_keyboard(t))
+
+
+async def _finish(chat: Chat, user: User | None, ttl: timedelta | None, state: FSMContext, adder: Adder,
+                  *, description: str | None = None) -> None:
+    data = await state.get_data()
+    await state.clear()
+    if description is None:
+        description = data.get("description", "")
+    await adder.request(chat, user, data.get("phone_b", ""), description, ttl)
 
 
 async def _ask(message: Message, text: str, t: Texts, *, skip: bool) -> None:
     hint = t.add_group_hint if message.chat.type != "private" else ""
     await message.answer(text + hint, reply_markup=add_keyboard(t, skip=skip))
+
+
+def _seconds(ttl: timedelta | None) -> float | None:
+    return ttl.total_seconds() if ttl is not None else None
 
 
 def _first_words(text: str, limit: int = 40) -> str:

@@ -25,9 +25,11 @@ class ConfirmCallback(CallbackData, prefix="c"):
 
 
 class AddCallback(CallbackData, prefix="a"):
-    """Buttons of the /add dialogue: `skip` (no description) or `cancel`."""
+    """Buttons of the /add dialogue: `skip` (no description), `ttl` (with `value`: a duration or "" for none),
+    or `cancel`."""
 
     action: str
+    value: str = ""
 
 
 class FindCallback(CallbackData, prefix="f"):
@@ -44,3 +46,19 @@ class CardCallback(CallbackData, prefix="n"):
     id: int
     page: int
     key: str = ""
+
+
+class DuplicateCallback(CallbackData, prefix="g"):
+    """✅/❌ under "Создать ещё один?" (/add for a customer who has a number already); `key` as in ConfirmCallback."""
+
+    key: str
+    yes: bool
+
+
+class ExpiryCallback(CallbackData, prefix="x"):
+    """Buttons of an expiry reminder: `more` (extend by 7 days) or `now` (delete, after the usual confirmation).
+    `at` is the expiry the reminder was about (whole seconds): once it has moved, the reminder's buttons are spent."""
+
+    action: str
+    id: int
+    at: int

@@ -14,6 +14,7 @@ from handlers.filters import AuthorisedChat, GroupPolicy
 from handlers.replies import answer_now, show, typing
 from handlers.texts import Texts
 from handlers.views import back_keyboard, card_keyboard, card_text
+from storage.expiries import ExpiryStore
 
 
 def back_to(card: CardCallback) -> CallbackData:
@@ -29,7 +30,7 @@ def create_card_router() -> Router:
     @router.callback_query(CardCallback.filter())
     async def open_card(callback: CallbackQuery, callback_data: CardCallback, callback_answer: CallbackAnswer,
                         bot: Bot, creds: Credentials, plusofon: PlusofonClient, recent: RecentNumbers,
-                        t: Texts) -> None:
+                        expiries: ExpiryStore, t: Texts) -> None:
         back = back_to(callback_data)
         number = recent.get(creds.user_id, callback_data.id)  # the page just shown remembers its numbers
         if number is None:
@@ -41,6 +42,7 @@ def create_card_router() -> Router:
                 await show(callback, t.card_gone.format(id=callback_data.id), back_keyboard(back, t))
                 return
             recent.remember(creds.user_id, [number])  # so that its 🗑 costs no call either
-        await show(callback, card_text(number, t), card_keyboard(number, back, t))
+        expires_at = expiries.of(creds.user_id).get(number.id)
+        await show(callback, card_text(number, t, expires_at), card_keyboard(number, back, t, expires_at))
 
     return router

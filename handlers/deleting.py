@@ -13,6 +13,7 @@ from bot.plusofon import Credentials, NotFoundError, PlusofonClient, PlusofonErr
 from bot.recent import RecentNumbers
 from bot.search import SearchCache
 from handlers.callbacks import ConfirmCallback, DeleteCallback
+from handlers.confirming import claim
 from handlers.errors import describe
 from handlers.filters import AuthorisedChat, GroupPolicy
 from handlers.journal import Journal
@@ -20,7 +21,8 @@ from handlers.replies import answer_now, show, typing
 from handlers.texts import Texts
 from handlers.views import confirm_keyboard, number_block
 from storage.chats import ChatAuth
-from storage.confirmations import ConfirmationStore, Status
+from storage.confirmations import Confirmation, ConfirmationStore
+from storage.expiries import ExpiryStore
 
 ACTION = "delete"
 CONFIRMATION_DESCRIPTION_CUT = 1000  # the whole label as a rule, yet always one Telegram message
@@ -35,6 +37,14 @@ async def ask_confirmation(bot: Bot, chat: Chat, user: User, number: SmartNumber
     )
     await bot.send_message(chat.id, t.del_confirm.format(number=number_block(number, t, cut=CONFIRMATION_DESCRIPTION_CUT)),
                            reply_markup=confirm_keyboard(key, t))
+
+
+async def gone(account: int, number_id: int, recent: RecentNumbers, search_cache: SearchCache,
+               expiries: ExpiryStore) -> None:
+    """The number no longer exists: no cache may show it, and it has no expiry to keep."""
+    recent.forget(account, number_id)
+    search_cache.removed(account, number_id)
+    await expiries.remove(account, number_id)
 
 
 def create_delete_router() -> Router:
@@ -86,28 +96,18 @@ def create_delete_router() -> Router:
     async def confirm(callback: CallbackQuery, callback_data: ConfirmCallback, callback_answer: CallbackAnswer,
                       bot: Bot, auth: ChatAuth, creds: Credentials, plusofon: PlusofonClient,
                       recent: RecentNumbers, confirmations: ConfirmationStore, journal: Journal,
-                      search_cache: SearchCache, t: Texts) -> None:
-        chat = callback.message.chat if callback.message is not None else None
-        pending = await confirmations.get(callback_data.key)
-        if (pending is None or chat is None or pending.chat_id != chat.id or pending.action != ACTION
-                or pending.payload.get("account") != creds.user_id):
-            callback_answer.text, callback_answer.show_alert = t.stale_button, True
+                      search_cache: SearchCache, expiries: ExpiryStore, t: Texts) -> None:
+        async def expired(pending: Confirmation) -> None:
+            number_id = pending.payload["number"]["id"]
+            callback_answer.text, callback_answer.show_alert = t.confirmation_expired.format(id=number_id), True
+            await show(callback, t.confirmation_expired_text.format(id=number_id))
+
+        pending = await claim(callback, callback_answer, callback_data.key, action=ACTION, account=creds.user_id,
+                              confirmations=confirmations, t=t, on_expired=expired)
+        if pending is None or callback.message is None:
             return
+        chat = callback.message.chat
         number = SmartNumber.model_validate(pending.payload["number"])
-        if pending.user_id != callback.from_user.id:
-            callback_answer.text, callback_answer.show_alert = t.not_yours, True
-            return
-        status = pending.status()
-        if status is Status.USED:
-            callback_answer.text = t.confirmation_used
-            return
-        if status is Status.EXPIRED:
-            callback_answer.text, callback_answer.show_alert = t.confirmation_expired.format(id=number.id), True
-            await show(callback, t.confirmation_expired_text.format(id=number.id))
-            return
-        if not await confirmations.consume(pending.key):
-            callback_answer.text = t.confirmation_used
-            return
         if not callback_data.yes:
             await show(callback, t.del_cancelled)
             return
@@ -117,8 +117,7 @@ def create_delete_router() -> Router:
             async with typing(bot, chat.id):
                 await plusofon.delete(creds, number.id)
         except NotFoundError:
-            recent.forget(creds.user_id, number.id)
-            search_cache.invalidate(creds.user_id)
+            await gone(creds.user_id, number.id, recent, search_cache, expiries)
             if not pending.payload.get("tried"):
                 await show(callback, t.del_already_gone.format(number=block))
                 return
@@ -130,8 +129,7 @@ def create_delete_router() -> Router:
             await show(callback, t.del_failed.format(error=describe(error, t), number=block),
                        confirm_keyboard(pending.key, t))
             return
-        recent.forget(creds.user_id, number.id)
-        search_cache.invalidate(creds.user_id)
+        await gone(creds.user_id, number.id, recent, search_cache, expiries)
         await show(callback, t.del_done.format(number=block))
         await journal.number_changed(auth, chat, callback.from_user, added=False, number=number)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from html import escape
 
 from aiogram import Bot, F, Router
@@ -18,6 +19,7 @@ from handlers.filters import AuthorisedChat, GroupPolicy
 from handlers.replies import answer_now, show, typing
 from handlers.texts import Texts
 from handlers.views import page_keyboard, page_text, shorten
+from storage.expiries import ExpiryStore
 
 PER_PAGE = 15
 QUERY_SHOWN = 40  # characters of the query repeated in the header
@@ -30,8 +32,8 @@ async def found(query: Query, creds: Credentials, plusofon: PlusofonClient, cach
     return search(numbers, query)
 
 
-def results(matches: list[SmartNumber], query: Query, key: str, number: int,
-            t: Texts) -> tuple[str, InlineKeyboardMarkup | None, list[SmartNumber]]:
+def results(matches: list[SmartNumber], query: Query, key: str, number: int, t: Texts,
+            expiries: Mapping[int, float]) -> tuple[str, InlineKeyboardMarkup | None, list[SmartNumber]]:
     """Page `number` of the matches (the last one if there are fewer pages now): text, buttons, its numbers."""
     pages = max(1, math.ceil(len(matches) / PER_PAGE))
     number = min(max(number, 1), pages)
@@ -39,7 +41,7 @@ def results(matches: list[SmartNumber], query: Query, key: str, number: int,
     page = SmartNumberPage(current_page=number, data=shown, last_page=pages, total=len(matches), per_page=PER_PAGE)
     header = t.find_header.format(total=len(matches), query=escape(shorten(query.text, QUERY_SHOWN)),
                                   page=number, pages=pages)
-    return page_text(page, t, header), page_keyboard(page, lambda n: FindCallback(key=key, page=n), key), shown
+    return page_text(page, t, header, expiries), page_keyboard(page, lambda n: FindCallback(key=key, page=n), key), shown
 
 
 def nothing(query: Query, t: Texts) -> str:
@@ -58,7 +60,7 @@ def create_find_router() -> Router:
     @router.message(Command("list", magic=F.args))
     async def find_command(message: Message, command: CommandObject, bot: Bot, creds: Credentials,
                            plusofon: PlusofonClient, recent: RecentNumbers, search_cache: SearchCache,
-                           t: Texts) -> None:
+                           expiries: ExpiryStore, t: Texts) -> None:
         query = parse_query(command.args)
         if query.empty:
             await message.answer(t.find_usage)
@@ -68,14 +70,14 @@ def create_find_router() -> Router:
             await message.answer(nothing(query, t))
             return
         key = search_cache.save_query(message.chat.id, creds.user_id, query.text)
-        text, markup, shown = results(matches, query, key, 1, t)
+        text, markup, shown = results(matches, query, key, 1, t, expiries.of(creds.user_id))
         recent.remember(creds.user_id, shown)
         await message.answer(text, reply_markup=markup)
 
     @router.callback_query(FindCallback.filter())
     async def turn_page(callback: CallbackQuery, callback_data: FindCallback, callback_answer: CallbackAnswer,
                         bot: Bot, creds: Credentials, plusofon: PlusofonClient, recent: RecentNumbers,
-                        search_cache: SearchCache, t: Texts) -> None:
+                        search_cache: SearchCache, expiries: ExpiryStore, t: Texts) -> None:
         chat_id = callback.message.chat.id if callback.message else callback.from_user.id
         typed = search_cache.query(callback_data.key, chat_id, creds.user_id)
         if typed is None:
@@ -87,7 +89,8 @@ def create_find_router() -> Router:
         if not matches:
             await show(callback, nothing(query, t))
             return
-        text, markup, shown = results(matches, query, callback_data.key, callback_data.page, t)
+        text, markup, shown = results(matches, query, callback_data.key, callback_data.page, t,
+                                      expiries.of(creds.user_id))
         recent.remember(creds.user_id, shown)
         await show(callback, text, markup)
 

@@ -7,6 +7,7 @@ from html import escape
 
 from aiogram.types import Chat, User
 
+from bot.durations import moscow
 from bot.notifier import Notifier
 from bot.phones import display
 from bot.plusofon import SmartNumber
@@ -15,21 +16,29 @@ from handlers.texts import RUSSIAN
 from handlers.views import person, shorten
 from storage.audit import AuditLog
 from storage.chats import ChatAuth
+from storage.expiries import Expiry
+from storage.outbox import Outbox
 
 
 class Journal:
-    def __init__(self, audit: AuditLog, notifier: Notifier, settings: Settings) -> None:
+    def __init__(self, audit: AuditLog, outbox: Outbox, notifier: Notifier, settings: Settings) -> None:
         self._audit = audit
+        self._outbox = outbox
         self._notifier = notifier
         self._settings = settings
 
+    def team_chat(self, auth: ChatAuth | None) -> int | None:
+        if auth is not None and auth.notify_chat_id is not None:
+            return auth.notify_chat_id
+        return self._settings.notify_chat_id
+
     async def number_changed(self, auth: ChatAuth, chat: Chat, user: User | None, *, added: bool,
                              number: SmartNumber | None, phone_b: str = "", description: str = "",
-                             error: str | None = None) -> None:
+                             error: str | None = None, expires_at: float | None = None) -> None:
         phone_x = display(number.phone_x) if number is not None else "?"
         phone_b = display(number.phone_b if number is not None else phone_b)
         described = number.description if number is not None else description
-        target = auth.notify_chat_id if auth.notify_chat_id is not None else self._settings.notify_chat_id
+        target = self.team_chat(auth)
         text = None
         if error is None and target is not None and target != chat.id:
             t = RUSSIAN
@@ -38,18 +47,59 @@ class Journal:
                 description=escape(shorten(described, 200)) if described.strip() else f"<i>{t.no_description}</i>",
                 chat=escape(chat.title) if chat.title else f"{t.private_chat} ({escape(chat.full_name)})",
             )
+            if expires_at is not None:
+                text += "\n" + t.temporary_until.format(when=moscow(expires_at))
         number_id = f"id {number.id} " if number is not None else ""
         await self._audit.record(
-            chat_id=chat.id, user_id=user.id if user else None, user_name=_plain_name(user),
+            chat_id=chat.id, user_id=user.id if user else None, user_name=plain_name(user),
             action="add" if added else "delete", details=f"{number_id}{phone_x} → {phone_b} {described}".strip(),
             result=error or "ok", notify_chat_id=target, notify_text=text,
         )
         if text is not None:
             self._notifier.wake()
 
+    async def expiry_extended(self, row: Expiry, auth: ChatAuth, chat: Chat, user: User | None,
+                              expires_at: float) -> None:
+        t = RUSSIAN
+        target = self.team_chat(auth)
+        text = None
+        if target is not None and target != chat.id:
+            text = t.notify_extended.format(who=_who(user), when=moscow(expires_at), **_number_fields(row))
+        await self._audit.record(chat_id=chat.id, user_id=user.id if user else None, user_name=plain_name(user),
+                                 action="extend", details=f"id {row.number_id} → {moscow(expires_at)}",
+                                 notify_chat_id=target, notify_text=text)
+        if text is not None:
+            self._notifier.wake()
+
+    async def expiry_reminded(self, row: Expiry, auth: ChatAuth | None) -> None:
+        """The team hears that a temporary number is about to go (the chat it was added in was reminded)."""
+        target = self.team_chat(auth)
+        if target is None or target == row.chat_id:
+            return
+        text = RUSSIAN.notify_expiring.format(when=moscow(row.expires_at), who=escape(row.user_name) or "?",
+                                              **_number_fields(row))
+        await self._outbox.add(target, text)
+        self._notifier.wake()
+
+    async def number_expired(self, row: Expiry, auth: ChatAuth) -> None:
+        """Deleted at its expiry: recorded in the chat it was added in, which hears of it, and the team too."""
+        t = RUSSIAN
+        target = self.team_chat(auth)
+        fields = _number_fields(row)
+        team_text = None
+        if target is not None and target != row.chat_id:
+            team_text = t.notify_expired.format(who=escape(row.user_name) or "?", **fields)
+        await self._audit.record(
+            chat_id=row.chat_id, user_id=None, user_name=t.by_the_bot, action="expire",
+            details=f"id {row.number_id} {fields['phone_x']} → {fields['phone_b']} {row.description}".strip(),
+            notify_chat_id=target, notify_text=team_text,
+        )
+        await self._outbox.add(row.chat_id, t.expired_here.format(**fields))
+        self._notifier.wake()
+
     async def account_event(self, chat: Chat, user: User | None, action: str, details: str = "",
                             result: str = "ok") -> None:
-        await self._audit.record(chat_id=chat.id, user_id=user.id if user else None, user_name=_plain_name(user),
+        await self._audit.record(chat_id=chat.id, user_id=user.id if user else None, user_name=plain_name(user),
                                  action=action, details=details, result=result)
 
 
@@ -57,7 +107,13 @@ def _who(user: User | None) -> str:
     return person(user.first_name, user.last_name, user.username) if user else "?"
 
 
-def _plain_name(user: User | None) -> str:
+def _number_fields(row: Expiry) -> dict[str, str]:
+    description = escape(shorten(row.description, 200)) if row.description.strip() else \
+        f"<i>{RUSSIAN.no_description}</i>"
+    return {"phone_x": display(row.phone_x), "phone_b": display(row.phone_b), "description": description}
+
+
+def plain_name(user: User | None) -> str:
     if user is None:
         return ""
     return user.full_name + (f" (@{user.username})" if user.username else "")

@@ -14,6 +14,7 @@ from handlers.filters import AuthorisedChat, GroupPolicy
 from handlers.replies import answer_now, show, typing
 from handlers.texts import Texts
 from handlers.views import page_keyboard, page_text
+from storage.expiries import ExpiryStore
 
 
 async def load_page(plusofon: PlusofonClient, creds: Credentials, number: int) -> SmartNumberPage:
@@ -33,21 +34,21 @@ def create_list_router() -> Router:
 
     @router.message(Command("list"))
     async def list_command(message: Message, bot: Bot, creds: Credentials, plusofon: PlusofonClient,
-                           recent: RecentNumbers, t: Texts) -> None:
+                           recent: RecentNumbers, expiries: ExpiryStore, t: Texts) -> None:
         async with typing(bot, message.chat.id):
             page = await plusofon.list_page(creds, 1)
         recent.remember(creds.user_id, page.data)
-        await message.answer(page_text(page, t), reply_markup=page_keyboard(page))
+        await message.answer(page_text(page, t, expiries=expiries.of(creds.user_id)), reply_markup=page_keyboard(page))
 
     @router.callback_query(PageCallback.filter())
     async def turn_page(callback: CallbackQuery, callback_data: PageCallback, callback_answer: CallbackAnswer,
                         bot: Bot, creds: Credentials, plusofon: PlusofonClient, recent: RecentNumbers,
-                        t: Texts) -> None:
+                        expiries: ExpiryStore, t: Texts) -> None:
         await answer_now(callback, callback_answer)
         chat_id = callback.message.chat.id if callback.message else callback.from_user.id
         async with typing(bot, chat_id):
             page = await load_page(plusofon, creds, callback_data.page)
         recent.remember(creds.user_id, page.data)
-        await show(callback, page_text(page, t), page_keyboard(page))
+        await show(callback, page_text(page, t, expiries=expiries.of(creds.user_id)), page_keyboard(page))
 
     return router

@@ -11,6 +11,7 @@ from bot.admins import GroupAdmins
 from bot.notifier import Notifier
 from storage.audit import AuditLog
 from storage.chats import ChatRepository
+from storage.expiries import ExpiryStore
 from storage.outbox import Outbox
 
 log = logging.getLogger(__name__)
@@ -22,12 +23,13 @@ def create_membership_router() -> Router:
 
     @router.message(F.migrate_to_chat_id)
     async def group_upgraded(message: Message, chats: ChatRepository, audit: AuditLog, outbox: Outbox,
-                             notifier: Notifier) -> None:
+                             expiries: ExpiryStore, notifier: Notifier) -> None:
         old, new = message.chat.id, message.migrate_to_chat_id
         assert new is not None
         await chats.migrate(old, new)
         await audit.move_chat(old, new)
         await outbox.move_chat(old, new)
+        await expiries.move_chat(old, new)
         notifier.resume(new)
         log.info("chat %s became supergroup %s: its settings moved with it", old, new)
 

@@ -23,6 +23,7 @@ class Texts:
             "/export — все номера файлом CSV (открывается в Excel)\n"
             "/add &lt;телефон клиента&gt; &lt;описание&gt; — создать умный номер\n"
             "   например: <code>/add +7 999 333-22-10 Иван Петров</code>\n"
+            "   временный номер: добавьте <code>--ttl 7d</code> (или 12h, 30d) — я напомню и удалю его сам\n"
             "/add — то же по шагам\n"
             "/del &lt;id&gt; — удалить умный номер (id виден в /list)\n"
             "/cancel — прервать ввод\n"
@@ -97,6 +98,43 @@ class Texts:
     confirmation_used = "Это уже сделано."
     stale_button = "Кнопка устарела. Отправьте команду заново."
 
+    # duplicate guard
+    duplicate_ask = "У клиента {phone_b} уже есть умный номер ({count}):\n\n{numbers}\n\nСоздать ещё один?"
+    duplicate_more = "…и ещё {count}"
+    duplicate_cancelled = "Хорошо, новый номер не создан."
+    duplicate_expired = "⌛ Подтверждение устарело. Чтобы создать номер, отправьте /add заново."
+    anonymous_cannot_confirm = ("У клиента уже есть умный номер, а подтвердить создание ещё одного анонимный "
+                                "администратор не может: отправьте /add от своего имени.")
+    button_create_another = "✅ Создать ещё один"
+
+    # temporary numbers
+    add_ttl_invalid = ("Не понял срок «{text}». Укажите часы или дни: <code>--ttl 12h</code>, <code>--ttl 7d</code>, "
+                       "<code>--ttl 30d</code> (от 1 часа до 365 дней).")
+    add_ask_ttl = ("Номер временный? Выберите, когда его удалить, или пришлите свой срок, например <code>3d</code> "
+                   "или <code>48h</code>. «Без срока» — обычный постоянный номер.")
+    add_temporary = "⏳ Временный: удалится {when} (МСК), напомню {lead}."
+    add_temporary_no_reminder = "⏳ Временный: удалится {when} (МСК)."
+    add_ttl_untracked = ("⚠️ Срок не установлен: Plusofon не сообщил, какой номер создан. Удалите его сами, "
+                         "когда он станет не нужен.")
+    lead_day = "за день"
+    lead_hour = "за час"
+    button_no_ttl = "Без срока"
+    temporary_until = "⏳ временный, до {when} (МСК)"
+    reminder = ("⏰ {who}, временный умный номер удалится {when} (МСК), {left}.\n\n{number}\n\n"
+                "Продлить его или удалить сейчас?")
+    in_hours = "через {hours} ч"
+    in_days = "через {days} дн."
+    button_extend = "Продлить на 7 дней"
+    button_delete_now = "Удалить сейчас"
+    extended = "⏳ Продлено до {when} (МСК).\n\n{number}"
+    expiry_gone = "У этого номера нет срока: он удалён или стал постоянным."
+    expired_here = "⌛ Срок истёк: временный умный номер удалён.\n{phone_x} → {phone_b}\n{description}"
+    notify_expiring = ("⏰ {when} (МСК) истекает срок временного умного номера\n{phone_x} → {phone_b}\n{description}\n"
+                       "добавил(а): {who}")
+    notify_expired = "⌛ Истёк срок: удалён временный умный номер\n{phone_x} → {phone_b}\n{description}\nдобавил(а): {who}"
+    notify_extended = "⏳ {who} продлил(а) временный умный номер до {when} (МСК)\n{phone_x} → {phone_b}\n{description}"
+    by_the_bot = "бот"
+
     # errors
     error_auth = ("Plusofon не принимает токен этого чата: он недействителен или просрочен. "
                   "Попросите администратора бота подключить чат заново.")
@@ -156,6 +194,7 @@ class Texts:
     history_actions: ClassVar[dict[str, str]] = {
         "add": "добавил(а)", "delete": "удалил(а)", "login": "подключил(а) чат", "link": "подключил(а) группу",
         "unlink": "отключил(а) группу", "logout": "отключил(а) чат", "access": "изменил(а) доступ",
+        "extend": "продлил(а)", "expire": "удалил по сроку",
     }
 
     commands: ClassVar[dict[str, str]] = {
@@ -184,6 +223,7 @@ class EnglishTexts(Texts):
             "/export — all numbers as a CSV file (opens in Excel)\n"
             "/add &lt;customer phone&gt; &lt;description&gt; — create a smart number\n"
             "   e.g. <code>/add +7 999 333-22-10 Ivan Petrov</code>\n"
+            "   a temporary number: add <code>--ttl 7d</code> (or 12h, 30d): I will remind you and delete it\n"
             "/add — the same step by step\n"
             "/del &lt;id&gt; — delete a smart number (ids are shown in /list)\n"
             "/cancel — stop the current input\n"
@@ -253,6 +293,29 @@ class EnglishTexts(Texts):
     error_validation = "Plusofon rejected the data: {message}"
     error_other = "Plusofon answered with an error. Try again later; tell an admin if it persists."
     error_internal = "Something went wrong. Please try again."
+    duplicate_ask = "Customer {phone_b} has a smart number already ({count}):\n\n{numbers}\n\nCreate another one?"
+    duplicate_more = "…and {count} more"
+    duplicate_cancelled = "OK, no new number was created."
+    duplicate_expired = "⌛ This confirmation has expired. To create the number, send /add again."
+    anonymous_cannot_confirm = ("The customer has a smart number already, and an anonymous administrator cannot "
+                                "confirm another one: send /add as yourself.")
+    button_create_another = "✅ Create another"
+    add_ttl_invalid = ("I could not read the term “{text}”. Give hours or days: <code>--ttl 12h</code>, "
+                       "<code>--ttl 7d</code>, <code>--ttl 30d</code> (1 hour to 365 days).")
+    add_ask_ttl = ("Is the number temporary? Choose when to delete it, or send your own term, e.g. <code>3d</code> "
+                   "or <code>48h</code>. “No expiry” makes a usual permanent number.")
+    add_temporary = "⏳ Temporary: it will be deleted on {when} (Moscow time); I will remind you {lead}."
+    add_temporary_no_reminder = "⏳ Temporary: it will be deleted on {when} (Moscow time)."
+    add_ttl_untracked = ("⚠️ No expiry was set: Plusofon did not say which number was created. Delete it yourself "
+                         "when it is no longer needed.")
+    lead_day = "a day before"
+    lead_hour = "an hour before"
+    button_no_ttl = "No expiry"
+    temporary_until = "⏳ temporary, until {when} (Moscow time)"
+    extended = "⏳ Extended until {when} (Moscow time).\n\n{number}"
+    expiry_gone = "This number has no expiry: it is deleted or permanent."
+    button_extend = "Extend by 7 days"
+    button_delete_now = "Delete now"
     admins_only = "In this chat only the group's administrators manage smart numbers."
     anonymous_cannot_delete = ("An anonymous administrator cannot confirm a deletion: send /del as yourself "
                                "(turn off anonymity in your administrator settings).")
@@ -289,6 +352,7 @@ class EnglishTexts(Texts):
     history_actions: ClassVar[dict[str, str]] = {
         "add": "added", "delete": "deleted", "login": "connected the chat", "link": "connected the group",
         "unlink": "disconnected the group", "logout": "disconnected the chat", "access": "changed access",
+        "extend": "extended", "expire": "deleted at expiry",
     }
     commands: ClassVar[dict[str, str]] = {
         "list": "My smart numbers",

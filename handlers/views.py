@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from html import escape
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CopyTextButton, InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.durations import moscow
 from bot.phones import display
 from bot.plusofon import SmartNumber, SmartNumberPage
-from handlers.callbacks import AddCallback, CardCallback, ConfirmCallback, DeleteCallback, PageCallback
+from handlers.callbacks import (
+    AddCallback,
+    CardCallback,
+    ConfirmCallback,
+    DeleteCallback,
+    DuplicateCallback,
+    ExpiryCallback,
+    PageCallback,
+)
 from handlers.texts import Texts
 
+NO_EXPIRIES: Mapping[int, float] = {}
 TELEGRAM_TEXT_LIMIT = 4096
 DESCRIPTION_CUT = 60
 CARD_DESCRIPTION_CUT = 1000  # only when the whole one would not fit in a message
@@ -24,24 +34,29 @@ def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def number_block(number: SmartNumber, t: Texts, *, cut: int = DESCRIPTION_CUT) -> str:
-    """phoneX → phoneB, then the description, then id and date: one number in a few lines."""
+def number_block(number: SmartNumber, t: Texts, *, cut: int = DESCRIPTION_CUT,
+                 expires_at: float | None = None) -> str:
+    """phoneX → phoneB, then the description, then id and date (and the expiry of a temporary number)."""
     description = shorten(number.description.strip(), cut)
     described = escape(description) if description else f"<i>{t.no_description}</i>"
     created = f" · {number.created_at:%d.%m.%Y}" if number.created_at else ""
+    temporary = "\n" + t.temporary_until.format(when=moscow(expires_at)) if expires_at is not None else ""
     return (f"📞 {display(number.phone_x)} → {display(number.phone_b)}\n"
             f"{described}\n"
-            f"<code>id {number.id}</code>{created}")
+            f"<code>id {number.id}</code>{created}{temporary}")
 
 
-def page_text(page: SmartNumberPage, t: Texts, header: str | None = None) -> str:
+def page_text(page: SmartNumberPage, t: Texts, header: str | None = None,
+              expiries: Mapping[int, float] = NO_EXPIRIES) -> str:
+    """The page's numbers under a header; `expiries` (number id → Unix time) marks the temporary ones."""
     if not page.data:
         return t.list_empty
     if header is None:
         header = t.list_header.format(total=page.total, page=page.current_page, pages=page.last_page)
     cut = DESCRIPTION_CUT
     while True:
-        text = "\n\n".join([header, *(number_block(number, t, cut=cut) for number in page.data)])
+        blocks = (number_block(number, t, cut=cut, expires_at=expiries.get(number.id)) for number in page.data)
+        text = "\n\n".join([header, *blocks])
         if len(text) < TELEGRAM_TEXT_LIMIT or cut <= 10:
             return text[: TELEGRAM_TEXT_LIMIT - 1]
         cut //= 2
@@ -79,8 +94,9 @@ def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
     return InlineKeyboardButton(text=text, callback_data=data.pack())
 
 
-def card_text(number: SmartNumber, t: Texts) -> str:
-    """Everything about one number: phoneX, → phoneB, phoneA when set, the whole description, id and date."""
+def card_text(number: SmartNumber, t: Texts, expires_at: float | None = None) -> str:
+    """Everything about one number: phoneX, → phoneB, phoneA when set, the whole description, id and date,
+    and the expiry of a temporary number."""
     phones = [t.card_phone_x.format(phone=display(number.phone_x)),
               t.card_phone_b.format(phone=display(number.phone_b))]
     if number.phone_a:
@@ -88,6 +104,8 @@ def card_text(number: SmartNumber, t: Texts) -> str:
     footer = f"<code>id {number.id}</code>"
     if number.created_at:
         footer += " · " + t.card_created.format(date=f"{number.created_at:%d.%m.%Y %H:%M}")
+    if expires_at is not None:
+        footer += "\n" + t.temporary_until.format(when=moscow(expires_at))
     description = number.description.strip()
     while True:
         described = escape(description) if description else f"<i>{t.no_description}</i>"
@@ -97,12 +115,16 @@ def card_text(number: SmartNumber, t: Texts) -> str:
         description = shorten(description, min(len(description) // 2, CARD_DESCRIPTION_CUT))
 
 
-def card_keyboard(number: SmartNumber, back: CallbackData, t: Texts) -> InlineKeyboardMarkup:
-    """📋 copies phoneX (Telegram's copy-text button), then 🗑 Удалить and ◀ Назад to the page it came from."""
+def card_keyboard(number: SmartNumber, back: CallbackData, t: Texts,
+                  expires_at: float | None = None) -> InlineKeyboardMarkup:
+    """📋 copies phoneX (Telegram's copy-text button), `Продлить на 7 дней` for a temporary number, then
+    🗑 Удалить and ◀ Назад to the page it came from."""
     rows: list[list[InlineKeyboardButton]] = []
     digits = "".join(ch for ch in number.phone_x if ch.isdigit())
     if digits:
         rows.append([InlineKeyboardButton(text=t.button_copy, copy_text=CopyTextButton(text="+" + digits))])
+    if expires_at is not None:
+        rows.append([_button(t.button_extend, ExpiryCallback(action="more", id=number.id, at=int(expires_at)))])
     rows.append([_button(t.button_delete, DeleteCallback(id=number.id)), _button(t.button_back, back)])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
@@ -121,6 +143,13 @@ def confirm_keyboard(key: str, t: Texts) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text=t.button_confirm_delete, callback_data=ConfirmCallback(key=key, yes=True))
     builder.button(text=t.button_cancel, callback_data=ConfirmCallback(key=key, yes=False))
+    return builder.as_markup()
+
+
+def duplicate_keyboard(key: str, t: Texts) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=t.button_create_another, callback_data=DuplicateCallback(key=key, yes=True))
+    builder.button(text=t.button_cancel, callback_data=DuplicateCallback(key=key, yes=False))
     return builder.as_markup()
 
 

@@ -66,4 +66,24 @@ MIGRATIONS: list[str] = [
         VALUES (NEW.id, NEW.notify_chat_id, NEW.notify_text, NEW.at);
     END;
     """,
+    # 4: temporary numbers (/add --ttl): when each expires, whom to remind, and the state of its delete
+    """
+    CREATE TABLE expiries (
+        account_id   INTEGER NOT NULL,
+        number_id    INTEGER NOT NULL,
+        chat_id      INTEGER NOT NULL,
+        user_id      INTEGER,
+        user_name    TEXT    NOT NULL DEFAULT '',
+        phone_x      TEXT    NOT NULL,
+        phone_b      TEXT    NOT NULL,
+        description  TEXT    NOT NULL DEFAULT '',
+        expires_at   REAL    NOT NULL,
+        remind_at    REAL,
+        due_at       REAL    NOT NULL,
+        attempts     INTEGER NOT NULL DEFAULT 0,
+        last_error   TEXT,
+        PRIMARY KEY (account_id, number_id)
+    );
+    CREATE INDEX expiries_due ON expiries (due_at);
+    """,
 ]

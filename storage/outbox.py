@@ -28,6 +28,11 @@ class Outbox:
             rows = await cursor.fetchall()
         return [Notification(*row) for row in rows]
 
+    async def add(self, chat_id: int, text: str) -> None:
+        """A message of its own, not tied to an audit record (the trigger adds those)."""
+        await self._conn.execute("INSERT INTO outbox (chat_id, text, created_at) VALUES (?, ?, ?)",
+                                 (chat_id, text, time.time()))
+
     async def mark_sent(self, notification_id: int) -> None:
         await self._conn.execute("UPDATE outbox SET sent_at = ? WHERE id = ?", (time.time(), notification_id))
 

@@ -205,6 +205,10 @@ class FakePlusofon:
         """Copies of the user's current numbers, ordered by id."""
         return [dict(n) for n in self._numbers.get(user_id, [])]
 
+    def remove(self, user_id: int, number_id: int) -> None:
+        """Delete a number behind the bot's back (as the web account would)."""
+        self._numbers[user_id] = [n for n in self._numbers.get(user_id, []) if n["id"] != number_id]
+
     def _new_number(self, user_id: int, phone_b: str, description: str | None, created_at: str) -> dict:
         item = {
             "id": self._next_id,

@@ -4,12 +4,14 @@ over real HTTP, and a real SQLite file. Updates go in through `Dispatcher.feed_u
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
 from aiogram import Bot, Dispatcher
 
 from bot.dispatcher import create_bot, create_dispatcher
+from bot.expirer import Expirer
 from bot.plusofon import PlusofonClient
 from bot.settings import Settings
 from storage.chats import ChatRepository
@@ -23,6 +25,19 @@ FAST_CLIENT = {"connect_timeout": 1.0, "request_timeout": 1.0, "deadline": 2.5, 
                "retry_after_cap": 1.0}
 
 
+class FakeClock:
+    """Wall-clock time that moves only when a test says so (for the expiry worker)."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 class BotHarness:
     """One bot: `send` a message or `press` a button, then look at `tg` (Telegram) and `api` (Plusofon)."""
 
@@ -34,6 +49,8 @@ class BotHarness:
                                  **settings)
         self.notifier_options: dict[str, Any] = {"window": 60.0, "backoff": 0.01}
         self.client_options: dict[str, Any] = dict(FAST_CLIENT)
+        self.clock = FakeClock()
+        self.expiry_options: dict[str, Any] = {"clock": self.clock}
         self.bot: Bot = create_bot(self.settings, session=self.tg)
         self.dp: Dispatcher | None = None
 
@@ -41,7 +58,7 @@ class BotHarness:
         db = await connect(self.settings.database_path)
         plusofon = PlusofonClient(self.api.base_url, self.settings.plusofon_client_id, **self.client_options)
         self.dp = create_dispatcher(self.settings, db=db, plusofon=plusofon, cipher=TokenCipher([SECRET_KEY]),
-                                    notifier_options=self.notifier_options)
+                                    notifier_options=self.notifier_options, expiry_options=self.expiry_options)
         await self.dp.emit_startup(bot=self.bot, dispatcher=self.dp, bots=[self.bot], **self.dp.workflow_data)
         return self
 
@@ -55,6 +72,11 @@ class BotHarness:
         """Stop and start again on the same database file: what a redeploy does."""
         await self.stop()
         await self.start()
+
+    @property
+    def expirer(self) -> Expirer:
+        assert self.dp is not None
+        return self.dp["expirer"]
 
     @property
     def chats(self) -> ChatRepository:

@@ -28,15 +28,26 @@ async def test_add_foreign_number(harness, plusofon):
 
 
 async def test_add_costs_at_most_three_api_calls(harness, plusofon):
-    plusofon.seed(40, 40)
+    plusofon.seed(40, 14)
     await harness.send("/add 79993332210 Иван")
     assert len(plusofon.requests) <= 3
     assert plusofon.count("POST") == 1
 
 
+async def test_add_on_a_big_account_reads_it_once_a_minute(harness, plusofon):
+    """The duplicate guard needs every number: a cold /add reads all pages, later ones reuse them."""
+    plusofon.seed(40, 40)  # three pages
+    await harness.send("/add 79993332210 Иван")
+    assert plusofon.count("GET") == 4 and plusofon.count("POST") == 1  # 3 pages, then the read-back
+    plusofon.clear_requests()
+    await harness.send("/add 79993332211 Пётр")
+    assert len(plusofon.requests) == 3  # page 1, POST, read-back: the cached list knew Иван's new number
+
+
 async def test_add_identifies_new_number_among_identical_ones(harness, plusofon):
     plusofon.seed(40, 14, phone_b="79993332210", description="Иван")
-    text = only(await harness.send("/add 79993332210 Иван"), "sendMessage").params["text"]
+    ask = only(await harness.send("/add 79993332210 Иван"), "sendMessage")
+    text = only(await harness.press(ask, "✅ Создать ещё один"), "sendMessage").params["text"]
     newest = plusofon.numbers(40)[-1]
     assert f"id {newest['id']}" in text
 
@@ -68,8 +79,12 @@ async def test_dialogue_phone_then_description(harness, plusofon):
     ask_description = only(await harness.send("8 999 333 22 10"), "sendMessage")
     assert "+7 999 333-22-10" in ask_description.params["text"]
     assert buttons(markup_of(ask_description)) == [["Пропустить", "❌ Отмена"]]
-    done = only(await harness.send("Анна, склад"), "sendMessage")
-    assert "Создан умный номер" in done.params["text"]
+    ask_ttl = only(await harness.send("Анна, склад"), "sendMessage")
+    assert "временный" in ask_ttl.params["text"]
+    assert buttons(markup_of(ask_ttl)) == [["12 часов", "7 дней", "30 дней"], ["Без срока"], ["❌ Отмена"]]
+    assert plusofon.count("POST") == 0
+    done = only(await harness.press(ask_ttl, "Без срока"), "sendMessage")
+    assert "Создан умный номер" in done.params["text"] and "Временный" not in done.params["text"]
     assert plusofon.numbers(40)[-1]["description"] == "Анна, склад"
     assert plusofon.count("POST") == 1
     assert await harness.dp.fsm.storage.get_state(_key(harness)) is None
@@ -78,7 +93,8 @@ async def test_dialogue_phone_then_description(harness, plusofon):
 async def test_dialogue_skip_description(harness, plusofon):
     await harness.send("/add")
     ask = only(await harness.send("79993332210"), "sendMessage")
-    calls = await harness.press(ask, "Пропустить")
+    ask_ttl = only(await harness.press(ask, "Пропустить"), "sendMessage")
+    calls = await harness.press(ask_ttl, "Без срока")
     assert "Создан умный номер" in only(calls, "sendMessage").params["text"]
     assert plusofon.numbers(40)[-1]["description"] == ""
     assert only(calls, "answerCallbackQuery")
@@ -88,6 +104,7 @@ async def test_add_with_phone_only_asks_for_description(harness, plusofon):
     ask = only(await harness.send("/add +7 999 333-22-10"), "sendMessage")
     assert "описание" in ask.params["text"]
     await harness.send("Пётр")
+    await harness.send("без срока")
     assert plusofon.numbers(40)[-1]["description"] == "Пётр"
 
 
@@ -111,6 +128,8 @@ async def test_dialogue_survives_a_restart(harness, plusofon):
     await harness.send("79993332210")
     await harness.restart()
     only(await harness.send("После рестарта"), "sendMessage")
+    await harness.restart()
+    only(await harness.send("нет"), "sendMessage")
     assert plusofon.numbers(40)[-1]["description"] == "После рестарта"
 
 
@@ -120,6 +139,7 @@ async def test_other_commands_work_during_dialogue(harness, plusofon):
     assert "пока нет" in listing.params["text"]
     await harness.send("79993332210")
     await harness.send("Иван")
+    await harness.send("без срока")
     assert plusofon.count("POST") == 1
 
 
@@ -130,6 +150,8 @@ async def test_dialogue_in_group_is_per_user(harness, plusofon):
     assert await harness.send("79993332210", chat_id=-100777, user_id=2) == []
     await harness.send("79993332210", chat_id=-100777, user_id=1)
     await harness.send("Клиент Первого", chat_id=-100777, user_id=1)
+    assert await harness.send("7d", chat_id=-100777, user_id=2) == []
+    await harness.send("без срока", chat_id=-100777, user_id=1)
     assert plusofon.numbers(40)[-1]["description"] == "Клиент Первого"
 
 

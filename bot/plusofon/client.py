@@ -85,12 +85,15 @@ class PlusofonClient:
         )
         return _model(SmartNumberPage, body)
 
-    async def add(self, creds: Credentials, phone_b: str, description: str) -> AddResult:
+    async def add(self, creds: Credentials, phone_b: str, description: str, *,
+                  before: SmartNumberPage | None = None) -> AddResult:
         """Create a number and identify it by reading the list back (the API's answer does not say).
 
-        Never retried: after an ambiguous failure the list tells whether the number was created.
+        `before` is page 1 as read just now, if the caller has it. Never retried: after an ambiguous failure
+        the list tells whether the number was created.
         """
-        before = await self.list_page(creds, 1)
+        if before is None:
+            before = await self.list_page(creds, 1)
         payload = {"phone_b": phone_b, "user_id": creds.user_id, "description": description}
         ambiguous: errors.PlusofonError | None = None
         try:
@@ -125,9 +128,10 @@ class PlusofonClient:
 
     # -- built on top of them -------------------------------------------------------------------
 
-    async def list_all(self, creds: Credentials) -> list[SmartNumber]:
-        """Every number of the account: page 1, then the others concurrently, at most a few at a time."""
-        first = await self.list_page(creds, 1)
+    async def list_all(self, creds: Credentials, *, first: SmartNumberPage | None = None) -> list[SmartNumber]:
+        """Every number of the account: page 1 (unless given), then the others concurrently, a few at a time."""
+        if first is None:
+            first = await self.list_page(creds, 1)
         pages = [first, *await self._pages(creds, range(2, (first.last_page or 1) + 1))]
         unique = {number.id: number for page in pages for number in page.data}
         return [unique[key] for key in sorted(unique)]
