@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -118,10 +119,9 @@ async def _on_startup(dispatcher: Dispatcher, bot: Bot, notifier: Notifier, expi
 
 async def _on_shutdown(in_flight: InFlight, notifier: Notifier, expirer: Expirer, plusofon: PlusofonClient,
                        db: aiosqlite.Connection) -> None:
-    cancelled = await in_flight.finish(timeout=SHUTDOWN_GRACE)
+    cancelled, _ = await asyncio.gather(in_flight.finish(timeout=SHUTDOWN_GRACE), expirer.stop())
     if cancelled:
         log.warning("cancelled %d updates still being handled after %.0f s", cancelled, SHUTDOWN_GRACE)
-    await expirer.stop()
     await notifier.stop()
     await plusofon.aclose()
     await db.close()

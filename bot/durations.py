@@ -14,7 +14,9 @@ _HOURS = ("h", "ч", "час", "часа", "часов")
 _DAYS = ("d", "д", "дн", "день", "дня", "дней")
 _AMOUNT = re.compile(r"^\s*(\d{1,5})\s*([a-zа-яё]+)\.?\s*$", re.IGNORECASE)
 # Phones turn a typed "--" into "—" or "–": all of them introduce the option.
-_OPTION = re.compile(r"(?:^|\s)(?:--|—|–)ttl(?:\s*=\s*|\s+|$)(\S*)", re.IGNORECASE)
+_UNITS = "|".join(sorted(_HOURS + _DAYS, key=len, reverse=True))
+# The value is one word (`7d`), or a number and a unit word (`7 дней`).
+_OPTION = re.compile(rf"(?:^|\s)(?:--|—|–)ttl(?:\s*=\s*|\s+|$)(\d+\s+(?:{_UNITS})\b\.?|\S*)", re.IGNORECASE)
 
 
 class TTLError(ValueError):
@@ -43,7 +45,7 @@ def take_ttl(arguments: str) -> tuple[str, timedelta | None]:
     match = _OPTION.search(arguments)
     if match is None:
         return arguments, None
-    rest = (arguments[:match.start()] + " " + arguments[match.end():]).strip()
+    rest = " ".join(part for part in (arguments[:match.start()].strip(), arguments[match.end():].strip()) if part)
     again = _OPTION.search(rest)
     if again is not None:
         raise TTLError(again.group(0).strip())

@@ -18,7 +18,14 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 
 from bot.durations import EXTENSION, reminder_lead
-from bot.plusofon import NotFoundError, PlusofonClient, PlusofonError, SmartNumber
+from bot.plusofon import (
+    APIConnectionError,
+    NotFoundError,
+    PlusofonClient,
+    PlusofonError,
+    ServerError,
+    SmartNumber,
+)
 from bot.recent import RecentNumbers
 from bot.search import SearchCache
 from handlers.expiry_views import expiry_reminder
@@ -100,8 +107,13 @@ class Expirer:
             while not self._stopping:
                 rows = await self._store.due(self.clock(), BATCH)
                 for row in rows:
-                    await self._handle(row)
-                handled += len(rows)
+                    if self._stopping:
+                        break
+                    # read again: a tap on "Продлить" or a /del may have changed it while the rows before it took
+                    fresh = await self._store.get(row.account_id, row.number_id)
+                    if fresh is not None and fresh.due_at <= self.clock():
+                        await self._handle(fresh)
+                        handled += 1
                 if len(rows) < BATCH:
                     break
         return handled
@@ -147,20 +159,26 @@ class Expirer:
                         "will try again", row.number_id, row.account_id)
             await self._store.failed(row, "no credentials", self.clock() + self._retry_delay(row))
             return
+        if not await self._store.start_deleting(row, self.clock()):
+            return  # extended just now
         try:
             with self._plusofon.within(DELETE_WITHIN):
                 await self._plusofon.delete(auth.credentials, row.number_id)
         except NotFoundError:
-            log.info("expired number %s of account %s was deleted already", row.number_id, row.account_id)
             await self._forget(row)
-            return
+            if row.deleting_at is None:
+                log.info("expired number %s of account %s was deleted already", row.number_id, row.account_id)
+                return
+            # an earlier attempt, cut short (a restart, a timeout), did delete it: announce it now
         except PlusofonError as error:
             delay = self._retry_delay(row)
             log.warning("could not delete expired number %s of account %s (attempt %d): %s; again in %.0f s",
                         row.number_id, row.account_id, row.attempts + 1, error, delay)
-            await self._store.failed(row, type(error).__name__, self.clock() + delay)
+            maybe = (isinstance(error, APIConnectionError) and error.request_sent) or isinstance(error, ServerError)
+            await self._store.failed(row, type(error).__name__, self.clock() + delay, maybe_deleted=maybe)
             return
-        await self._forget(row)
+        else:
+            await self._forget(row)
         await self._journal.number_expired(row, auth)
         log.info("expired number %s of account %s deleted", row.number_id, row.account_id)
 

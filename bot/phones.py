@@ -47,6 +47,17 @@ def split_phone(text: str) -> tuple[str, str] | None:
     return None
 
 
+def same_phone(stored: str, digits: str) -> bool:
+    """Whether a phone as the API keeps it (digits as a rule; formatted, or with a Russian 8, at times) is the
+    normalized `digits`."""
+    if stored == digits:
+        return True
+    stored = re.sub(r"\D", "", stored)
+    if len(stored) == 11 and stored.startswith("8"):
+        stored = "7" + stored[1:]
+    return stored == digits
+
+
 @lru_cache(maxsize=8192)
 def display(digits: str) -> str:
     """`79770005419` → `+7 977 000-54-19`, a form Telegram makes tappable."""

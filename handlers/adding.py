@@ -5,6 +5,7 @@ Before creating, the duplicate guard looks for numbers of the same customer and 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from html import escape
@@ -14,17 +15,19 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
+from aiogram.fsm.storage.base import StorageKey
 from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, User
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.admins import ANONYMOUS_ADMIN_ID
 from bot.durations import TTLError, moscow, parse_ttl, reminder_lead, take_ttl
-from bot.phones import display, normalize, split_phone
-from bot.plusofon import PlusofonClient, PlusofonError, SmartNumber, SmartNumberPage
+from bot.phones import display, normalize, same_phone, split_phone
+from bot.plusofon import AddOutcomeUnknown, PlusofonClient, PlusofonError, SmartNumber, SmartNumberPage
 from bot.recent import RecentNumbers
 from bot.search import SearchCache
 from handlers.callbacks import AddCallback, DuplicateCallback
 from handlers.confirming import claim
+from handlers.errors import describe
 from handlers.expiry_views import ttl_keyboard
 from handlers.filters import AuthorisedChat, GroupPolicy
 from handlers.journal import Journal, plain_name
@@ -37,6 +40,7 @@ from storage.confirmations import Confirmation, ConfirmationStore
 if TYPE_CHECKING:  # bot.expirer imports handlers: a real import here would be circular
     from bot.expirer import Expirer
 
+log = logging.getLogger(__name__)
 MAX_DESCRIPTION = 255
 DUPLICATES_SHOWN = 5
 ACTION = "add"
@@ -96,7 +100,7 @@ class Adder:
         if (first.last_page or 1) > 1:
             numbers = await self.search_cache.numbers(creds.user_id,
                                                       lambda: self.plusofon.list_all(creds, first=first))
-        same = [number for number in numbers if number.phone_b == phone_b]
+        same = [number for number in numbers if same_phone(number.phone_b, phone_b)]
         return first, sorted(same, key=lambda number: number.id, reverse=True)  # the newest first
 
     async def create(self, chat: Chat, user: User | None, phone_b: str, description: str,
@@ -122,8 +126,10 @@ class Adder:
             text = self.t.add_done.format(phone_x=display(number.phone_x), phone_b=display(number.phone_b),
                                           description=described, id=number.id)
             if ttl is not None:
+                person = user if user is not None and user.id != ANONYMOUS_ADMIN_ID else None
                 row = await self.expirer.schedule(number, ttl, account=self.auth.user_id, chat_id=chat.id,
-                                                  user_id=user.id if user else None, user_name=plain_name(user))
+                                                  user_id=person.id if person else None,
+                                                  user_name=plain_name(person))
                 expires_at = row.expires_at
                 text += "\n\n" + self._temporary(ttl, expires_at)
             await self.bot.send_message(chat.id, text, reply_markup=delete_button(number.id, self.t))
@@ -151,6 +157,8 @@ def create_add_router() -> Router:
     router.callback_query.middleware(GroupPolicy())
     router.message.middleware(_with_adder)
     router.callback_query.middleware(_with_adder)
+
+    steps = Steps()
 
     @router.message(Command("add"))
     async def add_command(message: Message, command: CommandObject, state: FSMContext, adder: Adder,
@@ -198,15 +206,20 @@ def create_add_router() -> Router:
         if len(description) > MAX_DESCRIPTION:
             await _ask(message, t.add_description_too_long.format(length=len(description)), t, skip=True)
             return
-        await _described(message, message.from_user, description, state, adder, t)
+        data = await steps.take(state, AddNumber.description)
+        if data is not None:
+            await _described(message, message.from_user, {**data, "description": description}, state, adder, t)
 
     @router.callback_query(AddCallback.filter(F.action == "skip"), AddNumber.description)
     async def skip_description(callback: CallbackQuery, callback_answer: CallbackAnswer, state: FSMContext,
                                adder: Adder, t: Texts) -> None:
+        data = await steps.take(state, AddNumber.description)
+        if data is None or not isinstance(callback.message, Message):
+            callback_answer.text = t.confirmation_used
+            return
         await answer_now(callback, callback_answer)
         await drop_keyboard(callback)
-        if isinstance(callback.message, Message):
-            await _described(callback.message, callback.from_user, "", state, adder, t)
+        await _described(callback.message, callback.from_user, {**data, "description": ""}, state, adder, t)
 
     @router.message(AddNumber.ttl, F.text, ~F.text.startswith("/"))
     async def got_ttl(message: Message, state: FSMContext, adder: Adder, t: Texts) -> None:
@@ -219,7 +232,9 @@ def create_add_router() -> Router:
                 await message.answer(t.add_ttl_invalid.format(text=escape(_first_words(typed))),
                                      reply_markup=ttl_keyboard(t))
                 return
-        await _finish(message.chat, message.from_user, ttl, state, adder)
+        data = await steps.take(state, AddNumber.ttl)
+        if data is not None:
+            await _finish(message.chat, message.from_user, data, ttl, state, adder, t)
 
     @router.callback_query(AddCallback.filter(F.action == "ttl"), AddNumber.ttl)
     async def chose_ttl(callback: CallbackQuery, callback_data: AddCallback, callback_answer: CallbackAnswer,
@@ -229,10 +244,13 @@ def create_add_router() -> Router:
         except TTLError:
             callback_answer.text, callback_answer.show_alert = t.stale_button, True
             return
+        data = await steps.take(state, AddNumber.ttl)
+        if data is None or not isinstance(callback.message, Message):
+            callback_answer.text = t.confirmation_used
+            return
         await answer_now(callback, callback_answer)
         await drop_keyboard(callback)
-        if isinstance(callback.message, Message):
-            await _finish(callback.message.chat, callback.from_user, ttl, state, adder)
+        await _finish(callback.message.chat, callback.from_user, data, ttl, state, adder, t)
 
     @router.callback_query(AddCallback.filter(F.action == "cancel"), AddNumber.phone)
     @router.callback_query(AddCallback.filter(F.action == "cancel"), AddNumber.description)
@@ -265,34 +283,67 @@ def create_add_router() -> Router:
             await show(callback, t.duplicate_cancelled)
             return
         await answer_now(callback, callback_answer)
-        await drop_keyboard(callback)
         payload = pending.payload
         ttl = timedelta(seconds=payload["ttl"]) if payload.get("ttl") else None
-        await adder.create(callback.message.chat, callback.from_user, payload["phone_b"], payload["description"], ttl)
+        try:
+            await adder.create(callback.message.chat, callback.from_user, payload["phone_b"], payload["description"],
+                               ttl)
+        except PlusofonError as error:
+            if not isinstance(error, AddOutcomeUnknown):  # nothing was created: the ✅ may be pressed again
+                await confirmations.release(pending.key)
+            raise
+        await drop_keyboard(callback)
 
     return router
 
 
-async def _described(message: Message, user: User | None, description: str, state: FSMContext, adder: Adder,
+class Steps:
+    """Takes the dialogue out of the FSM at a step, once: of two quick taps or messages only the first goes on
+    (the second finds the step taken), so one dialogue never creates two numbers."""
+
+    def __init__(self) -> None:
+        self._taking: set[StorageKey] = set()
+
+    async def take(self, state: FSMContext, step: State) -> dict[str, Any] | None:
+        if state.key in self._taking:
+            return None
+        self._taking.add(state.key)
+        try:
+            if await state.get_state() != step.state:
+                return None
+            data = await state.get_data()
+            await state.clear()
+            return data
+        finally:
+            self._taking.discard(state.key)
+
+
+async def _described(message: Message, user: User | None, data: dict[str, Any], state: FSMContext, adder: Adder,
                      t: Texts) -> None:
-    """The description is known: ask for the term, unless /add already gave one."""
-    data = await state.get_data()
+    """The description is known: ask for the term, unless /add gave one already."""
     if data.get("ttl"):
-        await _finish(message.chat, user, timedelta(seconds=data["ttl"]), state, adder, description=description)
+        await _finish(message.chat, user, data, timedelta(seconds=data["ttl"]), state, adder, t)
         return
     await state.set_state(AddNumber.ttl)
-    await state.update_data(description=description)
+    await state.set_data(data)
     hint = t.add_group_hint if message.chat.type != "private" else ""
     await message.answer(t.add_ask_ttl + hint, reply_markup=ttl_keyboard(t))
 
 
-async def _finish(chat: Chat, user: User | None, ttl: timedelta | None, state: FSMContext, adder: Adder,
-                  *, description: str | None = None) -> None:
-    data = await state.get_data()
-    await state.clear()
-    if description is None:
-        description = data.get("description", "")
-    await adder.request(chat, user, data.get("phone_b", ""), description, ttl)
+async def _finish(chat: Chat, user: User | None, data: dict[str, Any], ttl: timedelta | None, state: FSMContext,
+                  adder: Adder, t: Texts) -> None:
+    """The dialogue is complete: the add. If Plusofon fails and surely created nothing, the dialogue goes back
+    to its last step, so that one tap tries again."""
+    try:
+        await adder.request(chat, user, data.get("phone_b", ""), data.get("description", ""), ttl)
+    except PlusofonError as error:
+        if isinstance(error, AddOutcomeUnknown):
+            raise
+        log.warning("add from the dialogue in chat %s failed: %s", chat.id, error)
+        await state.set_state(AddNumber.ttl)
+        await state.set_data({**data, "ttl": None})
+        await adder.bot.send_message(chat.id, f"{describe(error, t)}\n\n{t.add_try_again}",
+                                     reply_markup=ttl_keyboard(t))
 
 
 async def _ask(message: Message, text: str, t: Texts, *, skip: bool) -> None:

@@ -38,9 +38,15 @@ def create_expiry_router() -> Router:
         if row is None or not isinstance(callback.message, Message):
             callback_answer.text, callback_answer.show_alert = t.expiry_gone, True
             return
+        if row.deleting_at is not None:
+            callback_answer.text, callback_answer.show_alert = t.expiry_deleting, True
+            return
         expires_at = await expirer.extend(row) if int(row.expires_at) == callback_data.at else None
         if expires_at is None:
-            callback_answer.text = t.confirmation_used
+            now = await expiries.get(creds.user_id, callback_data.id)
+            deleting = now is not None and now.deleting_at is not None
+            callback_answer.text = t.expiry_deleting if deleting else t.confirmation_used
+            callback_answer.show_alert = deleting
             return
         await show(callback, t.extended.format(when=moscow(expires_at), number=number_block(row.number(), t)))
         await journal.expiry_extended(row, auth, callback.message.chat, callback.from_user, expires_at)

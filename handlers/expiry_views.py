@@ -18,11 +18,14 @@ TTL_CHOICES = ("12h", "7d", "30d")
 
 def expiry_reminder(row: Expiry, t: Texts, now: float) -> tuple[str, InlineKeyboardMarkup]:
     """To the chat the number was added in, mentioning who added it: extend it, or delete it now."""
-    who = (f'<a href="tg://user?id={row.user_id}">{escape(row.user_name) or "?"}</a>' if row.user_id
-           else escape(row.user_name) or "?")
     hours = max(1, round((row.expires_at - now) / 3600))
     left = t.in_days.format(days=round(hours / 24)) if hours >= 36 else t.in_hours.format(hours=hours)
-    text = t.reminder.format(who=who, when=moscow(row.expires_at), left=left, number=number_block(row.number(), t))
+    fields = {"when": moscow(row.expires_at), "left": left, "number": number_block(row.number(), t)}
+    if row.user_id is None:
+        text = t.reminder_nobody.format(**fields)
+    else:
+        name = escape(row.user_name) or str(row.user_id)
+        text = t.reminder.format(who=f'<a href="tg://user?id={row.user_id}">{name}</a>', **fields)
     builder = InlineKeyboardBuilder()
     at = int(row.expires_at)
     builder.button(text=t.button_extend, callback_data=ExpiryCallback(action="more", id=row.number_id, at=at))

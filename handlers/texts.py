@@ -116,6 +116,7 @@ class Texts:
     add_temporary_no_reminder = "⏳ Временный: удалится {when} (МСК)."
     add_ttl_untracked = ("⚠️ Срок не установлен: Plusofon не сообщил, какой номер создан. Удалите его сами, "
                          "когда он станет не нужен.")
+    add_try_again = "Ничего не создано. Выберите срок ещё раз, чтобы повторить, или нажмите «Отмена»."
     lead_day = "за день"
     lead_hour = "за час"
     button_no_ttl = "Без срока"
@@ -128,6 +129,9 @@ class Texts:
     button_delete_now = "Удалить сейчас"
     extended = "⏳ Продлено до {when} (МСК).\n\n{number}"
     expiry_gone = "У этого номера нет срока: он удалён или стал постоянным."
+    expiry_deleting = "Срок уже истёк: номер удаляется. Если он нужен, создайте новый."
+    reminder_nobody = ("⏰ Временный умный номер удалится {when} (МСК), {left}.\n\n{number}\n\n"
+                       "Продлить его или удалить сейчас?")
     expired_here = "⌛ Срок истёк: временный умный номер удалён.\n{phone_x} → {phone_b}\n{description}"
     notify_expiring = ("⏰ {when} (МСК) истекает срок временного умного номера\n{phone_x} → {phone_b}\n{description}\n"
                        "добавил(а): {who}")
@@ -308,12 +312,14 @@ class EnglishTexts(Texts):
     add_temporary_no_reminder = "⏳ Temporary: it will be deleted on {when} (Moscow time)."
     add_ttl_untracked = ("⚠️ No expiry was set: Plusofon did not say which number was created. Delete it yourself "
                          "when it is no longer needed.")
+    add_try_again = "Nothing was created. Choose the term again to retry, or press “Cancel”."
     lead_day = "a day before"
     lead_hour = "an hour before"
     button_no_ttl = "No expiry"
     temporary_until = "⏳ temporary, until {when} (Moscow time)"
     extended = "⏳ Extended until {when} (Moscow time).\n\n{number}"
     expiry_gone = "This number has no expiry: it is deleted or permanent."
+    expiry_deleting = "Its term is over: the number is being deleted. If you need it, create a new one."
     button_extend = "Extend by 7 days"
     button_delete_now = "Delete now"
     admins_only = "In this chat only the group's administrators manage smart numbers."

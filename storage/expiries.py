@@ -16,7 +16,7 @@ import aiosqlite
 from bot.plusofon.models import SmartNumber
 
 _COLUMNS = ("account_id, number_id, chat_id, user_id, user_name, phone_x, phone_b, description, expires_at, "
-            "remind_at, due_at, attempts, last_error")
+            "remind_at, due_at, attempts, last_error, deleting_at")
 _NONE: Mapping[int, float] = {}
 
 
@@ -35,6 +35,7 @@ class Expiry:
     due_at: float
     attempts: int = 0        # failed deletes so far
     last_error: str | None = None
+    deleting_at: float | None = None  # a delete at expiry was started (and may have reached the API)
 
     def number(self) -> SmartNumber:
         """The number as the bot last saw it (for messages about it)."""
@@ -61,10 +62,10 @@ class ExpiryStore:
 
     async def put(self, expiry: Expiry) -> None:
         await self._conn.execute(
-            f"INSERT OR REPLACE INTO expiries ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT OR REPLACE INTO expiries ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (expiry.account_id, expiry.number_id, expiry.chat_id, expiry.user_id, expiry.user_name, expiry.phone_x,
              expiry.phone_b, expiry.description, expiry.expires_at, expiry.remind_at, expiry.due_at,
-             expiry.attempts, expiry.last_error),
+             expiry.attempts, expiry.last_error, expiry.deleting_at),
         )
         self._remember(expiry.account_id, expiry.number_id, expiry.expires_at)
 
@@ -88,18 +89,29 @@ class ExpiryStore:
         return due_at
 
     async def reminded(self, expiry: Expiry) -> None:
-        """The reminder went out: next, the expiry itself."""
+        """The reminder went out: next, the expiry itself (unless the expiry moved meanwhile)."""
         await self._conn.execute(
-            "UPDATE expiries SET remind_at = NULL, due_at = expires_at WHERE account_id = ? AND number_id = ?",
-            (expiry.account_id, expiry.number_id),
+            "UPDATE expiries SET remind_at = NULL, due_at = expires_at "
+            "WHERE account_id = ? AND number_id = ? AND expires_at = ?",
+            (expiry.account_id, expiry.number_id, expiry.expires_at),
         )
 
+    async def start_deleting(self, expiry: Expiry, now: float) -> bool:
+        """Claim the number for its delete at expiry, unless it was extended since `expiry` was read. From
+        here on an extension is refused: the delete may reach the API at any moment."""
+        cursor = await self._conn.execute(
+            "UPDATE expiries SET deleting_at = coalesce(deleting_at, ?) "
+            "WHERE account_id = ? AND number_id = ? AND expires_at = ?",
+            (now, expiry.account_id, expiry.number_id, expiry.expires_at),
+        )
+        return cursor.rowcount == 1
+
     async def extend(self, expiry: Expiry, expires_at: float, remind_at: float | None) -> bool:
-        """Move the expiry, unless somebody else moved it (or it was deleted) since `expiry` was read: True
-        for exactly one of two quick taps."""
+        """Move the expiry, unless somebody else moved it (or it was deleted, or its delete has begun) since
+        `expiry` was read: True for exactly one of two quick taps."""
         cursor = await self._conn.execute(
             "UPDATE expiries SET expires_at = ?, remind_at = ?, due_at = ?, attempts = 0, last_error = NULL "
-            "WHERE account_id = ? AND number_id = ? AND expires_at = ?",
+            "WHERE account_id = ? AND number_id = ? AND expires_at = ? AND deleting_at IS NULL",
             (expires_at, remind_at, remind_at if remind_at is not None else expires_at,
              expiry.account_id, expiry.number_id, expiry.expires_at),
         )
@@ -108,12 +120,13 @@ class ExpiryStore:
         self._remember(expiry.account_id, expiry.number_id, expires_at)
         return True
 
-    async def failed(self, expiry: Expiry, error: str, retry_at: float) -> None:
-        """The delete at expiry failed: try again at `retry_at`."""
+    async def failed(self, expiry: Expiry, error: str, retry_at: float, *, maybe_deleted: bool = False) -> None:
+        """The delete at expiry failed: try again at `retry_at`. Unless it `maybe_deleted` (no answer after
+        the request went out), the claim is let go, so the number may still be extended meanwhile."""
         await self._conn.execute(
-            "UPDATE expiries SET attempts = attempts + 1, last_error = ?, due_at = ? "
-            "WHERE account_id = ? AND number_id = ?",
-            (error, retry_at, expiry.account_id, expiry.number_id),
+            "UPDATE expiries SET attempts = attempts + 1, last_error = ?, due_at = ?, "
+            "deleting_at = CASE WHEN ? THEN deleting_at END WHERE account_id = ? AND number_id = ?",
+            (error, retry_at, maybe_deleted, expiry.account_id, expiry.number_id),
         )
 
     async def remove(self, account_id: int, number_id: int) -> bool:

@@ -82,6 +82,7 @@ MIGRATIONS: list[str] = [
         due_at       REAL    NOT NULL,
         attempts     INTEGER NOT NULL DEFAULT 0,
         last_error   TEXT,
+        deleting_at  REAL,
         PRIMARY KEY (account_id, number_id)
     );
     CREATE INDEX expiries_due ON expiries (due_at);

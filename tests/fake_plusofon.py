@@ -131,6 +131,7 @@ class FakePlusofon:
         self._idle: asyncio.Event | None = None
         self._stopping: asyncio.Event | None = None
         self._runner: web.AppRunner | None = None
+        self._arrivals: list[tuple[str, asyncio.Future[RecordedRequest]]] = []
 
     # ---- lifecycle -------------------------------------------------------------
 
@@ -168,6 +169,11 @@ class FakePlusofon:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
+
+    async def idle(self, timeout: float = 5.0) -> None:
+        """Wait until no request is being handled (orphaned ones included)."""
+        assert self._idle is not None
+        await asyncio.wait_for(self._idle.wait(), timeout)
 
     @property
     def in_flight(self) -> int:
@@ -243,6 +249,15 @@ class FakePlusofon:
     def pending_faults(self) -> int:
         return sum(f.remaining for f in self._faults)
 
+    async def arrival(self, method: str, timeout: float = 5.0) -> RecordedRequest:
+        """The next request with `method` to reach the server (while it is being answered)."""
+        waiter = (method.upper(), asyncio.get_running_loop().create_future())
+        self._arrivals.append(waiter)
+        try:
+            return await asyncio.wait_for(waiter[1], timeout)
+        finally:
+            self._arrivals.remove(waiter)
+
     def clear_requests(self) -> None:
         self.requests.clear()
 
@@ -276,16 +291,18 @@ class FakePlusofon:
             body = _parse_json(raw)
             request[JSON_KEY] = body
             if self.record_requests:
-                self.requests.append(
-                    RecordedRequest(
-                        method=request.method,
-                        path=request.path,
-                        query=dict(request.query),
-                        headers=CIMultiDict(request.headers),
-                        json=body,
-                        raw_body=raw,
-                    )
+                recorded = RecordedRequest(
+                    method=request.method,
+                    path=request.path,
+                    query=dict(request.query),
+                    headers=CIMultiDict(request.headers),
+                    json=body,
+                    raw_body=raw,
                 )
+                self.requests.append(recorded)
+                for method, arrival in self._arrivals:
+                    if method == request.method and not arrival.done():
+                        arrival.set_result(recorded)
             await self._sleep(self.delay)
             fault = self._take_fault(request.method)
             if fault is None:

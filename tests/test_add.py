@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
-from tests.harness import buttons, markup_of, only
+from tests.harness import buttons, markup_of, only, texts
 
 
 @pytest.mark.parametrize("typed", ["+7 (999) 333-22-10", "8 999 333 22 10", "79993332210", "+79993332210"])
@@ -159,3 +161,33 @@ def _key(harness):
     from aiogram.fsm.storage.base import StorageKey
 
     return StorageKey(bot_id=harness.bot.id, chat_id=100, user_id=100)
+
+
+async def test_double_tap_on_a_term_button_creates_one_number(harness, plusofon):
+    await harness.send("/add")
+    await harness.send("79993332210")
+    ask = only(await harness.send("Иван"), "sendMessage")
+    plusofon.delay = 0.1
+    results = await asyncio.gather(harness.press(ask, "7 дней"), harness.press(ask, "7 дней"))
+    assert plusofon.count("POST") == 1
+    assert sum("Создан умный номер" in text for calls in results for text in texts(calls)) == 1
+
+
+async def test_double_tap_on_skip_with_a_term_given_creates_one_number(harness, plusofon):
+    ask = only(await harness.send("/add 79993332210 --ttl 7d"), "sendMessage")
+    plusofon.delay = 0.1
+    await asyncio.gather(harness.press(ask, "Пропустить"), harness.press(ask, "Пропустить"))
+    assert plusofon.count("POST") == 1
+
+
+async def test_dialogue_survives_a_plusofon_failure(harness, plusofon):
+    await harness.send("/add")
+    await harness.send("79993332210")
+    ask = only(await harness.send("Иван"), "sendMessage")
+    plusofon.inject("503", method="GET", times=3)  # the duplicate guard cannot read the list
+    failed = only(await harness.press(ask, "Без срока"), "sendMessage")
+    assert "Plusofon ответил ошибкой" in failed.params["text"] and "Выберите срок ещё раз" in failed.params["text"]
+    assert plusofon.count("POST") == 0
+    done = only(await harness.press(failed, "Без срока"), "sendMessage")  # one tap, nothing typed again
+    assert "Создан умный номер" in done.params["text"]
+    assert plusofon.numbers(40)[-1]["description"] == "Иван"

@@ -150,3 +150,19 @@ async def test_a_big_account_is_searched_whole(harness, plusofon):
     plusofon.seed(40, 1, phone_b="79993332210", description="на последней странице")
     ask = only(await harness.send("/add 79993332210 Иван"), "sendMessage")
     assert "на последней странице" in ask.params["text"]
+
+
+async def test_guard_sees_a_customer_stored_with_formatting(harness, plusofon):
+    plusofon.seed(40, 1, phone_b="+7 999 333-22-10", description="из веб-кабинета")
+    ask = only(await harness.send("/add 89993332210 Иван"), "sendMessage")
+    assert "Создать ещё один?" in ask.params["text"] and "из веб-кабинета" in ask.params["text"]
+
+
+async def test_confirmation_can_be_pressed_again_when_plusofon_refused(harness, plusofon):
+    ask = await ask_duplicate(harness, plusofon)
+    plusofon.inject("401", method="POST")
+    calls = await harness.press(ask, "✅")
+    assert "токен" in only(calls, "sendMessage").params["text"]
+    assert len(plusofon.numbers(40)) == 3
+    done = only(await harness.press(ask, "✅"), "sendMessage")  # released: the same button works now
+    assert "Создан умный номер" in done.params["text"] and len(plusofon.numbers(40)) == 4

@@ -3,6 +3,8 @@ restarts and failures), and the mark in /list. The expiry worker runs on the har
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from bot.durations import moscow
@@ -272,7 +274,7 @@ async def test_expiry_uses_another_chat_of_the_account_when_its_own_is_gone(harn
 
 
 async def test_card_shows_the_expiry_and_extends(harness, plusofon):
-    _, number, row = await add_temporary(harness, plusofon)
+    _, _, row = await add_temporary(harness, plusofon)
     listing = only(await harness.send("/list"), "sendMessage")
     card = only(await harness.press(listing, "📇"), "editMessageText")
     assert f"⏳ временный, до {moscow(row.expires_at)}" in card.params["text"]
@@ -286,3 +288,77 @@ async def test_find_marks_temporary_numbers(harness, plusofon):
     _, _, row = await add_temporary(harness, plusofon, "/add 79993332210 Склад временный --ttl 30d")
     text = only(await harness.send("/find временный"), "sendMessage").params["text"]
     assert f"⏳ временный, до {moscow(row.expires_at)}" in text
+
+
+# ---- races: a tap during the delete at expiry, a shutdown cutting a delete short --------------------------
+
+
+async def test_extend_during_the_delete_at_expiry_is_refused(harness, plusofon):
+    _, number, row = await add_temporary(harness, plusofon)
+    harness.clock.now = row.expires_at + 1
+    plusofon.delay = 0.3
+    arrival = asyncio.ensure_future(plusofon.arrival("DELETE"))
+    worker = asyncio.ensure_future(harness.expirer.run_due())
+    await arrival  # the DELETE is on its way
+    calls = await harness.press_data(f"x:more:{number['id']}:{int(row.expires_at)}", chat_id=100, message_id=1)
+    answer = only(calls, "answerCallbackQuery")
+    assert "удаляется" in answer.params["text"] and not [c for c in calls if c.method_name == "editMessageText"]
+    await worker
+    assert plusofon.numbers(40) == [] and await rows(harness) == []
+
+
+async def test_expiry_extended_while_earlier_rows_took_time_is_kept(harness, plusofon):
+    _, first, row = await add_temporary(harness, plusofon)
+    _, second, second_row = await add_temporary(harness, plusofon, "/add 79993332211 Пётр --ttl 7d")
+    harness.clock.now = max(row.expires_at, second_row.expires_at) + 1
+    plusofon.delay = 0.3
+    arrival = asyncio.ensure_future(plusofon.arrival("DELETE"))
+    worker = asyncio.ensure_future(harness.expirer.run_due())
+    deleting = await arrival
+    other = second if deleting.path.endswith(f"/{first['id']}") else first
+    other_row = second_row if other is second else row
+    edit = only(await harness.press_data(f"x:more:{other['id']}:{int(other_row.expires_at)}", chat_id=100,
+                                         message_id=1), "editMessageText")
+    assert "Продлено" in edit.params["text"]
+    await worker
+    assert [n["id"] for n in plusofon.numbers(40)] == [other["id"]]  # the extended one survived the batch
+    assert [r[0] for r in await rows(harness)] == [other["id"]]
+
+
+async def test_delete_cut_short_by_a_shutdown_is_announced_after_the_restart(harness, plusofon):
+    _, _, row = await add_temporary(harness, plusofon)
+    await harness.tg.wait_for(notification_to(TEAM, "добавил(а)"))
+    harness.clock.now = row.expires_at + 1
+    plusofon.delay = 0.3
+    arrival = asyncio.ensure_future(plusofon.arrival("DELETE"))
+    harness.expirer.wake()
+    await arrival
+    await harness.expirer.stop(timeout=0.01)  # cancelled while the DELETE is being answered
+    await plusofon.idle()  # the fake finishes the DELETE all the same
+    assert plusofon.numbers(40) == [] and len(await rows(harness)) == 1
+    plusofon.delay = 0.0
+    await harness.restart()
+    await harness.tg.wait_for(notification_to(TEAM, "Истёк срок"))
+    await harness.tg.wait_for(notification_to(100, "Срок истёк"))
+    assert await rows(harness) == []
+
+
+async def test_ttl_in_words(harness, plusofon):
+    _, number, row = await add_temporary(harness, plusofon, "/add 79993332210 Иван Петров --ttl 7 дней")
+    assert number["description"] == "Иван Петров"
+    assert row.expires_at == pytest.approx(harness.clock() + 7 * DAY, abs=5)
+
+
+async def test_reminder_of_an_anonymous_admins_number_mentions_nobody(harness, plusofon):
+    from tests.test_account import anonymous_admin_update
+
+    group = -100777
+    await harness.connect_chat(group)
+    await harness._feed(anonymous_admin_update("/add 79993332210 Иван --ttl 7d", group))
+    row = await harness.dp["expiries"].get(40, plusofon.numbers(40)[-1]["id"])
+    assert row.user_id is None
+    harness.clock.now = row.remind_at + 1
+    await harness.expirer.run_due()
+    reminder = harness.tg.sent(group)[-1]
+    assert reminder.params["text"].startswith("⏰ Временный умный номер удалится") and "tg://user" not in \
+        reminder.params["text"]

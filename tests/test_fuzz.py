@@ -378,7 +378,7 @@ arguments = st.one_of(
     st.sampled_from(["admins", "all", "ADMINS", f"{ACCOUNT} {TOKEN}", "41 wrong-token-value", "x y z", "40"]),
 )
 COMMANDS = ["list", "add", "del", "start", "help", "cancel", "login", "logout", "link", "unlink", "access",
-            "history"]
+            "history", "find", "export"]
 mentions = st.sampled_from(["", "", "", f"@{BOT_USERNAME}", "@otherbot", f"@{BOT_USERNAME.upper()}"])
 separators = st.sampled_from([" ", " ", "\n", "  "])
 
@@ -392,6 +392,10 @@ commands = st.one_of(
     st.builds(_command, st.sampled_from(["add", "add", "del", "list"]), mentions, separators,
               st.one_of(st.builds("{} {}".format, phones, descriptions), phones,
                         st.integers(1, 30).map(str))),
+    st.builds(_command, st.just("add"), mentions, separators,
+              st.builds("{} {} {}".format, phones, descriptions,
+                        st.sampled_from(["--ttl 7d", "--ttl 12h", "—ttl 1h", "--ttl", "--ttl 0d", "--ttl=30d",
+                                         "--ttl 9999d", "--ttl 7d --ttl 1d", "--ttl ∞"]))),
 )
 LONG_PIECES = ["a", "1 ", "<b>", "&", "👍", "\u200f", "x y"]
 texts = st.one_of(
@@ -415,8 +419,13 @@ callback_datas = st.one_of(
     st.builds("d:{}".format, int_texts),
     st.builds("c:{}:{}".format, st.text(max_size=24),
               st.sampled_from(["0", "1", "true", "false", "yes", "2", "", "on"])),
-    st.builds("a:{}".format, st.one_of(st.sampled_from(["skip", "cancel", "SKIP", "", "skip:1"]),
+    st.builds("a:{}".format, st.one_of(st.sampled_from(["skip", "cancel", "SKIP", "", "skip:1", "ttl:7d",
+                                                         "ttl:", "ttl:0d", "ttl:99999h", "ttl:x"]),
                                         st.text(max_size=10))),
+    st.builds("g:{}:{}".format, st.text(max_size=24), st.sampled_from(["0", "1", "", "x"])),
+    st.builds("x:{}:{}:{}".format, st.sampled_from(["more", "now", "", "del"]), int_texts, int_texts),
+    st.builds("n:{}:{}:{}".format, int_texts, int_texts, st.text(max_size=10)),
+    st.builds("f:{}:{}".format, st.text(max_size=10), int_texts),
     st.text(min_size=1, max_size=64),
 ).map(_fit_callback_data).filter(bool)
 
