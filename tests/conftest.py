@@ -121,20 +121,30 @@ async def running_bot(tmp_path, plusofon):
     await ChatRepository(conn, TokenCipher([SECRET_KEY])).put(E2E_CHAT, 40, PLUSOFON_TOKEN)
     await conn.close()
     async with FakeBotApi(token=TEST_TOKEN) as telegram:
-        env = {
-            "PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT), "BOT_TOKEN": TEST_TOKEN,
-            "TELEGRAM_API_URL": telegram.base_url, "PLUSOFON_API_URL": plusofon.base_url,
-            "DATABASE_PATH": str(db_path), "SECRET_KEY": SECRET_KEY, "LOG_LEVEL": "DEBUG",
-            "NOTIFY_CHAT_ID": "-100500",
-        }
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", cwd=tmp_path, env=env,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        )
+        process = await spawn_bot(tmp_path, plusofon, telegram)
         try:
-            await telegram.wait_for("getUpdates", timeout=20)
             yield telegram, process
         finally:
             if process.returncode is None:
                 process.kill()
                 await process.wait()
+
+
+async def spawn_bot(tmp_path, plusofon, telegram) -> asyncio.subprocess.Process:
+    """Start `python -m bot` on tmp_path/bot.sqlite3 against the two fakes; return once it polls."""
+    from tests.fake_telegram import TEST_TOKEN
+    from tests.harness import SECRET_KEY
+
+    env = {
+        "PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT), "BOT_TOKEN": TEST_TOKEN,
+        "TELEGRAM_API_URL": telegram.base_url, "PLUSOFON_API_URL": plusofon.base_url,
+        "DATABASE_PATH": str(tmp_path / "bot.sqlite3"), "SECRET_KEY": SECRET_KEY, "LOG_LEVEL": "DEBUG",
+        "NOTIFY_CHAT_ID": "-100500",
+    }
+    since = telegram.cursor()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", cwd=tmp_path, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    await telegram.wait_for("getUpdates", timeout=20, since=since)
+    return process

@@ -7,9 +7,11 @@ import asyncio
 import json
 import signal
 
+import aiosqlite
+
 from tests.conftest import E2E_CHAT as CHAT
 from tests.conftest import E2E_USER as USER
-from tests.conftest import PLUSOFON_TOKEN
+from tests.conftest import PLUSOFON_TOKEN, spawn_bot
 from tests.fake_telegram import TEST_TOKEN
 
 
@@ -65,3 +67,38 @@ async def test_a_user_goes_through_list_add_delete(running_bot, plusofon):
     log = stderr.decode()
     assert "Traceback" not in log
     assert PLUSOFON_TOKEN not in log and TEST_TOKEN.split(":")[1] not in log
+
+
+async def test_a_temporary_number_expires_while_the_bot_is_down(running_bot, plusofon, tmp_path):
+    """/add --ttl in the real process, SIGTERM, the expiry passes meanwhile, a new process deletes the number at
+    once and tells the chat and the team."""
+    telegram, process = running_bot
+    since = telegram.cursor()
+    telegram.push_message("/add +7 999 333-22-10 Иван Петров --ttl 12h", chat_id=CHAT, user_id=USER)
+    added = await telegram.wait_for("sendMessage", lambda p: int(p["chat_id"]) == CHAT, since=since)
+    assert "Временный: удалится" in added.params["text"] and "напомню за час" in added.params["text"]
+    number = plusofon.numbers(40)[-1]
+
+    process.send_signal(signal.SIGTERM)
+    await asyncio.wait_for(process.communicate(), timeout=15)
+    assert process.returncode == 0
+    db = await aiosqlite.connect(tmp_path / "bot.sqlite3")
+    await db.execute("UPDATE expiries SET expires_at = expires_at - 13 * 3600, due_at = due_at - 13 * 3600")
+    await db.commit()
+    await db.close()
+
+    since = telegram.cursor()
+    again = await spawn_bot(tmp_path, plusofon, telegram)
+    try:
+        team = await telegram.wait_for("sendMessage", lambda p: int(p["chat_id"]) == -100500
+                                       and "Истёк срок" in p["text"], since=since)
+        assert "+7 999 333-22-10" in team.params["text"]
+        await telegram.wait_for("sendMessage", lambda p: int(p["chat_id"]) == CHAT and "Срок истёк" in p["text"],
+                                since=since)
+        assert number["id"] not in {n["id"] for n in plusofon.numbers(40)}
+        reminders = [c for c in telegram.calls[since:] if "Продлить" in str(c.params.get("text", ""))]
+        assert reminders == []
+    finally:
+        again.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(again.communicate(), timeout=15)
+    assert again.returncode == 0
