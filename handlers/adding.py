@@ -213,13 +213,9 @@ def create_add_router() -> Router:
     @router.callback_query(AddCallback.filter(F.action == "skip"), AddNumber.description)
     async def skip_description(callback: CallbackQuery, callback_answer: CallbackAnswer, state: FSMContext,
                                adder: Adder, t: Texts) -> None:
-        data = await steps.take(state, AddNumber.description)
-        if data is None or not isinstance(callback.message, Message):
-            callback_answer.text = t.confirmation_used
-            return
-        await answer_now(callback, callback_answer)
-        await drop_keyboard(callback)
-        await _described(callback.message, callback.from_user, {**data, "description": ""}, state, adder, t)
+        data = await steps.take_pressed(callback, callback_answer, state, AddNumber.description, t)
+        if data is not None and isinstance(callback.message, Message):
+            await _described(callback.message, callback.from_user, {**data, "description": ""}, state, adder, t)
 
     @router.message(AddNumber.ttl, F.text, ~F.text.startswith("/"))
     async def got_ttl(message: Message, state: FSMContext, adder: Adder, t: Texts) -> None:
@@ -244,13 +240,9 @@ def create_add_router() -> Router:
         except TTLError:
             callback_answer.text, callback_answer.show_alert = t.stale_button, True
             return
-        data = await steps.take(state, AddNumber.ttl)
-        if data is None or not isinstance(callback.message, Message):
-            callback_answer.text = t.confirmation_used
-            return
-        await answer_now(callback, callback_answer)
-        await drop_keyboard(callback)
-        await _finish(callback.message.chat, callback.from_user, data, ttl, state, adder, t)
+        data = await steps.take_pressed(callback, callback_answer, state, AddNumber.ttl, t)
+        if data is not None and isinstance(callback.message, Message):
+            await _finish(callback.message.chat, callback.from_user, data, ttl, state, adder, t)
 
     @router.callback_query(AddCallback.filter(F.action == "cancel"), AddNumber.phone)
     @router.callback_query(AddCallback.filter(F.action == "cancel"), AddNumber.description)
@@ -316,6 +308,17 @@ class Steps:
             return data
         finally:
             self._taking.discard(state.key)
+
+    async def take_pressed(self, callback: CallbackQuery, callback_answer: CallbackAnswer, state: FSMContext,
+                           step: State, t: Texts) -> dict[str, Any] | None:
+        """`take` for a button of the step: a second tap hears it is done; the winner's buttons go away."""
+        data = await self.take(state, step)
+        if data is None:
+            callback_answer.text = t.confirmation_used
+            return None
+        await answer_now(callback, callback_answer)
+        await drop_keyboard(callback)
+        return data
 
 
 async def _described(message: Message, user: User | None, data: dict[str, Any], state: FSMContext, adder: Adder,
