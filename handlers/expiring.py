@@ -43,8 +43,8 @@ def create_expiry_router() -> Router:
             return
         expires_at = await expirer.extend(row) if int(row.expires_at) == callback_data.at else None
         if expires_at is None:
-            now = await expiries.get(creds.user_id, callback_data.id)
-            deleting = now is not None and now.deleting_at is not None
+            latest = await expiries.get(creds.user_id, callback_data.id)
+            deleting = latest is not None and latest.deleting_at is not None
             callback_answer.text = t.expiry_deleting if deleting else t.confirmation_used
             callback_answer.show_alert = deleting
             return
