@@ -59,6 +59,12 @@ def reminder_lead(ttl: timedelta) -> timedelta | None:
     return lead if lead < ttl else None
 
 
+def remind_at(expires_at: float, ttl: timedelta) -> float | None:
+    """When to remind about a number that lives `ttl` and goes at `expires_at` (None: no reminder)."""
+    lead = reminder_lead(ttl)
+    return expires_at - lead.total_seconds() if lead is not None else None
+
+
 def moscow(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, MOSCOW).strftime("%d.%m.%Y %H:%M")
 
@@ -66,18 +72,12 @@ def moscow(timestamp: float) -> str:
 def ttl_label(ttl: timedelta, language: str = "ru") -> str:
     """`7 дней`, `12 часов`; `7 days`, `12 hours` for English."""
     hours = int(ttl.total_seconds() // 3600)
-    if hours % 24 == 0:
-        return _plural(hours // 24, ("день", "дня", "дней") if language == "ru" else ("day", "days", "days"))
-    return _plural(hours, ("час", "часа", "часов") if language == "ru" else ("hour", "hours", "hours"))
-
-
-def _plural(amount: int, forms: tuple[str, str, str]) -> str:
-    if forms[0] in ("day", "hour"):
-        return f"{amount} {forms[0] if amount == 1 else forms[1]}"
+    amount, forms = (hours // 24, ("день", "дня", "дней")) if hours % 24 == 0 else (hours, ("час", "часа", "часов"))
+    if language != "ru":
+        unit = "day" if hours % 24 == 0 else "hour"
+        return f"{amount} {unit}" if amount == 1 else f"{amount} {unit}s"
     if amount % 10 == 1 and amount % 100 != 11:
-        form = forms[0]
-    elif 2 <= amount % 10 <= 4 and not 12 <= amount % 100 <= 14:
-        form = forms[1]
-    else:
-        form = forms[2]
-    return f"{amount} {form}"
+        return f"{amount} {forms[0]}"
+    if 2 <= amount % 10 <= 4 and not 12 <= amount % 100 <= 14:
+        return f"{amount} {forms[1]}"
+    return f"{amount} {forms[2]}"

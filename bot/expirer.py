@@ -17,7 +17,7 @@ from datetime import timedelta
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 
-from bot.durations import EXTENSION, reminder_lead
+from bot.durations import EXTENSION, remind_at
 from bot.plusofon import (
     APIConnectionError,
     NotFoundError,
@@ -81,10 +81,9 @@ class Expirer:
                        user_id: int | None, user_name: str) -> Expiry:
         """Make `number` temporary: it goes `ttl` from now, with a reminder before (see bot.durations)."""
         expires_at = self.clock() + ttl.total_seconds()
-        lead = reminder_lead(ttl)
-        remind_at = expires_at - lead.total_seconds() if lead is not None else None
+        reminder = remind_at(expires_at, ttl)
         row = Expiry(account, number.id, chat_id, user_id, user_name, number.phone_x, number.phone_b,
-                     number.description, expires_at, remind_at, remind_at if remind_at is not None else expires_at)
+                     number.description, expires_at, reminder, reminder if reminder is not None else expires_at)
         await self._store.put(row)
         self.wake()
         return row
@@ -93,9 +92,7 @@ class Expirer:
         """Push the expiry `by` later (from now, if it has passed): the new expiry, or None when another tap
         moved it first."""
         expires_at = max(row.expires_at, self.clock()) + by.total_seconds()
-        lead = reminder_lead(by)
-        remind_at = expires_at - lead.total_seconds() if lead is not None else None
-        if not await self._store.extend(row, expires_at, remind_at):
+        if not await self._store.extend(row, expires_at, remind_at(expires_at, by)):
             return None
         self.wake()
         return expires_at

@@ -41,4 +41,3 @@ def ttl_keyboard(t: Texts) -> InlineKeyboardMarkup:
     builder.button(text=t.button_cancel, callback_data=AddCallback(action="cancel"))
     builder.adjust(3, 1, 1)
     return builder.as_markup()
-

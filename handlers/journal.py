@@ -13,7 +13,7 @@ from bot.phones import display
 from bot.plusofon import SmartNumber
 from bot.settings import Settings
 from handlers.texts import RUSSIAN
-from handlers.views import person, shorten
+from handlers.views import person, shorten, temporary_until
 from storage.audit import AuditLog
 from storage.chats import ChatAuth
 from storage.expiries import Expiry
@@ -44,11 +44,11 @@ class Journal:
             t = RUSSIAN
             text = (t.notify_added if added else t.notify_deleted).format(
                 who=_who(user), phone_x=phone_x, phone_b=phone_b,
-                description=escape(shorten(described, 200)) if described.strip() else f"<i>{t.no_description}</i>",
+                description=_described(described),
                 chat=escape(chat.title) if chat.title else f"{t.private_chat} ({escape(chat.full_name)})",
             )
             if expires_at is not None:
-                text += "\n" + t.temporary_until.format(when=moscow(expires_at))
+                text += "\n" + temporary_until(expires_at, t)
         number_id = f"id {number.id} " if number is not None else ""
         await self._audit.record(
             chat_id=chat.id, user_id=user.id if user else None, user_name=plain_name(user),
@@ -76,7 +76,7 @@ class Journal:
         target = self.team_chat(auth)
         if target is None or target == row.chat_id:
             return
-        text = RUSSIAN.notify_expiring.format(when=moscow(row.expires_at), who=escape(row.user_name) or "?",
+        text = RUSSIAN.notify_expiring.format(when=moscow(row.expires_at), who=_adder(row),
                                               **_number_fields(row))
         await self._outbox.add(target, text)
         self._notifier.wake()
@@ -88,7 +88,7 @@ class Journal:
         fields = _number_fields(row)
         team_text = None
         if target is not None and target != row.chat_id:
-            team_text = t.notify_expired.format(who=escape(row.user_name) or "?", **fields)
+            team_text = t.notify_expired.format(who=_adder(row), **fields)
         await self._audit.record(
             chat_id=row.chat_id, user_id=None, user_name=t.by_the_bot, action="expire",
             details=f"id {row.number_id} {fields['phone_x']} → {fields['phone_b']} {row.description}".strip(),
@@ -107,10 +107,16 @@ def _who(user: User | None) -> str:
     return person(user.first_name, user.last_name, user.username) if user else "?"
 
 
+def _adder(row: Expiry) -> str:
+    return escape(row.user_name) or "?"
+
+
+def _described(description: str) -> str:
+    return escape(shorten(description, 200)) if description.strip() else f"<i>{RUSSIAN.no_description}</i>"
+
+
 def _number_fields(row: Expiry) -> dict[str, str]:
-    description = escape(shorten(row.description, 200)) if row.description.strip() else \
-        f"<i>{RUSSIAN.no_description}</i>"
-    return {"phone_x": display(row.phone_x), "phone_b": display(row.phone_b), "description": description}
+    return {"phone_x": display(row.phone_x), "phone_b": display(row.phone_b), "description": _described(row.description)}
 
 
 def plain_name(user: User | None) -> str:

@@ -40,10 +40,14 @@ def number_block(number: SmartNumber, t: Texts, *, cut: int = DESCRIPTION_CUT,
     description = shorten(number.description.strip(), cut)
     described = escape(description) if description else f"<i>{t.no_description}</i>"
     created = f" · {number.created_at:%d.%m.%Y}" if number.created_at else ""
-    temporary = "\n" + t.temporary_until.format(when=moscow(expires_at)) if expires_at is not None else ""
+    temporary = "\n" + temporary_until(expires_at, t) if expires_at is not None else ""
     return (f"📞 {display(number.phone_x)} → {display(number.phone_b)}\n"
             f"{described}\n"
             f"<code>id {number.id}</code>{created}{temporary}")
+
+
+def temporary_until(expires_at: float, t: Texts) -> str:
+    return t.temporary_until.format(when=moscow(expires_at))
 
 
 def page_text(page: SmartNumberPage, t: Texts, header: str | None = None,
@@ -105,7 +109,7 @@ def card_text(number: SmartNumber, t: Texts, expires_at: float | None = None) ->
     if number.created_at:
         footer += " · " + t.card_created.format(date=f"{number.created_at:%d.%m.%Y %H:%M}")
     if expires_at is not None:
-        footer += "\n" + t.temporary_until.format(when=moscow(expires_at))
+        footer += "\n" + temporary_until(expires_at, t)
     description = number.description.strip()
     while True:
         described = escape(description) if description else f"<i>{t.no_description}</i>"
