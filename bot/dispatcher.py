@@ -21,9 +21,9 @@ from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 from bot.admins import GroupAdmins
 from bot.expirer import Expirer
 from bot.logs import register_secret
+from bot.mirror import Mirror
 from bot.notifier import Notifier
 from bot.plusofon import PlusofonClient
-from bot.recent import RecentNumbers
 from bot.search import SearchCache
 from bot.settings import Settings
 from bot.telegram_retry import RetryMiddleware
@@ -37,6 +37,7 @@ from storage.cipher import TokenCipher
 from storage.confirmations import ConfirmationStore
 from storage.expiries import ExpiryStore
 from storage.fsm import SQLiteStorage
+from storage.mirror import MirrorStore
 from storage.outbox import Outbox
 
 log = logging.getLogger(__name__)
@@ -68,16 +69,20 @@ def create_dispatcher(
     cipher: TokenCipher,
     notifier_options: dict[str, Any] | None = None,
     expiry_options: dict[str, Any] | None = None,
+    mirror_options: dict[str, Any] | None = None,
 ) -> Dispatcher:
     """Wire the routers, middlewares and long-lived services; the dispatcher's shutdown closes them.
 
-    `notifier_options` and `expiry_options` tune the background senders (the tests' clocks and pauses)."""
+    `notifier_options`, `expiry_options` and `mirror_options` tune the background workers (the tests' clocks
+    and pauses)."""
     chats = ChatRepository(db, cipher)
     audit, outbox = AuditLog(db), Outbox(db)
     notifier = Notifier(outbox, **(notifier_options or {}))
     journal = Journal(audit, outbox, notifier, settings)
-    recent, search_cache, expiries = RecentNumbers(), SearchCache(), ExpiryStore(db)
-    expirer = Expirer(expiries, chats, plusofon, journal, search_cache, recent, **(expiry_options or {}))
+    mirror = Mirror(MirrorStore(db), plusofon, chats, per_minute=settings.mirror_calls_per_minute,
+                    interval=settings.mirror_sync_minutes * 60, **(mirror_options or {}))
+    search_cache, expiries = SearchCache(), ExpiryStore(db)
+    expirer = Expirer(expiries, chats, plusofon, journal, mirror, **(expiry_options or {}))
     in_flight = InFlight()
     dp = Dispatcher(
         storage=SQLiteStorage(db),
@@ -90,7 +95,7 @@ def create_dispatcher(
         outbox=outbox,
         notifier=notifier,
         journal=journal,
-        recent=recent,
+        mirror=mirror,
         search_cache=search_cache,
         expiries=expiries,
         expirer=expirer,
@@ -98,7 +103,7 @@ def create_dispatcher(
         in_flight=in_flight,
     )
     dp.update.outer_middleware(in_flight)
-    context = ContextMiddleware(chats, plusofon)
+    context = ContextMiddleware(chats, plusofon, mirror)
     dp.message.outer_middleware(context)
     dp.callback_query.outer_middleware(context)
     dp.callback_query.middleware(CallbackAnswerMiddleware())
@@ -109,19 +114,21 @@ def create_dispatcher(
 
 
 async def _on_startup(dispatcher: Dispatcher, bot: Bot, notifier: Notifier, expiries: ExpiryStore,
-                      expirer: Expirer) -> None:
+                      expirer: Expirer, mirror: Mirror) -> None:
     await dispatcher.fsm.storage.load()
     await expiries.load()
+    await mirror.start()
     notifier.start(bot)
     expirer.start(bot)
     await set_commands(bot)
 
 
-async def _on_shutdown(in_flight: InFlight, notifier: Notifier, expirer: Expirer, plusofon: PlusofonClient,
-                       db: aiosqlite.Connection) -> None:
+async def _on_shutdown(in_flight: InFlight, notifier: Notifier, expirer: Expirer, mirror: Mirror,
+                       plusofon: PlusofonClient, db: aiosqlite.Connection) -> None:
     cancelled, _ = await asyncio.gather(in_flight.finish(timeout=SHUTDOWN_GRACE), expirer.stop())
     if cancelled:
         log.warning("cancelled %d updates still being handled after %.0f s", cancelled, SHUTDOWN_GRACE)
+    await mirror.stop()
     await notifier.stop()
     await plusofon.aclose()
     await db.close()

@@ -26,8 +26,7 @@ from bot.plusofon import (
     ServerError,
     SmartNumber,
 )
-from bot.recent import RecentNumbers
-from bot.search import SearchCache
+from bot.mirror import Mirror
 from handlers.expiry_views import expiry_reminder
 from handlers.journal import Journal
 from handlers.texts import RUSSIAN
@@ -42,10 +41,10 @@ BATCH = 100
 
 class Expirer:
     def __init__(self, store: ExpiryStore, chats: ChatRepository, plusofon: PlusofonClient, journal: Journal,
-                 search_cache: SearchCache, recent: RecentNumbers, *, clock: Callable[[], float] = time.time,
+                 mirror: Mirror, *, clock: Callable[[], float] = time.time,
                  idle_wait: float = 300.0, retry_delays: tuple[float, ...] = RETRY_DELAYS) -> None:
         self._store, self._chats, self._plusofon, self._journal = store, chats, plusofon, journal
-        self._search_cache, self._recent = search_cache, recent
+        self._mirror = mirror
         self.clock = clock
         self._idle_wait = idle_wait
         self._retry_delays = retry_delays
@@ -181,8 +180,7 @@ class Expirer:
 
     async def _forget(self, row: Expiry) -> None:
         await self._store.remove(row.account_id, row.number_id)
-        self._recent.forget(row.account_id, row.number_id)
-        self._search_cache.removed(row.account_id, row.number_id)
+        await self._mirror.removed(row.account_id, row.number_id)
 
     async def _credentials(self, row: Expiry) -> ChatAuth | None:
         """The chat where the number was added, or else any connected chat of the same account."""

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+import os
+import tempfile
+from collections.abc import AsyncIterator, Iterable
 from datetime import date
+from pathlib import Path
 
 from bot.plusofon import SmartNumber
 
@@ -19,10 +22,32 @@ def numbers_csv(numbers: Iterable[SmartNumber]) -> bytes:
     out.write(BOM)
     writer = csv.writer(out)
     writer.writerow(HEADER)
-    for number in numbers:
-        created = number.created_at.isoformat(sep=" ") if number.created_at else ""
-        writer.writerow((number.id, number.phone_x, number.phone_b, number.phone_a, number.description, created))
+    writer.writerows(map(_row, numbers))
     return out.getvalue().encode("utf-8")
+
+
+async def csv_file(batches: AsyncIterator[list[SmartNumber]]) -> tuple[Path, int]:
+    """The same CSV written batch by batch into a temporary file (the caller deletes it), and how many rows:
+    an account of any size costs the process one batch of memory."""
+    handle, name = tempfile.mkstemp(prefix="smart-numbers-", suffix=".csv")
+    rows = 0
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            out.write(BOM)
+            writer = csv.writer(out)
+            writer.writerow(HEADER)
+            async for batch in batches:
+                writer.writerows(map(_row, batch))
+                rows += len(batch)
+    except BaseException:
+        os.unlink(name)
+        raise
+    return Path(name), rows
+
+
+def _row(number: SmartNumber) -> tuple[object, ...]:
+    created = number.created_at.isoformat(sep=" ") if number.created_at else ""
+    return number.id, number.phone_x, number.phone_b, number.phone_a, number.description, created
 
 
 def file_name(day: date) -> str:

@@ -1,4 +1,4 @@
-"""/find: which smart numbers match what the user typed, and a short-lived cache of whole account lists.
+"""/find: what the user typed, as the mirror searches it, and the queries behind /find's page buttons.
 
 A query with at least three digits and nothing but phone characters (`+7 999 333`, `8999333`, `333-22`) is a
 phone fragment: its digits are looked for in phoneX and phoneB. Anything else is looked for in the
@@ -11,10 +11,10 @@ import re
 import secrets
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.plusofon import SmartNumber
+from storage.mirror import SearchWords, fold
 
 PHONE_CHARACTERS = re.compile(r"[\d\s+\-().]+")
 MIN_PHONE_DIGITS = 3
@@ -42,26 +42,12 @@ def parse_query(typed: str | None) -> Query:
             digits = "7" + digits[1:]  # 8 999 333 22 10 is +7 999 333 22 10
         elif len(digits) >= 4:
             prefix = "7" + digits[1:]  # 8999333: the start of a Russian number written with 8
-    return Query(text=text, words="" if phone_only else _fold(text), digits=digits, prefix=prefix)
+    return Query(text=text, words="" if phone_only else fold(text), digits=digits, prefix=prefix)
 
 
-def matches(number: SmartNumber, query: Query) -> bool:
-    if query.digits:
-        for phone in (number.phone_x, number.phone_b):
-            phone_digits = phone if phone.isdigit() else re.sub(r"\D", "", phone)
-            if query.digits in phone_digits or (query.prefix and phone_digits.startswith(query.prefix)):
-                return True
-    return bool(query.words) and query.words in _fold(number.description)
-
-
-def search(numbers: Sequence[SmartNumber], query: Query) -> list[SmartNumber]:
-    if query.empty:
-        return []
-    return [number for number in numbers if matches(number, query)]
-
-
-def _fold(text: str) -> str:
-    return " ".join(text.split()).casefold().replace("ё", "е")
+def terms(query: Query) -> SearchWords:
+    """What the mirror looks for."""
+    return SearchWords(words=query.words, digits=query.digits, prefix=query.prefix)
 
 
 # -- the cache ------------------------------------------------------------------------------------
@@ -76,61 +62,13 @@ class SavedQuery:
 
 
 class SearchCache:
-    """Whole lists of the accounts searched lately (`ttl` seconds, `max_accounts` of them, least recently used
-    out first), and the queries behind the page buttons of /find, under short random keys."""
+    """The queries behind the page buttons of /find, under short random keys (the numbers are in the mirror)."""
 
-    def __init__(self, *, ttl: float = 60.0, max_accounts: int = 200, query_ttl: float = 3600.0,
-                 max_queries: int = 2000, clock: Callable[[], float] = time.monotonic) -> None:
-        self._ttl, self._max_accounts = ttl, max_accounts
+    def __init__(self, *, query_ttl: float = 3600.0, max_queries: int = 2000,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self._query_ttl, self._max_queries = query_ttl, max_queries
         self._clock = clock
-        self._lists: OrderedDict[int, tuple[float, list[SmartNumber]]] = OrderedDict()
         self._queries: OrderedDict[str, SavedQuery] = OrderedDict()
-
-    # whole lists, by account
-
-    def get(self, user_id: int) -> list[SmartNumber] | None:
-        entry = self._lists.get(user_id)
-        if entry is None:
-            return None
-        loaded_at, numbers = entry
-        if self._clock() - loaded_at > self._ttl:
-            del self._lists[user_id]
-            return None
-        self._lists.move_to_end(user_id)
-        return numbers
-
-    def put(self, user_id: int, numbers: list[SmartNumber]) -> None:
-        self._lists[user_id] = (self._clock(), numbers)
-        self._lists.move_to_end(user_id)
-        while len(self._lists) > self._max_accounts:
-            self._lists.popitem(last=False)
-
-    async def numbers(self, user_id: int, load: Callable[[], Awaitable[list[SmartNumber]]]) -> list[SmartNumber]:
-        """The account's list from the cache, or `load()`ed (and cached) when it is not there."""
-        numbers = self.get(user_id)
-        if numbers is None:
-            numbers = await load()
-            self.put(user_id, numbers)
-        return numbers
-
-    def added(self, user_id: int, number: SmartNumber) -> None:
-        """The bot itself added `number`: a cached list takes it in rather than being read again."""
-        entry = self._lists.get(user_id)
-        if entry is not None:
-            self._lists[user_id] = (entry[0], [*entry[1], number])
-
-    def removed(self, user_id: int, number_id: int) -> None:
-        """The bot itself deleted a number: a cached list drops it."""
-        entry = self._lists.get(user_id)
-        if entry is not None:
-            self._lists[user_id] = (entry[0], [number for number in entry[1] if number.id != number_id])
-
-    def invalidate(self, user_id: int) -> None:
-        """The account's numbers changed (an add or a delete): the next search reads them again."""
-        self._lists.pop(user_id, None)
-
-    # queries, by key
 
     def save_query(self, chat_id: int, user_id: int, text: str) -> str:
         key = secrets.token_urlsafe(6)

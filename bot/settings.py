@@ -59,6 +59,8 @@ class Settings(CoreSettings):
     webhook_port: int = Field(default=8080, ge=1, le=65535)
     webhook_path: str = "/telegram/webhook"
     webhook_secret: SecretStr | None = None
+    mirror_calls_per_minute: float = Field(default=1800.0, gt=0)
+    mirror_sync_minutes: float = Field(default=15.0, gt=0)
 
     @field_validator("webhook_url", "webhook_secret", mode="before")
     @classmethod

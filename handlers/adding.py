@@ -22,9 +22,8 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from bot.admins import ANONYMOUS_ADMIN_ID
 from bot.durations import TTLError, moscow, parse_ttl, reminder_lead, take_ttl
 from bot.phones import display, normalize, same_phone, split_phone
+from bot.mirror import Freshness, Mirror
 from bot.plusofon import AddOutcomeUnknown, PlusofonClient, PlusofonError, SmartNumber, SmartNumberPage
-from bot.recent import RecentNumbers
-from bot.search import SearchCache
 from handlers.callbacks import AddCallback, DuplicateCallback
 from handlers.confirming import claim
 from handlers.errors import describe
@@ -61,10 +60,9 @@ class Adder:
         self.bot: Bot = data["bot"]
         self.auth: ChatAuth = data["auth"]
         self.plusofon: PlusofonClient = data["plusofon"]
-        self.recent: RecentNumbers = data["recent"]
+        self.mirror: Mirror = data["mirror"]
         self.journal: Journal = data["journal"]
         self.t: Texts = data["t"]
-        self.search_cache: SearchCache = data["search_cache"]
         self.confirmations: ConfirmationStore = data["confirmations"]
         self.expirer: Expirer = data["expirer"]
 
@@ -72,14 +70,16 @@ class Adder:
                       ttl: timedelta | None) -> None:
         """The duplicate guard, then the add: a customer who has a number already needs a ✅ first."""
         async with typing(self.bot, chat.id):
-            first, existing = await self._same_customer(phone_b)
+            fresh, existing = await self._same_customer(phone_b)
+        partial = "" if fresh.complete else "\n\n" + self.t.duplicate_partial.format(loaded=fresh.loaded,
+                                                                                       total=fresh.total)
         if not existing:
-            await self.create(chat, user, phone_b, description, ttl, before=first)
+            await self.create(chat, user, phone_b, description, ttl, before=fresh.last or fresh.first, note=partial)
             return
         blocks = "\n\n".join(number_block(number, self.t) for number in existing[:DUPLICATES_SHOWN])
         if len(existing) > DUPLICATES_SHOWN:
             blocks += "\n\n" + self.t.duplicate_more.format(count=len(existing) - DUPLICATES_SHOWN)
-        text = self.t.duplicate_ask.format(phone_b=display(phone_b), count=len(existing), numbers=blocks)
+        text = self.t.duplicate_ask.format(phone_b=display(phone_b), count=len(existing), numbers=blocks) + partial
         if user is None or user.id == ANONYMOUS_ADMIN_ID:
             await self.bot.send_message(chat.id, f"{text}\n\n{self.t.anonymous_cannot_confirm}")
             return
@@ -90,38 +90,31 @@ class Adder:
         )
         await self.bot.send_message(chat.id, text, reply_markup=duplicate_keyboard(key, self.t))
 
-    async def _same_customer(self, phone_b: str) -> tuple[SmartNumberPage, list[SmartNumber]]:
-        """Page 1 as it is now (the add reuses it), and the account's numbers that call this customer.
-
-        A one-page account costs that one call; a bigger one is read whole, concurrently, and cached a minute."""
+    async def _same_customer(self, phone_b: str) -> tuple[Freshness, list[SmartNumber]]:
+        """The freshness check (its pages let the add skip a read), and the account's numbers that call this
+        customer, newest first: from the copy, so one round trip whatever the account's size."""
         creds = self.auth.credentials
-        first = await self.plusofon.list_page(creds, 1)
-        numbers = first.data
-        if (first.last_page or 1) > 1:
-            numbers = await self.search_cache.numbers(creds.user_id,
-                                                      lambda: self.plusofon.list_all(creds, first=first))
-        same = [number for number in numbers if same_phone(number.phone_b, phone_b)]
-        return first, sorted(same, key=lambda number: number.id, reverse=True)  # the newest first
+        fresh = await self.mirror.check(creds)
+        return fresh, await self.mirror.of_customer(creds.user_id, phone_b)
 
     async def create(self, chat: Chat, user: User | None, phone_b: str, description: str,
-                     ttl: timedelta | None, *, before: SmartNumberPage | None = None) -> None:
+                     ttl: timedelta | None, *, before: SmartNumberPage | None = None, note: str = "") -> None:
+        """The add. A number created but not identified reaches the copy with the next freshness check (new
+        numbers come at the end of the list)."""
         try:
             async with typing(self.bot, chat.id):
                 result = await self.plusofon.add(self.auth.credentials, phone_b, description, before=before)
         except PlusofonError as error:
-            self.search_cache.invalidate(self.auth.user_id)  # an ambiguous failure may have added it
             await self.journal.number_changed(self.auth, chat, user, added=True, number=None, phone_b=phone_b,
                                               description=description, error=type(error).__name__)
             raise
         number = result.number
         expires_at = None
         if number is None:
-            self.search_cache.invalidate(self.auth.user_id)
             text = self.t.add_done_unknown + (f"\n\n{self.t.add_ttl_untracked}" if ttl is not None else "")
             await self.bot.send_message(chat.id, text)
         else:
-            self.recent.remember(self.auth.user_id, [number])
-            self.search_cache.added(self.auth.user_id, number)
+            await self.mirror.added(self.auth.user_id, number)
             described = escape(number.description) if number.description else f"<i>{self.t.no_description}</i>"
             text = self.t.add_done.format(phone_x=display(number.phone_x), phone_b=display(number.phone_b),
                                           description=described, id=number.id)
@@ -132,6 +125,7 @@ class Adder:
                                                   user_name=plain_name(person))
                 expires_at = row.expires_at
                 text += "\n\n" + self._temporary(ttl, expires_at)
+            text += note
             await self.bot.send_message(chat.id, text, reply_markup=delete_button(number.id, self.t))
         await self.journal.number_changed(self.auth, chat, user, added=True, number=number, phone_b=phone_b,
                                           description=description, expires_at=expires_at)

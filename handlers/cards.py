@@ -5,13 +5,12 @@ from __future__ import annotations
 from aiogram import Bot, Router
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery
-from aiogram.utils.callback_answer import CallbackAnswer
 
-from bot.plusofon import Credentials, PlusofonClient
-from bot.recent import RecentNumbers
+from bot.mirror import Mirror
+from bot.plusofon import Credentials
 from handlers.callbacks import CardCallback, FindCallback, PageCallback
 from handlers.filters import AuthorisedChat, GroupPolicy
-from handlers.replies import answer_now, show, typing
+from handlers.replies import show, typing
 from handlers.texts import Texts
 from handlers.views import back_keyboard, card_keyboard, card_text
 from storage.expiries import ExpiryStore
@@ -28,20 +27,15 @@ def create_card_router() -> Router:
     router.callback_query.middleware(GroupPolicy())
 
     @router.callback_query(CardCallback.filter())
-    async def open_card(callback: CallbackQuery, callback_data: CardCallback, callback_answer: CallbackAnswer,
-                        bot: Bot, creds: Credentials, plusofon: PlusofonClient, recent: RecentNumbers,
-                        expiries: ExpiryStore, t: Texts) -> None:
+    async def open_card(callback: CallbackQuery, callback_data: CardCallback,
+                        bot: Bot, creds: Credentials, mirror: Mirror, expiries: ExpiryStore, t: Texts) -> None:
         back = back_to(callback_data)
-        number = recent.get(creds.user_id, callback_data.id)  # the page just shown remembers its numbers
+        chat_id = callback.message.chat.id if callback.message else callback.from_user.id
+        async with typing(bot, chat_id):
+            number = await mirror.number(creds, callback_data.id)  # the page just shown is in the copy
         if number is None:
-            await answer_now(callback, callback_answer)
-            chat_id = callback.message.chat.id if callback.message else callback.from_user.id
-            async with typing(bot, chat_id):
-                number = await plusofon.find(creds, callback_data.id)
-            if number is None:
-                await show(callback, t.card_gone.format(id=callback_data.id), back_keyboard(back, t))
-                return
-            recent.remember(creds.user_id, [number])  # so that its 🗑 costs no call either
+            await show(callback, t.card_gone.format(id=callback_data.id), back_keyboard(back, t))
+            return
         expires_at = expiries.of(creds.user_id).get(number.id)
         await show(callback, card_text(number, t, expires_at), card_keyboard(number, back, t, expires_at))
 

@@ -9,9 +9,8 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Chat, Message, User
 from aiogram.utils.callback_answer import CallbackAnswer
 
+from bot.mirror import Mirror
 from bot.plusofon import Credentials, NotFoundError, PlusofonClient, PlusofonError, SmartNumber
-from bot.recent import RecentNumbers
-from bot.search import SearchCache
 from handlers.callbacks import ConfirmCallback, DeleteCallback
 from handlers.confirming import claim
 from handlers.errors import describe
@@ -39,11 +38,9 @@ async def ask_confirmation(bot: Bot, chat: Chat, user: User, number: SmartNumber
                            reply_markup=confirm_keyboard(key, t))
 
 
-async def gone(account: int, number_id: int, recent: RecentNumbers, search_cache: SearchCache,
-               expiries: ExpiryStore) -> None:
-    """The number no longer exists: no cache may show it, and it has no expiry to keep."""
-    recent.forget(account, number_id)
-    search_cache.removed(account, number_id)
+async def gone(account: int, number_id: int, mirror: Mirror, expiries: ExpiryStore) -> None:
+    """The number no longer exists: the copy drops it, and it has no expiry to keep."""
+    await mirror.removed(account, number_id)
     await expiries.remove(account, number_id)
 
 
@@ -56,7 +53,7 @@ def create_delete_router() -> Router:
 
     @router.message(Command("del"))
     async def del_command(message: Message, command: CommandObject, bot: Bot, auth: ChatAuth, creds: Credentials,
-                          plusofon: PlusofonClient, confirmations: ConfirmationStore, t: Texts) -> None:
+                          mirror: Mirror, confirmations: ConfirmationStore, t: Texts) -> None:
         if message.sender_chat is not None:  # an anonymous admin or a channel: nobody to confirm it
             await message.answer(t.anonymous_cannot_delete)
             return
@@ -69,7 +66,7 @@ def create_delete_router() -> Router:
             return
         number_id = int(argument)
         async with typing(bot, message.chat.id):
-            number = await plusofon.find(creds, number_id)
+            number = await mirror.locate(creds, number_id)  # as Plusofon has it now: the copy knows its page
         if number is None:
             await message.answer(t.del_not_found.format(id=number_id))
             return
@@ -78,25 +75,23 @@ def create_delete_router() -> Router:
 
     @router.callback_query(DeleteCallback.filter())
     async def delete_button(callback: CallbackQuery, callback_data: DeleteCallback, callback_answer: CallbackAnswer,
-                            bot: Bot, auth: ChatAuth, creds: Credentials, plusofon: PlusofonClient,
-                            recent: RecentNumbers, confirmations: ConfirmationStore, t: Texts) -> None:
+                            bot: Bot, auth: ChatAuth, creds: Credentials, mirror: Mirror,
+                            confirmations: ConfirmationStore, t: Texts) -> None:
         if callback.message is None:
             return
-        number = recent.get(creds.user_id, callback_data.id)
+        await answer_now(callback, callback_answer)
+        async with typing(bot, callback.message.chat.id):
+            number = await mirror.number(creds, callback_data.id)  # a page just shown is in the copy
         if number is None:
-            await answer_now(callback, callback_answer)
-            async with typing(bot, callback.message.chat.id):
-                number = await plusofon.find(creds, callback_data.id)
-            if number is None:
-                await bot.send_message(callback.message.chat.id, t.del_not_found.format(id=callback_data.id))
-                return
+            await bot.send_message(callback.message.chat.id, t.del_not_found.format(id=callback_data.id))
+            return
         await ask_confirmation(bot, callback.message.chat, callback.from_user, number, auth, confirmations, t)
 
     @router.callback_query(ConfirmCallback.filter())
     async def confirm(callback: CallbackQuery, callback_data: ConfirmCallback, callback_answer: CallbackAnswer,
-                      bot: Bot, auth: ChatAuth, creds: Credentials, plusofon: PlusofonClient,
-                      recent: RecentNumbers, confirmations: ConfirmationStore, journal: Journal,
-                      search_cache: SearchCache, expiries: ExpiryStore, t: Texts) -> None:
+                      bot: Bot, auth: ChatAuth, creds: Credentials, plusofon: PlusofonClient, mirror: Mirror,
+                      confirmations: ConfirmationStore, journal: Journal, expiries: ExpiryStore,
+                      t: Texts) -> None:
         async def expired(pending: Confirmation) -> None:
             number_id = pending.payload["number"]["id"]
             callback_answer.text, callback_answer.show_alert = t.confirmation_expired.format(id=number_id), True
@@ -117,7 +112,7 @@ def create_delete_router() -> Router:
             async with typing(bot, chat.id):
                 await plusofon.delete(creds, number.id)
         except NotFoundError:
-            await gone(creds.user_id, number.id, recent, search_cache, expiries)
+            await gone(creds.user_id, number.id, mirror, expiries)
             if not pending.payload.get("tried"):
                 await show(callback, t.del_already_gone.format(number=block))
                 return
@@ -129,7 +124,7 @@ def create_delete_router() -> Router:
             await show(callback, t.del_failed.format(error=describe(error, t), number=block),
                        confirm_keyboard(pending.key, t))
             return
-        await gone(creds.user_id, number.id, recent, search_cache, expiries)
+        await gone(creds.user_id, number.id, mirror, expiries)
         await show(callback, t.del_done.format(number=block))
         await journal.number_changed(auth, chat, callback.from_user, added=False, number=number)
 

@@ -8,6 +8,7 @@ from html import escape
 from aiogram import Bot, Router
 from aiogram.types import ErrorEvent, Update
 
+from bot.mirror import NotReady
 from bot.plusofon import (
     AddOutcomeUnknown,
     APIConnectionError,
@@ -50,6 +51,8 @@ def create_errors_router() -> Router:
         if isinstance(error, PlusofonError):
             log.warning("update %s: Plusofon call failed: %s", update.update_id, error)
             text = describe(error, t)
+        elif isinstance(error, NotReady):
+            text = t.mirror_still_loading.format(loaded=error.loaded, total=error.total)
         else:
             log.error("update %s failed", update.update_id, exc_info=error)
             text = t.error_internal

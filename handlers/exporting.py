@@ -1,18 +1,21 @@
-"""/export: all the chat's smart numbers as a CSV document."""
+"""/export: all the chat's smart numbers as a CSV document, written from the account's copy."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 from datetime import datetime
 
 from aiogram import Bot, Router
 from aiogram.filters import Command
-from aiogram.types import BufferedInputFile, Message
+from aiogram.types import FSInputFile, Message
 
-from bot.export import file_name, numbers_csv
-from bot.plusofon import Credentials, PlusofonClient
-from bot.search import SearchCache
-from handlers.account import MOSCOW
+from bot.durations import MOSCOW
+from bot.export import csv_file, file_name
+from bot.mirror import Mirror
+from bot.plusofon import Credentials
 from handlers.filters import AuthorisedChat, GroupPolicy
+from handlers.loading import Progress, as_of, complete_copy
 from handlers.replies import typing
 from handlers.texts import Texts
 
@@ -23,18 +26,25 @@ def create_export_router() -> Router:
     router.message.middleware(GroupPolicy())
 
     @router.message(Command("export"))
-    async def export_command(message: Message, bot: Bot, creds: Credentials, plusofon: PlusofonClient,
-                             search_cache: SearchCache, t: Texts) -> None:
+    async def export_command(message: Message, bot: Bot, creds: Credentials, mirror: Mirror, t: Texts) -> None:
         chat_id = message.chat.id
+        progress = Progress(bot, chat_id, t)
         async with typing(bot, chat_id):
-            numbers = await plusofon.list_all(creds)  # always fresh: a file is a record
-            search_cache.put(creds.user_id, numbers)
-        if not numbers:
-            await message.answer(t.export_empty)
+            fresh = await mirror.check(creds)  # the file is a record: the copy is checked against Plusofon first
+        if not await complete_copy(mirror, fresh, creds.user_id, progress):
             return
-        today = datetime.now(MOSCOW).date()
-        document = BufferedInputFile(numbers_csv(numbers), file_name(today))
-        caption = t.export_caption.format(total=len(numbers), date=f"{today:%d.%m.%Y}")
-        await bot.send_document(chat_id, document, caption=caption)
+        path, rows = await csv_file(mirror.everything(creds.user_id))
+        try:
+            if not rows:
+                await progress.finish(t.export_empty)
+                return
+            today = datetime.now(MOSCOW).date()
+            caption = t.export_caption.format(total=rows, date=f"{today:%d.%m.%Y}") + as_of(fresh, t)
+            async with typing(bot, chat_id):
+                await bot.send_document(chat_id, FSInputFile(path, filename=file_name(today)), caption=caption)
+            await progress.close()
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
 
     return router

@@ -7,8 +7,8 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
+from bot.mirror import Mirror
 from bot.plusofon import Credentials, PlusofonClient, SmartNumberPage
-from bot.recent import RecentNumbers
 from handlers.callbacks import PageCallback
 from handlers.filters import AuthorisedChat, GroupPolicy
 from handlers.replies import answer_now, show, typing
@@ -34,21 +34,21 @@ def create_list_router() -> Router:
 
     @router.message(Command("list"))
     async def list_command(message: Message, bot: Bot, creds: Credentials, plusofon: PlusofonClient,
-                           recent: RecentNumbers, expiries: ExpiryStore, t: Texts) -> None:
+                           mirror: Mirror, expiries: ExpiryStore, t: Texts) -> None:
         async with typing(bot, message.chat.id):
             page = await plusofon.list_page(creds, 1)
-        recent.remember(creds.user_id, page.data)
+        mirror.saw_page(creds.user_id, page)
         await message.answer(page_text(page, t, expiries=expiries.of(creds.user_id)), reply_markup=page_keyboard(page))
 
     @router.callback_query(PageCallback.filter())
     async def turn_page(callback: CallbackQuery, callback_data: PageCallback, callback_answer: CallbackAnswer,
-                        bot: Bot, creds: Credentials, plusofon: PlusofonClient, recent: RecentNumbers,
+                        bot: Bot, creds: Credentials, plusofon: PlusofonClient, mirror: Mirror,
                         expiries: ExpiryStore, t: Texts) -> None:
         await answer_now(callback, callback_answer)
         chat_id = callback.message.chat.id if callback.message else callback.from_user.id
         async with typing(bot, chat_id):
             page = await load_page(plusofon, creds, callback_data.page)
-        recent.remember(creds.user_id, page.data)
+        mirror.saw_page(creds.user_id, page)
         await show(callback, page_text(page, t, expiries=expiries.of(creds.user_id)), page_keyboard(page))
 
     return router

@@ -47,6 +47,12 @@ class Texts:
                     "Ищу по цифрам телефона (умного номера или клиента) и по описанию: попробуйте часть номера, "
                     "например <code>/find 333-22</code>, или часть имени. Весь список: /list")
     find_expired = "Поиск устарел, повторите /find"
+    mirror_loading = "⏳ Загружаю список номеров: {loaded} из {total}…"
+    mirror_still_loading = ("⏳ Список номеров ещё загружается ({loaded} из {total}). "
+                            "Повторите команду через минуту.")
+    mirror_as_of = "<i>Данные на {when} (МСК)</i>"
+    duplicate_partial = ("⚠️ Проверил не все номера: список ещё загружается ({loaded} из {total}), "
+                         "у клиента могут быть и другие.")
 
     # number cards (📇 under a /list or /find page)
     card_title = "<b>Умный номер</b>"
@@ -248,6 +254,11 @@ class EnglishTexts(Texts):
                     "I look in phone digits (the smart number's or the customer's) and descriptions: try part of a "
                     "number, e.g. <code>/find 333-22</code>, or part of a name. The whole list: /list")
     find_expired = "This search is out of date, send /find again"
+    mirror_loading = "⏳ Loading the list of numbers: {loaded} of {total}…"
+    mirror_still_loading = "⏳ The list of numbers is still loading ({loaded} of {total}). Try again in a minute."
+    mirror_as_of = "<i>As of {when} (Moscow time)</i>"
+    duplicate_partial = ("⚠️ Not every number was checked: the list is still loading ({loaded} of {total}), "
+                         "the customer may have others.")
     card_title = "<b>Smart number</b>"
     card_phone_b = "→ {phone} (customer)"
     card_phone_a = "outgoing: {phone}"

@@ -87,4 +87,37 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX expiries_due ON expiries (due_at);
     """,
+    # 5: the account mirror: a copy of each connected account's smart numbers, shared by its chats, and the
+    # state of its background read (resumable: `sync_next` is the next page of the read in progress)
+    """
+    CREATE TABLE mirror_accounts (
+        account_id    INTEGER PRIMARY KEY,
+        total         INTEGER,
+        ordered       INTEGER NOT NULL DEFAULT 1,
+        synced_at     REAL,
+        used_at       REAL,
+        generation    INTEGER NOT NULL DEFAULT 0,
+        sync_next     INTEGER,
+        sync_total    INTEGER,
+        sync_started  REAL,
+        repair_at     REAL
+    );
+    CREATE TABLE mirror_numbers (
+        account_id   INTEGER NOT NULL,
+        id           INTEGER NOT NULL,
+        phone_a      TEXT    NOT NULL DEFAULT '',
+        phone_b      TEXT    NOT NULL DEFAULT '',
+        phone_x      TEXT    NOT NULL DEFAULT '',
+        description  TEXT    NOT NULL DEFAULT '',
+        created_at   TEXT,
+        digits_x     TEXT    NOT NULL DEFAULT '',
+        digits_b     TEXT    NOT NULL DEFAULT '',
+        customer     TEXT    NOT NULL DEFAULT '',
+        folded       TEXT    NOT NULL DEFAULT '',
+        page         INTEGER,
+        seen         INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (account_id, id)
+    ) WITHOUT ROWID;
+    CREATE INDEX mirror_by_customer ON mirror_numbers (account_id, customer);
+    """,
 ]

@@ -27,7 +27,9 @@ import math
 import re
 import signal
 import sys
+import time
 from bisect import bisect_left
+from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from operator import itemgetter
@@ -117,6 +119,10 @@ class FakePlusofon:
         self.per_page = per_page
         self.port = port
         self.delay = 0.0  # seconds added to every request
+        # (calls, seconds): at most that many requests per token in any such span, beyond it 429 + Retry-After
+        self.rate_limit: tuple[int, float] | None = None
+        self.rate_limited = 0  # requests answered 429 by the rate limit
+        self.list_order: dict[int, Any] = {}  # user_id -> function reordering the list as the server pages it
         self.record_requests = True  # set False in long benchmarks to save memory
         self.base_url = ""
         self.requests: list[RecordedRequest] = []
@@ -132,6 +138,7 @@ class FakePlusofon:
         self._stopping: asyncio.Event | None = None
         self._runner: web.AppRunner | None = None
         self._arrivals: list[tuple[str, asyncio.Future[RecordedRequest]]] = []
+        self._calls_by_token: dict[str, deque[float]] = {}
 
     # ---- lifecycle -------------------------------------------------------------
 
@@ -304,6 +311,9 @@ class FakePlusofon:
                     if method == request.method and not arrival.done():
                         arrival.set_result(recorded)
             await self._sleep(self.delay)
+            limited = self._over_rate_limit(request)
+            if limited is not None:
+                return limited
             fault = self._take_fault(request.method)
             if fault is None:
                 return await _call(handler, request)
@@ -314,6 +324,22 @@ class FakePlusofon:
             self._active -= 1
             if self._active == 0:
                 self._idle.set()
+
+    def _over_rate_limit(self, request: web.Request) -> web.Response | None:
+        if self.rate_limit is None:
+            return None
+        calls, span = self.rate_limit
+        token = request.headers.get("Authorization", "")
+        now = time.monotonic()
+        sent = self._calls_by_token.setdefault(token, deque())
+        while sent and sent[0] <= now - span:
+            sent.popleft()
+        if len(sent) >= calls:
+            self.rate_limited += 1
+            retry_after = max(1, math.ceil(sent[0] + span - now))
+            return json_response({"message": "Too Many Attempts."}, 429, {"Retry-After": str(retry_after)})
+        sent.append(now)
+        return None
 
     async def _apply_fault(self, fault: _Fault, request: web.Request, handler: Any) -> web.StreamResponse:
         name = fault.name
@@ -377,7 +403,10 @@ class FakePlusofon:
         if _requested_user(request) != user_id:
             return _error("User not found", 500)
         page = _page_number(request.query.get("page"))
-        return json_response(self._paginate(self._numbers.get(user_id, []), page))
+        items = self._numbers.get(user_id, [])
+        if user_id in self.list_order:
+            items = self.list_order[user_id](items)
+        return json_response(self._paginate(items, page))
 
     def _paginate(self, items: list[dict], page: int) -> dict:
         total = len(items)

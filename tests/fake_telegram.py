@@ -202,6 +202,17 @@ def error_payload(
     return payload
 
 
+def _uploaded(params: dict[str, Any]) -> dict[str, Any]:
+    """Files from disk read at send time, as a real session reads them: the bytes stay with the call."""
+    from aiogram.types import BufferedInputFile, FSInputFile
+
+    for key, value in params.items():
+        if isinstance(value, FSInputFile):
+            with open(value.path, "rb") as file:
+                params[key] = BufferedInputFile(file.read(), filename=value.filename or "file")
+    return params
+
+
 def _file_name(value: Any) -> str | None:
     """File name of an uploaded file: aiogram InputFile or the HTTP fake's UploadedFile."""
     return getattr(value, "filename", None)
@@ -573,7 +584,7 @@ class FakeSession(TelegramControls, BaseSession):
         timeout: int | None = None,
     ) -> TelegramType:
         name = method.__api_method__
-        params = self.resolve_params(bot, method)
+        params = _uploaded(self.resolve_params(bot, method))
         status, payload = self.telegram.handle(name, params)
         self._record(RecordedCall(name, method, params, payload))
         response = self.check_response(

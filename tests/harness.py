@@ -12,6 +12,7 @@ from aiogram import Bot, Dispatcher
 
 from bot.dispatcher import create_bot, create_dispatcher
 from bot.expirer import Expirer
+from bot.mirror import Mirror
 from bot.plusofon import PlusofonClient
 from bot.settings import Settings
 from storage.chats import ChatRepository
@@ -51,6 +52,7 @@ class BotHarness:
         self.client_options: dict[str, Any] = dict(FAST_CLIENT)
         self.clock = FakeClock()
         self.expiry_options: dict[str, Any] = {"clock": self.clock}
+        self.mirror_options: dict[str, Any] = {}
         self.bot: Bot = create_bot(self.settings, session=self.tg)
         self.dp: Dispatcher | None = None
 
@@ -58,7 +60,8 @@ class BotHarness:
         db = await connect(self.settings.database_path)
         plusofon = PlusofonClient(self.api.base_url, self.settings.plusofon_client_id, **self.client_options)
         self.dp = create_dispatcher(self.settings, db=db, plusofon=plusofon, cipher=TokenCipher([SECRET_KEY]),
-                                    notifier_options=self.notifier_options, expiry_options=self.expiry_options)
+                                    notifier_options=self.notifier_options, expiry_options=self.expiry_options,
+                                    mirror_options=self.mirror_options)
         await self.dp.emit_startup(bot=self.bot, dispatcher=self.dp, bots=[self.bot], **self.dp.workflow_data)
         return self
 
@@ -82,6 +85,20 @@ class BotHarness:
     def chats(self) -> ChatRepository:
         assert self.dp is not None
         return self.dp["chats"]
+
+    @property
+    def mirror(self) -> Mirror:
+        assert self.dp is not None
+        return self.dp["mirror"]
+
+    async def synced(self, account: int = 40, *, clear: bool = True, timeout: float = 10.0) -> None:
+        """Have the account's copy read whole (as the first action of a connected chat would start), wait for it,
+        and (by default) forget the requests so far, so that a test counts only what its actions cost."""
+        auth = next(auth for auth in await self.chats.all() if auth.user_id == account)
+        self.mirror.touch(auth.credentials)
+        await self.mirror.settled(account, timeout)
+        if clear:
+            self.api.clear_requests()
 
     async def connect_chat(self, chat_id: int, user_id: int = 40, token: str = "tok-40-secret-value",
                            notify_chat_id: int | None = None) -> None:

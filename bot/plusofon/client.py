@@ -10,7 +10,7 @@ import random
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, Self, TypeVar
+from typing import Any, Protocol, Self, TypeVar
 
 import httpx
 import pydantic
@@ -24,6 +24,14 @@ PATH = "/api/v1/smart-numbers"
 # The end (loop time) of the user action in progress: all its calls share it, see PlusofonClient.within.
 _action_deadline: ContextVar[float | None] = ContextVar("plusofon_action_deadline", default=None)
 ModelT = TypeVar("ModelT", bound=pydantic.BaseModel)
+
+
+class CallObserver(Protocol):
+    """Told of every request the client sends (each attempt), e.g. to pace background reads around them."""
+
+    def call_started(self, creds: Credentials) -> None: ...
+
+    def call_finished(self, creds: Credentials, error: errors.PlusofonError | None) -> None: ...
 
 
 class PlusofonClient:
@@ -49,6 +57,7 @@ class PlusofonClient:
         self._backoff = backoff
         self._retry_after_cap = retry_after_cap
         self._page_concurrency = page_concurrency
+        self._observers: list[CallObserver] = []
         self._http = httpx.AsyncClient(
             base_url=base_url,
             headers={"Accept": "application/json", "Content-Type": "application/json", "Client": client_id},
@@ -67,6 +76,9 @@ class PlusofonClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
+    def observe(self, observer: CallObserver) -> None:
+        self._observers.append(observer)
+
     @contextmanager
     def within(self, seconds: float) -> Iterator[None]:
         """Every call made inside shares one deadline `seconds` from now (one user action, one answer time)."""
@@ -78,10 +90,11 @@ class PlusofonClient:
 
     # -- the API's three calls -------------------------------------------------------------------
 
-    async def list_page(self, creds: Credentials, page: int = 1) -> SmartNumberPage:
+    async def list_page(self, creds: Credentials, page: int = 1, *, retry: bool = True) -> SmartNumberPage:
+        """One page of the list; `retry=False` leaves failures (a 429 too) to the caller's own pacing."""
         body = await self._call(
             "GET", PATH, creds, params={"page": page, "user_id": creds.user_id},
-            json={"user_id": creds.user_id}, retry=True,
+            json={"user_id": creds.user_id}, retry=retry,
         )
         return _model(SmartNumberPage, body)
 
@@ -218,7 +231,7 @@ class PlusofonClient:
             if remaining <= 0.05:
                 raise errors.APITimeoutError("no time left for this action", request_sent=False)
             try:
-                return await self._attempt(method, path, creds, params, json, min(self._request_timeout, remaining))
+                return await self._observed(method, path, creds, params, json, min(self._request_timeout, remaining))
             except errors.NotFoundError:
                 if gone_is_done and attempt > 0:
                     log.info("%s %s: gone on retry, so the earlier attempt did it", method, path)
@@ -242,6 +255,25 @@ class PlusofonClient:
         if isinstance(error, errors.RateLimitError) and error.retry_after is not None:
             return max(backoff, min(error.retry_after, self._retry_after_cap))
         return backoff
+
+    async def _observed(self, method: str, path: str, creds: Credentials, params: dict[str, Any] | None,
+                        json: Any, timeout: float) -> Any:
+        if not self._observers:
+            return await self._attempt(method, path, creds, params, json, timeout)
+        for observer in self._observers:
+            observer.call_started(creds)
+        outcome: errors.PlusofonError | None = None
+        try:
+            return await self._attempt(method, path, creds, params, json, timeout)
+        except errors.PlusofonError as error:
+            outcome = error
+            raise
+        except BaseException:  # cancelled: neither an answer nor a refusal
+            outcome = errors.APIConnectionError("the call was abandoned", request_sent=True)
+            raise
+        finally:
+            for observer in self._observers:
+                observer.call_finished(creds, outcome)
 
     async def _attempt(self, method: str, path: str, creds: Credentials, params: dict[str, Any] | None,
                        json: Any, timeout: float) -> Any:

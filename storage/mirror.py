@@ -1,0 +1,264 @@
+"""The account mirror on disk: each connected account's smart numbers, and the state of their background read.
+
+Rows are written a batch at a time, each batch one SQL statement (`INSERT … SELECT FROM json_each`), so a
+batch is one transaction on the shared autocommit connection and nothing else's statements join it. Searches
+run in SQLite over precomputed columns (digits of the phones, the description casefolded), so the process
+holds no more than the page it shows, whatever the size of the account.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+import orjson
+
+from bot.plusofon.models import SmartNumber
+
+_NUMBER_COLUMNS = "id, phone_a, phone_b, phone_x, description, created_at"
+_NON_DIGITS = re.compile(r"\D")
+_MATCH = """(
+    (:digits != '' AND (instr(digits_x, :digits) > 0 OR instr(digits_b, :digits) > 0
+        OR (:prefix != '' AND (substr(digits_x, 1, length(:prefix)) = :prefix
+                               OR substr(digits_b, 1, length(:prefix)) = :prefix))))
+    OR (:words != '' AND instr(folded, :words) > 0))"""
+
+
+@dataclass(frozen=True, slots=True)
+class AccountState:
+    account_id: int
+    total: int | None             # the count Plusofon gave last
+    ordered: bool                 # ids ascend over the pages (the normal order)
+    synced_at: float | None       # end of the last whole read that agreed with Plusofon's count
+    used_at: float | None
+    generation: int               # of the last whole read begun
+    sync_next: int | None         # next page of the read in progress; None: no read in progress
+    sync_total: int | None        # the count when that read began
+    repair_at: float | None       # drift seen: read again from then on
+    count: int = 0                # numbers in the copy
+
+    @property
+    def complete(self) -> bool:
+        """A whole read has finished at least once."""
+        return self.synced_at is not None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchWords:
+    """What to look for (see bot/search.py: `parse_query` builds it)."""
+
+    words: str
+    digits: str
+    prefix: str
+
+
+def fold(text: str) -> str:
+    """Descriptions compared case-insensitively, whitespace collapsed, ё = е."""
+    return " ".join(text.split()).casefold().replace("ё", "е")
+
+
+def customer_digits(phone: str) -> str:
+    """A phone reduced to what identifies the customer: its digits, a Russian leading 8 read as 7."""
+    digits = phone if phone.isdigit() else _NON_DIGITS.sub("", phone)
+    if len(digits) == 11 and digits.startswith("8"):
+        digits = "7" + digits[1:]
+    return digits
+
+
+class MirrorStore:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    # -- accounts --------------------------------------------------------------------------------
+
+    async def state(self, account: int) -> AccountState | None:
+        async with self._conn.execute(
+            """SELECT a.*, (SELECT count(*) FROM mirror_numbers n WHERE n.account_id = a.account_id) AS count
+               FROM mirror_accounts a WHERE account_id = ?""", (account,)) as cursor:
+            row = await cursor.fetchone()
+        return _state(row) if row is not None else None
+
+    async def states(self) -> list[AccountState]:
+        async with self._conn.execute(
+            """SELECT a.*, (SELECT count(*) FROM mirror_numbers n WHERE n.account_id = a.account_id) AS count
+               FROM mirror_accounts a ORDER BY account_id""") as cursor:
+            return [_state(row) for row in await cursor.fetchall()]
+
+    async def ensure(self, account: int) -> None:
+        await self._conn.execute("INSERT INTO mirror_accounts (account_id) VALUES (?) ON CONFLICT DO NOTHING",
+                                 (account,))
+
+    async def update(self, account: int, **fields: object) -> None:
+        """Set columns of the account's row (names are this module's callers', never user input)."""
+        await self.ensure(account)
+        assignments = ", ".join(f"{name} = ?" for name in fields)
+        await self._conn.execute(f"UPDATE mirror_accounts SET {assignments} WHERE account_id = ?",
+                                 (*fields.values(), account))
+
+    async def begin_read(self, account: int, total: int | None, at: float) -> int:
+        """A new whole read: its generation (rows it sees are stamped with it)."""
+        await self.ensure(account)
+        async with self._conn.execute(
+            """UPDATE mirror_accounts SET generation = generation + 1, sync_next = 1, sync_total = ?,
+                   sync_started = ? WHERE account_id = ? RETURNING generation""", (total, at, account)) as cursor:
+            (generation,) = await cursor.fetchone()
+        return generation
+
+    async def end_read(self, account: int, generation: int, *, settled: bool, total: int | None, ordered: bool,
+                       at: float) -> int:
+        """The read is over. When it `settled` (Plusofon's count held still and matched what was seen), the rows
+        it did not see are gone from the account, so they leave the copy: return how many left."""
+        removed = 0
+        if settled:
+            cursor = await self._conn.execute(
+                "DELETE FROM mirror_numbers WHERE account_id = ? AND seen < ?", (account, generation))
+            removed = cursor.rowcount
+        await self._conn.execute(
+            """UPDATE mirror_accounts SET sync_next = NULL, sync_total = NULL, sync_started = NULL, total = ?,
+                   ordered = ?, synced_at = CASE WHEN ? THEN ? ELSE synced_at END,
+                   repair_at = CASE WHEN ? THEN NULL ELSE repair_at END
+               WHERE account_id = ?""",
+            (total, int(ordered), int(settled), at, int(settled), account))
+        return removed
+
+    async def adjust_total(self, account: int, delta: int) -> None:
+        """The bot itself added (+1) or deleted (-1) a number: Plusofon's count moved with it."""
+        await self._conn.execute("UPDATE mirror_accounts SET total = max(0, total + ?) WHERE account_id = ?",
+                                 (delta, account))
+
+    async def forget_account(self, account: int) -> None:
+        await self._conn.execute("DELETE FROM mirror_numbers WHERE account_id = ?", (account,))
+        await self._conn.execute("DELETE FROM mirror_accounts WHERE account_id = ?", (account,))
+
+    # -- numbers ---------------------------------------------------------------------------------
+
+    async def put(self, account: int, numbers: Iterable[tuple[SmartNumber, int | None]], *,
+                  generation: int | None = None) -> None:
+        """Insert or refresh numbers (each with the page it was seen on, if known) in one statement. They count as
+        seen by the read of `generation` (by default the latest read: a read in progress must not drop them)."""
+        rows = [_row(number, page) for number, page in numbers]
+        if not rows:
+            return
+        await self._conn.execute(
+            """INSERT INTO mirror_numbers (account_id, id, phone_a, phone_b, phone_x, description, created_at,
+                   digits_x, digits_b, customer, folded, page, seen)
+               SELECT ?, value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', value ->> '$[3]', value ->> '$[4]',
+                   value ->> '$[5]', value ->> '$[6]', value ->> '$[7]', value ->> '$[8]', value ->> '$[9]',
+                   value ->> '$[10]',
+                   coalesce(?, (SELECT generation FROM mirror_accounts WHERE account_id = ?), 0)
+               FROM json_each(?) WHERE true
+               ON CONFLICT (account_id, id) DO UPDATE SET phone_a = excluded.phone_a, phone_b = excluded.phone_b,
+                   phone_x = excluded.phone_x, description = excluded.description,
+                   created_at = excluded.created_at, digits_x = excluded.digits_x, digits_b = excluded.digits_b,
+                   customer = excluded.customer, folded = excluded.folded,
+                   page = coalesce(excluded.page, page), seen = max(seen, excluded.seen)""",
+            (account, generation, account, orjson.dumps(rows)),
+        )
+
+    async def remove(self, account: int, number_ids: Iterable[int]) -> int:
+        ids = list(number_ids)
+        if not ids:
+            return 0
+        cursor = await self._conn.execute(
+            "DELETE FROM mirror_numbers WHERE account_id = ? AND id IN (SELECT value FROM json_each(?))",
+            (account, orjson.dumps(ids)))
+        return cursor.rowcount
+
+    async def remove_between(self, account: int, low: int, high: int, keep: Iterable[int]) -> list[int]:
+        """Ids strictly between `low` and `high` that are not in `keep` (a page just read that spans them says
+        they are gone): removed, and returned."""
+        async with self._conn.execute(
+            """DELETE FROM mirror_numbers WHERE account_id = ? AND id > ? AND id < ?
+                   AND id NOT IN (SELECT value FROM json_each(?)) RETURNING id""",
+            (account, low, high, orjson.dumps(list(keep)))) as cursor:
+            return [row[0] for row in await cursor.fetchall()]
+
+    async def get(self, account: int, number_id: int) -> SmartNumber | None:
+        async with self._conn.execute(
+            f"SELECT {_NUMBER_COLUMNS} FROM mirror_numbers WHERE account_id = ? AND id = ?",
+            (account, number_id)) as cursor:
+            row = await cursor.fetchone()
+        return _number(account, row) if row is not None else None
+
+    async def count(self, account: int, *, generation: int | None = None) -> int:
+        """The account's numbers in the copy (only those the read of `generation` saw, if given)."""
+        if generation is None:
+            query, params = "SELECT count(*) FROM mirror_numbers WHERE account_id = ?", (account,)
+        else:
+            query, params = "SELECT count(*) FROM mirror_numbers WHERE account_id = ? AND seen >= ?", (account, generation)
+        async with self._conn.execute(query, params) as cursor:
+            (count,) = await cursor.fetchone()
+        return count
+
+    async def max_id(self, account: int) -> int:
+        async with self._conn.execute("SELECT max(id) FROM mirror_numbers WHERE account_id = ?",
+                                      (account,)) as cursor:
+            (value,) = await cursor.fetchone()
+        return value or 0
+
+    async def position(self, account: int, number_id: int) -> tuple[int, int | None]:
+        """How many of the account's numbers have smaller ids, and the page the number was last seen on."""
+        async with self._conn.execute(
+            """SELECT (SELECT count(*) FROM mirror_numbers WHERE account_id = ? AND id < ?),
+                      (SELECT page FROM mirror_numbers WHERE account_id = ? AND id = ?)""",
+            (account, number_id, account, number_id)) as cursor:
+            rank, page = await cursor.fetchone()
+        return rank, page
+
+    async def search(self, account: int, what: SearchWords, *, offset: int, limit: int
+                     ) -> tuple[int, list[SmartNumber]]:
+        """How many numbers match, and `limit` of them from `offset`, in id order."""
+        params = {"account": account, "digits": what.digits, "prefix": what.prefix, "words": what.words,
+                  "limit": limit, "offset": offset}
+        async with self._conn.execute(
+            f"SELECT count(*) FROM mirror_numbers WHERE account_id = :account AND {_MATCH}", params) as cursor:
+            (total,) = await cursor.fetchone()
+        if total == 0:
+            return 0, []
+        async with self._conn.execute(
+            f"""SELECT {_NUMBER_COLUMNS} FROM mirror_numbers WHERE account_id = :account AND {_MATCH}
+                ORDER BY id LIMIT :limit OFFSET :offset""", params) as cursor:
+            rows = await cursor.fetchall()
+        return total, [_number(account, row) for row in rows]
+
+    async def of_customer(self, account: int, phone_b: str) -> list[SmartNumber]:
+        """The account's numbers that call this customer, newest first."""
+        async with self._conn.execute(
+            f"""SELECT {_NUMBER_COLUMNS} FROM mirror_numbers WHERE account_id = ? AND customer = ?
+                ORDER BY id DESC""", (account, customer_digits(phone_b))) as cursor:
+            return [_number(account, row) for row in await cursor.fetchall()]
+
+    async def all(self, account: int, batch: int = 1000) -> AsyncIterator[list[SmartNumber]]:
+        """Every number of the account in id order, `batch` at a time (never all of them in memory)."""
+        after = -1
+        while True:
+            async with self._conn.execute(
+                f"""SELECT {_NUMBER_COLUMNS} FROM mirror_numbers WHERE account_id = ? AND id > ?
+                    ORDER BY id LIMIT ?""", (account, after, batch)) as cursor:
+                rows = await cursor.fetchall()
+            if not rows:
+                return
+            yield [_number(account, row) for row in rows]
+            after = rows[-1][0]
+
+
+def _row(number: SmartNumber, page: int | None) -> list[object]:
+    return [number.id, number.phone_a, number.phone_b, number.phone_x, number.description,
+            number.created_at.isoformat(sep=" ") if number.created_at else None,
+            _NON_DIGITS.sub("", number.phone_x), _NON_DIGITS.sub("", number.phone_b),
+            customer_digits(number.phone_b), fold(number.description), page]
+
+
+def _number(account: int, row: aiosqlite.Row | tuple) -> SmartNumber:
+    number_id, phone_a, phone_b, phone_x, description, created_at = tuple(row)
+    return SmartNumber.model_construct(
+        id=number_id, user_id=account, phone_a=phone_a, phone_b=phone_b, phone_x=phone_x, description=description,
+        created_at=datetime.fromisoformat(created_at) if created_at else None)
+
+
+def _state(row: aiosqlite.Row) -> AccountState:
+    return AccountState(row["account_id"], row["total"], bool(row["ordered"]), row["synced_at"], row["used_at"],
+                        row["generation"], row["sync_next"], row["sync_total"], row["repair_at"], row["count"])
