@@ -103,7 +103,7 @@ def create_dispatcher(
         in_flight=in_flight,
     )
     dp.update.outer_middleware(in_flight)
-    context = ContextMiddleware(chats, plusofon, mirror)
+    context = ContextMiddleware(chats, plusofon)
     dp.message.outer_middleware(context)
     dp.callback_query.outer_middleware(context)
     dp.callback_query.middleware(CallbackAnswerMiddleware())

@@ -11,6 +11,7 @@ from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, User
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.admins import ANONYMOUS_ADMIN_ID, GroupAdmins
+from bot.mirror import Mirror
 from bot.settings import Settings
 from handlers.texts import Texts
 from storage.chats import ChatAuth
@@ -26,18 +27,19 @@ class AuthorisedChat(Filter):
 
 
 class GroupPolicy(BaseMiddleware):
-    """In a group set to "administrators only" (/access admins), nobody else may act on its numbers."""
+    """In a group set to "administrators only" (/access admins), nobody else may act on its numbers. Whoever
+    may act uses the account: the mirror hears of it (its first use starts the account's copy)."""
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         auth: ChatAuth | None = data.get("auth")
         chat: Chat | None = data.get("event_chat")
         user: User | None = data.get("event_from_user")
         if auth is None or not auth.admins_only or chat is None or chat.type == "private":
-            return await handler(event, data)
+            return await _in_use(handler, event, data)
         settings: Settings = data["settings"]
         if user is not None and (user.id in settings.admin_ids or user.id == ANONYMOUS_ADMIN_ID
                                  or await group_admins(data).is_admin(data["bot"], chat.id, user.id)):
-            return await handler(event, data)
+            return await _in_use(handler, event, data)
         t: Texts = data["t"]
         if isinstance(event, CallbackQuery):
             answer: CallbackAnswer = data["callback_answer"]
@@ -45,6 +47,14 @@ class GroupPolicy(BaseMiddleware):
         elif isinstance(event, Message):
             await event.answer(t.admins_only)
         return None
+
+
+async def _in_use(handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+    auth: ChatAuth | None = data.get("auth")
+    if auth is not None:
+        mirror: Mirror = data["mirror"]
+        mirror.touch(auth.credentials)
+    return await handler(event, data)
 
 
 def group_admins(data: dict[str, Any]) -> GroupAdmins:

@@ -9,7 +9,6 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import Chat, TelegramObject, User
 
-from bot.mirror import Mirror
 from bot.plusofon import PlusofonClient
 from handlers.texts import texts_for
 from storage.chats import ChatRepository
@@ -19,20 +18,17 @@ ANSWER_WITHIN = 18.0  # seconds for all Plusofon calls of one update: the user h
 
 
 class ContextMiddleware(BaseMiddleware):
-    """Puts `auth` (the chat's ChatAuth or None) and `t` (Texts) into the handler data, tells the mirror the
-    account is in use, and runs the handler under one Plusofon deadline."""
+    """Puts `auth` (the chat's ChatAuth or None) and `t` (Texts) into the handler data, and runs the handler
+    under one Plusofon deadline."""
 
-    def __init__(self, chats: ChatRepository, plusofon: PlusofonClient, mirror: Mirror) -> None:
+    def __init__(self, chats: ChatRepository, plusofon: PlusofonClient) -> None:
         self._chats = chats
         self._plusofon = plusofon
-        self._mirror = mirror
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         chat: Chat | None = data.get("event_chat")
         user: User | None = data.get("event_from_user")
-        auth = data["auth"] = await self._chats.get(chat.id) if chat is not None else None
-        if auth is not None and auth.active:
-            self._mirror.touch(auth.credentials)
+        data["auth"] = await self._chats.get(chat.id) if chat is not None else None
         data["t"] = texts_for(user.language_code if user else None)
         with self._plusofon.within(ANSWER_WITHIN):
             return await handler(event, data)

@@ -124,6 +124,18 @@ class MirrorStore:
             (total, int(ordered), int(settled), at, int(settled), account))
         return removed
 
+    async def whole(self, account: int, total: int, ids: Iterable[int], *, at: float) -> None:
+        """The pages just read were the whole account (it has one or two, `ids`): the copy is exactly those and
+        complete as of `at`, unless a read is in progress (it will say)."""
+        await self.ensure(account)
+        await self._conn.execute(
+            """DELETE FROM mirror_numbers WHERE account_id = ? AND id NOT IN (SELECT value FROM json_each(?))
+                   AND EXISTS (SELECT 1 FROM mirror_accounts WHERE account_id = ? AND sync_next IS NULL)""",
+            (account, orjson.dumps(sorted(ids)), account))
+        await self._conn.execute(
+            """UPDATE mirror_accounts SET total = ?, synced_at = ?, repair_at = NULL
+               WHERE account_id = ? AND sync_next IS NULL""", (total, at, account))
+
     async def adjust_total(self, account: int, delta: int) -> None:
         """The bot itself added (+1) or deleted (-1) a number: Plusofon's count moved with it."""
         await self._conn.execute("UPDATE mirror_accounts SET total = max(0, total + ?) WHERE account_id = ?",

@@ -36,14 +36,16 @@ async def test_add_costs_at_most_three_api_calls(harness, plusofon):
     assert plusofon.count("POST") == 1
 
 
-async def test_add_on_a_big_account_reads_it_once_a_minute(harness, plusofon):
-    """The duplicate guard needs every number: a cold /add reads all pages, later ones reuse them."""
+async def test_add_on_a_big_account_asks_the_copy(harness, plusofon):
+    """The duplicate guard needs every number: it asks the account's copy after the freshness check."""
     plusofon.seed(40, 40)  # three pages
+    await harness.synced()
     await harness.send("/add 79993332210 Иван")
-    assert plusofon.count("GET") == 4 and plusofon.count("POST") == 1  # 3 pages, then the read-back
+    assert plusofon.count("GET") == 3 and plusofon.count("POST") == 1  # pages 1 and 3, POST, read-back
     plusofon.clear_requests()
-    await harness.send("/add 79993332211 Пётр")
-    assert len(plusofon.requests) == 3  # page 1, POST, read-back: the cached list knew Иван's new number
+    ask = only(await harness.send("/add 79993332210 Пётр"), "sendMessage")
+    assert "Создать ещё один?" in ask.params["text"]  # the copy knew Иван's new number at once
+    assert len(plusofon.requests) == 2
 
 
 async def test_add_identifies_new_number_among_identical_ones(harness, plusofon):

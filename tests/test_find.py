@@ -1,5 +1,5 @@
 """/find <text> and /list <text>: matching phones and descriptions over all pages, paginated like /list, with
-page turns served from a short-lived cache that the chat's own adds and deletes invalidate."""
+page turns served from the account's copy (the mirror), which the chat's own adds and deletes keep current."""
 
 from __future__ import annotations
 
@@ -123,7 +123,7 @@ async def test_list_with_text_searches_and_plain_list_is_unchanged(harness, plus
     plusofon.seed(40, 2, description="Ромашка")
     text = only(await harness.send("/list ромашка"), "sendMessage").params["text"]
     assert text.startswith("<b>Найдено: 2 · «ромашка» · стр. 1/1</b>")
-    assert gets(plusofon) == 3  # all three pages
+    assert gets(plusofon) == 2 + 3  # the check (first and last page), then the account read once
     plusofon.clear_requests()
     text = only(await harness.send("/list"), "sendMessage").params["text"]
     assert text.startswith("<b>Умные номера: 33 · стр. 1/3</b>")
@@ -139,7 +139,7 @@ async def test_pages_turn_without_api_calls(harness, plusofon):
     listing = only(await harness.send("/find склад"), "sendMessage")
     assert listing.params["text"].startswith("<b>Найдено: 40 · «склад» · стр. 1/3</b>")
     assert buttons(markup_of(listing))[0] == ["1/3", "▶"]
-    assert gets(plusofon) == 3  # 45 numbers: pages 1..3, read once
+    assert gets(plusofon) == 2 + 3  # 45 numbers: the check (pages 1 and 3), then pages 1..3 read once
     edit = only(await harness.press(listing, "▶"), "editMessageText")
     assert edit.params["text"].startswith("<b>Найдено: 40 · «склад» · стр. 2/3</b>")
     assert buttons(markup_of(edit))[0] == ["◀", "2/3", "▶"]
@@ -147,7 +147,7 @@ async def test_pages_turn_without_api_calls(harness, plusofon):
     last = only(await harness.press(listing, "▶"), "editMessageText")
     assert "стр. 3/3" in last.params["text"] and last.params["text"].count("📞") == 10
     assert "стр. 2/3" in only(await harness.press(listing, "◀"), "editMessageText").params["text"]
-    assert gets(plusofon) == 3
+    assert gets(plusofon) == 5
 
 
 async def test_page_buttons_carry_a_short_key_not_the_query(harness, plusofon):
@@ -166,15 +166,24 @@ async def test_a_stale_or_foreign_key_says_the_search_is_out_of_date(harness, pl
     assert "Поиск устарел" in alert(await harness.press_data("f:nokey:2", chat_id=100, message_id=message_id))
     await harness.connect_chat(200)
     assert "Поиск устарел" in alert(await harness.press_data(data, chat_id=200, message_id=message_id))
-    assert gets(plusofon) == 3
+    assert gets(plusofon) == 5
 
 
-async def test_an_expired_list_is_read_again_on_a_page_turn(harness, plusofon):
-    plusofon.seed(40, 40, description="Склад")
-    listing = only(await harness.send("/find склад"), "sendMessage")
-    harness.dp["search_cache"]._ttl = -1.0  # every cached list is out of date at once
-    assert "стр. 2/3" in only(await harness.press(listing, "▶"), "editMessageText").params["text"]
-    assert gets(plusofon) == 6
+async def test_a_page_turn_checks_a_token_not_accepted_lately(tmp_path, plusofon):
+    from tests.harness import BotHarness
+
+    h = BotHarness(tmp_path, plusofon)
+    h.mirror_options["trust_for"] = 0.0  # no acceptance counts as recent
+    await h.start()
+    try:
+        await h.connect_chat(100)
+        plusofon.seed(40, 40, description="Склад")
+        listing = only(await h.send("/find склад"), "sendMessage")
+        plusofon.clear_requests()
+        assert "стр. 2/3" in only(await h.press(listing, "▶"), "editMessageText").params["text"]
+        assert sorted(int(r.query["page"]) for r in plusofon.requests) == [1, 3]  # the check, nothing more
+    finally:
+        await h.stop()
 
 
 async def test_an_add_in_the_chat_updates_the_cached_list(harness, plusofon):
@@ -207,13 +216,16 @@ async def test_10000_numbers_are_searched_in_seconds_reading_each_page_once(harn
     numbers = plusofon.seed(40, 10_000)
     target = numbers[7777]
     started = time.monotonic()
-    message = only(await harness.send(f"/find {target['phoneB'][1:]}"), "sendMessage")
+    calls = await harness.send(f"/find {target['phoneB'][1:]}")
     elapsed = time.monotonic() - started
-    assert message.params["text"].startswith("<b>Найдено: 1 ·")
-    assert f"id {target['id']}" in message.params["text"]
-    assert gets(plusofon) == 667  # one request per page, no more
+    answer = calls[-1]  # the answer, or the progress message edited into it
+    assert answer.params["text"].startswith("<b>Найдено: 1 ·")
+    assert f"id {target['id']}" in answer.params["text"]
+    read = [int(r.query["page"]) for r in plusofon.requests]
+    assert sorted(read[2:]) == list(range(1, 668))  # the check (pages 1 and 667), then each page once
     assert elapsed < 10, f"took {elapsed:.1f} s"
-    wide = only(await harness.send("/find тестовый"), "sendMessage")  # the cached list: no more requests
+    plusofon.clear_requests()
+    wide = only(await harness.send("/find тестовый"), "sendMessage")  # from the copy: the check only
     assert wide.params["text"].startswith("<b>Найдено: 10000 · «тестовый» · стр. 1/667</b>")
     only(await harness.press(wide, "▶"), "editMessageText")
-    assert gets(plusofon) == 667
+    assert sorted(int(r.query["page"]) for r in plusofon.requests) == [1, 667]

@@ -17,6 +17,13 @@ from tests.harness import BotHarness, buttons, markup_of, only, texts
 LIST = "/api/v1/smart-numbers"
 
 
+def make(tmp_path, api: FakePlusofon, **settings) -> BotHarness:
+    """A harness whose mirror behaves as in production: an account is read on its first use."""
+    h = BotHarness(tmp_path, api, **settings)
+    h.mirror_options["read_when_used"] = True
+    return h
+
+
 def pages_read(api: FakePlusofon) -> list[int]:
     return [int(r.query.get("page", "1")) for r in api.requests if r.method == "GET"]
 
@@ -31,7 +38,7 @@ def csv_rows(calls) -> list[list[str]]:
 async def big(tmp_path, plusofon):
     """A bot with chat 100 connected to account 40, which holds 2,000 numbers (134 pages)."""
     plusofon.seed(40, 2000)
-    h = await BotHarness(tmp_path, plusofon).start()
+    h = await make(tmp_path, plusofon).start()
     await h.connect_chat(100)
     yield h
     await h.stop()
@@ -170,7 +177,7 @@ async def test_an_emptied_account_empties_the_copy(big, plusofon):
 
 async def test_numbers_deleted_and_added_during_a_read_end_up_right(tmp_path, plusofon):
     plusofon.seed(40, 600)  # 40 pages
-    h = await BotHarness(tmp_path, plusofon).start()
+    h = await make(tmp_path, plusofon).start()
     try:
         await h.connect_chat(100)
         plusofon.delay = 0.01
@@ -192,7 +199,7 @@ async def test_numbers_deleted_and_added_during_a_read_end_up_right(tmp_path, pl
 
 async def test_a_restart_in_the_middle_of_a_read_carries_on_where_it_stopped(tmp_path, plusofon):
     plusofon.seed(40, 1500)  # 100 pages
-    h = await BotHarness(tmp_path, plusofon, mirror_calls_per_minute=600).start()  # 10 calls a second
+    h = await make(tmp_path, plusofon, mirror_calls_per_minute=600).start()  # 10 calls a second
     try:
         await h.connect_chat(100)
         h.mirror.touch((await h.chats.get(100)).credentials)
@@ -214,7 +221,7 @@ async def test_a_restart_in_the_middle_of_a_read_carries_on_where_it_stopped(tmp
 async def test_ids_out_of_order_are_still_found(tmp_path, plusofon):
     plusofon.seed(40, 100)
     plusofon.list_order[40] = lambda items: list(reversed(items))
-    h = await BotHarness(tmp_path, plusofon).start()
+    h = await make(tmp_path, plusofon).start()
     try:
         await h.connect_chat(100)
         await h.synced()
@@ -235,7 +242,7 @@ async def test_ids_out_of_order_are_still_found(tmp_path, plusofon):
 
 async def test_a_429_during_a_read_slows_it_down_and_it_still_completes(tmp_path, plusofon):
     plusofon.seed(40, 300)
-    h = BotHarness(tmp_path, plusofon)
+    h = make(tmp_path, plusofon)
     h.mirror_options["window"] = 2.0  # Plusofon's minute, shrunk
     await h.start()
     try:
@@ -252,7 +259,7 @@ async def test_a_429_during_a_read_slows_it_down_and_it_still_completes(tmp_path
 
 async def test_a_token_refused_during_a_read_hands_over_to_another_chat(tmp_path, plusofon):
     plusofon.seed(40, 300)
-    h = await BotHarness(tmp_path, plusofon).start()
+    h = await make(tmp_path, plusofon).start()
     try:
         await h.connect_chat(100)
         await h.connect_chat(200, token="tok-40-second")
@@ -271,7 +278,7 @@ async def test_sixty_calls_a_minute_the_read_completes_and_users_are_served(tmp_
     leaves room for the users, whose every action is answered."""
     plusofon.seed(40, 450)  # 30 pages
     plusofon.rate_limit = (20, 3.0)
-    h = BotHarness(tmp_path, plusofon)
+    h = make(tmp_path, plusofon)
     h.mirror_options["window"] = 3.0
     await h.start()
     try:
@@ -320,7 +327,7 @@ async def test_a_chat_whose_token_was_revoked_sees_nothing_from_the_copy(big, pl
 
 async def test_find_before_the_first_read_shows_progress_then_the_result(tmp_path, plusofon):
     plusofon.seed(40, 1500)
-    h = await BotHarness(tmp_path, plusofon, mirror_calls_per_minute=1200).start()  # ~5 s to read
+    h = await make(tmp_path, plusofon, mirror_calls_per_minute=1200).start()  # ~5 s to read
     try:
         await h.connect_chat(100)
         calls = await h.send(f"/find {plusofon.numbers(40)[1498]['phoneB']}")  # on the last pages
@@ -335,7 +342,7 @@ async def test_find_before_the_first_read_shows_progress_then_the_result(tmp_pat
 
 async def test_add_before_the_first_read_does_not_wait_and_says_it_could_not_check_all(tmp_path, plusofon):
     plusofon.seed(40, 1500)
-    h = await BotHarness(tmp_path, plusofon, mirror_calls_per_minute=120).start()  # a slow first read
+    h = await make(tmp_path, plusofon, mirror_calls_per_minute=120).start()  # a slow first read
     try:
         await h.connect_chat(100)
         calls = await h.send("/add +7 999 555-44-33 Новый")

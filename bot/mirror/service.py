@@ -1,7 +1,7 @@
 """The numbers of an account, answered from the mirror (a copy in SQLite) instead of reading every page.
 
 - A background read per account (single-flight, paced by `Pacer`) fills the copy when the account is first
-  used, every `interval` for accounts used lately, and again when drift is seen; it resumes after a restart.
+  used (its first call to Plusofon for a user), every `interval` for accounts used lately, and again when drift is seen; it resumes after a restart.
 - A user action that needs the whole list first makes a *freshness check*: page 1 and the last page, together
   (one round trip). New ids at the end are taken in at once; a count that does not match the copy asks for a
   repair read in the background.
@@ -80,6 +80,7 @@ class _Account:
     failures: int = 0
     retry_at: float = 0.0
     refused: set[str] = field(default_factory=set)   # tokens Plusofon refused to the background read
+    wanted: bool = False                             # an answer is waiting for the copy
     changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
@@ -92,11 +93,14 @@ class Mirror:
                  per_minute: float = 1800.0, interval: float = 900.0, concurrency: int = 4,
                  clock: Callable[[], float] = time.time, tick: float = TICK,
                  retry_delays: tuple[float, ...] = RETRY_DELAYS, trust_for: float = TRUST_FOR,
-                 window: float | None = None) -> None:
+                 window: float | None = None, read_when_used: bool = True) -> None:
+        """`read_when_used=False` (tests) reads an account only when an answer needs its copy (or `read_now`):
+        no read on first use, no periodic reads."""
         self._store, self._client, self._chats = store, client, chats
         self._per_minute, self._interval, self._concurrency = per_minute, interval, concurrency
         self._clock, self._tick, self._retry_delays, self._trust_for = clock, tick, retry_delays, trust_for
         self._window = window
+        self._read_when_used = read_when_used
         self._accounts: dict[int, _Account] = {}
         self._trusted: OrderedDict[tuple[int, str], float] = OrderedDict()
         self._seen_pages: dict[tuple[int, int], SmartNumberPage] = {}
@@ -132,12 +136,15 @@ class Mirror:
         account = self._accounts.get(creds.user_id)
         if account is None:
             account = self._account(creds.user_id)
-            self._wakeup.set()
+            if self._read_when_used:
+                self._wakeup.set()
         if creds.token not in account.refused:
             account.creds = creds
         account.used_at = self._clock()
 
-    def wake(self) -> None:
+    def read_now(self, account: int) -> None:
+        """Read the account now, unless it is being read."""
+        self._account(account).wanted = True
         self._wakeup.set()
 
     # -- what the client tells of every call -------------------------------------------------------
@@ -173,6 +180,7 @@ class Mirror:
         chat whose token it accepted lately is answered from the copy (with its time); others get the error."""
         await self._flush()
         account = creds.user_id
+        await self._store.ensure(account)
         state = await self._store.state(account)
         known_last = _pages(state.total) if state is not None and state.total else 1
         try:
@@ -181,8 +189,9 @@ class Mirror:
                                                    self._client.list_page(creds, known_last))
             else:
                 first = last = await self._client.list_page(creds, 1)
-            if (first.last_page or 1) == known_last + 1 and known_last > 1:
-                last = await self._client.list_page(creds, known_last + 1)  # the list grew a page meanwhile
+            if (first.last_page or 1) > known_last and (known_last > 1 or state is None or state.total is None):
+                # the list grew past the page read (or was never seen): its end, where new numbers are
+                last = await self._client.list_page(creds, first.last_page or 1)
         except AuthenticationError:
             raise
         except PlusofonError:
@@ -194,9 +203,14 @@ class Mirror:
         await self._take(account, first, state)
         if last is not first:
             await self._take(account, last, state)
+        total = first.total or 0
+        ids = {item.id for item in first.data} | {item.id for item in last.data}
+        if len(ids) == total and first.total == last.total:
+            await self._store.whole(account, total, ids, at=self._clock())  # one or two pages: all of it
         state = await self._store.state(account)
         assert state is not None
-        total = first.total or 0
+        if not state.complete and not self._account(account).reading:
+            self.read_now(account)
         if state.complete and state.sync_next is None and total != state.count:
             await self._repair(account, f"Plusofon counts {total}, the copy {state.count}")
         stale = state.synced_at is not None and self._clock() - state.synced_at > STALE_AFTER
@@ -414,14 +428,19 @@ class Mirror:
             creds = await self._credentials(account, holder)
             if creds is None:
                 continue
+            holder.wanted = False
             holder.task = asyncio.get_running_loop().create_task(self._read(account, holder, creds),
                                                                  name=f"mirror-read-{account}")
             reading += 1
 
     def _due(self, state: AccountState | None, holder: _Account, now: float) -> bool:
-        if state is None or not state.complete or state.sync_next is not None:
+        if holder.wanted or (state is not None and state.sync_next is not None):
             return True
-        if state.repair_at is not None and state.repair_at <= now:
+        if state is not None and state.repair_at is not None and state.repair_at <= now:
+            return True
+        if not self._read_when_used:
+            return False
+        if state is None or not state.complete:
             return True
         return holder.used_at >= now - USED_LATELY and (state.synced_at or 0) <= now - self._interval
 
