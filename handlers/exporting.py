@@ -8,10 +8,10 @@ from aiogram import Bot, Router
 from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, Message
 
+from bot.durations import local_zone
 from bot.export import file_name, numbers_csv
 from bot.plusofon import Credentials, PlusofonClient
 from bot.search import SearchCache
-from handlers.account import MOSCOW
 from handlers.filters import AuthorisedChat, GroupPolicy
 from handlers.replies import typing
 from handlers.texts import Texts
@@ -32,7 +32,7 @@ def create_export_router() -> Router:
         if not numbers:
             await message.answer(t.export_empty)
             return
-        today = datetime.now(MOSCOW).date()
+        today = datetime.now(local_zone()).date()
         document = BufferedInputFile(numbers_csv(numbers), file_name(today))
         caption = t.export_caption.format(total=len(numbers), date=f"{today:%d.%m.%Y}")
         await bot.send_document(chat_id, document, caption=caption)
