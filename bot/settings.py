@@ -48,7 +48,7 @@ class CoreSettings(BaseSettings):
     @field_validator("log_format")
     @classmethod
     def _log_format(cls, value: str) -> str:
-        value = value.strip().lower()
+        value = value.strip().lower() or "text"
         if value not in LOG_FORMATS:
             raise ValueError(f"must be one of {', '.join(LOG_FORMATS)}")
         return value
