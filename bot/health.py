@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from contextlib import closing
 import urllib.error
 import urllib.request
+from contextlib import closing
 
 from bot.heartbeat import age, heartbeat_path
 from bot.settings import Settings
@@ -50,7 +50,7 @@ def _webhook_problem(settings: Settings) -> str | None:
     host = "127.0.0.1" if settings.webhook_host in ("0.0.0.0", "::", "") else settings.webhook_host
     url = f"http://{host}:{settings.webhook_port}{HEALTH_PATH}"
     try:
-        with urllib.request.urlopen(url, timeout=TIMEOUT) as response:  # noqa: S310 - our own server
+        with urllib.request.urlopen(url, timeout=TIMEOUT) as response:  # our own server, on this machine
             response.read()
         return None
     except urllib.error.HTTPError as error:

@@ -93,10 +93,10 @@ async def test_webhook_mode_asks_the_running_server(tmp_path: Path, plusofon):
         healthy, reason = await _in_thread(check, settings)
         assert healthy, reason
         assert "last update never" in reason  # no update came, and that is no fault in webhook mode
-        async with aiohttp.ClientSession() as http:  # the same port serves /metrics
-            async with http.get(f"http://127.0.0.1:{settings.webhook_port}/metrics") as response:
-                assert response.status == 200
-                assert "plusofon_bot_outbox_pending 0.0" in await response.text()
+        url = f"http://127.0.0.1:{settings.webhook_port}/metrics"  # the same port serves /metrics
+        async with aiohttp.ClientSession() as http, http.get(url) as response:
+            assert response.status == 200
+            assert "plusofon_bot_outbox_pending 0.0" in await response.text()
     finally:
         await runner.cleanup()
 
