@@ -18,10 +18,10 @@ from bot.health import MAX_SILENCE, check
 from bot.heartbeat import Heartbeat, heartbeat_path
 from bot.plusofon import PlusofonClient
 from bot.settings import Settings
-from bot.webhook import build_webhook_app
+from bot.webhook import SECRET_HEADER, build_webhook_app
 from storage.cipher import TokenCipher
 from storage.database import connect
-from tests.fake_telegram import TEST_TOKEN, FakeSession
+from tests.fake_telegram import TEST_TOKEN, FakeSession, user_message_dict
 from tests.harness import SECRET_KEY
 
 
@@ -97,6 +97,13 @@ async def test_webhook_mode_asks_the_running_server(tmp_path: Path, plusofon):
         async with aiohttp.ClientSession() as http, http.get(url) as response:
             assert response.status == 200
             assert "plusofon_bot_outbox_pending 0.0" in await response.text()
+        update = {"update_id": 1, "message": user_message_dict("/start", chat_id=501, user_id=501)}
+        hook = f"http://127.0.0.1:{settings.webhook_port}{settings.webhook_path}"
+        async with aiohttp.ClientSession() as http, http.post(hook, json=update, headers={
+                SECRET_HEADER: "s3cret-hook"}) as response:
+            assert response.status == 200
+        healthy, reason = await _in_thread(check, settings)
+        assert healthy and "last update 0 s ago" in reason  # the bot recorded the update
     finally:
         await runner.cleanup()
 
