@@ -17,7 +17,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command is None:
             settings = load(Settings)
-            setup_logging(settings.log_level)
+            setup_logging(settings.log_level, log_format=settings.log_format)
             from bot.app import run  # aiogram takes seconds to import: not before the settings are known good
 
             try:
@@ -27,8 +27,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             except Exception:
                 logging.getLogger("bot").critical("the bot stopped on an error", exc_info=True)
                 return 1
+        if args.command == "health":
+            from bot.health import main as health  # needs the bot's settings, not only the core ones
+
+            return health(load(Settings))
         settings = load(CoreSettings)
-        setup_logging(settings.log_level)
+        setup_logging(settings.log_level, log_format=settings.log_format)
         return cli.main(args, settings)
     except (SettingsError, SecretKeyError) as error:
         message = str(error) if isinstance(error, SettingsError) else f"Setting SECRET_KEY: {error}"

@@ -10,6 +10,7 @@ from aiogram import methods
 from aiogram.methods import Response
 
 from bot.dispatcher import create_bot, create_dispatcher
+from bot.heartbeat import GetUpdatesHeartbeat
 from bot.logs import register_secret
 from bot.plusofon import PlusofonClient
 from bot.settings import Settings
@@ -38,9 +39,19 @@ async def serve(settings: Settings) -> None:
 
         await serve_webhook(settings, dp, bot)
         return
-    log.info("starting long polling")
-    await bot.delete_webhook(drop_pending_updates=False)  # Telegram refuses getUpdates while a webhook is set
-    await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
+    bot.session.middleware(GetUpdatesHeartbeat(dp["heartbeat"]))
+    metrics_server = None
+    if settings.metrics_port is not None:
+        from bot.metrics_server import start_metrics_server
+
+        metrics_server = await start_metrics_server(dp["metrics"], settings.metrics_host, settings.metrics_port)
+    try:
+        log.info("starting long polling")
+        await bot.delete_webhook(drop_pending_updates=False)  # Telegram refuses getUpdates while a webhook is set
+        await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
+    finally:
+        if metrics_server is not None:
+            await metrics_server.cleanup()
 
 
 def _settle_memory() -> None:

@@ -52,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     copy.add_argument("--force", action="store_true", help="overwrite PATH if it exists")
 
     commands.add_parser("rotate-key", help="re-encrypt every stored token with the first key of SECRET_KEY")
+    commands.add_parser("health", help="exit 0 if the running bot is healthy, else 1; prints one line why")
     return parser
 
 

@@ -19,10 +19,14 @@ from aiogram.types import BotCommand
 from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 
 from bot.admins import GroupAdmins
+from bot.durations import use_timezone
 from bot.expirer import Expirer
+from bot.heartbeat import Heartbeat, heartbeat_path
 from bot.logs import register_secret
 from bot.mirror import Mirror
+from bot.metrics import Metrics
 from bot.notifier import Notifier
+from bot.observing import UpdateObserver
 from bot.plusofon import PlusofonClient
 from bot.search import SearchCache
 from bot.settings import Settings
@@ -70,11 +74,15 @@ def create_dispatcher(
     notifier_options: dict[str, Any] | None = None,
     expiry_options: dict[str, Any] | None = None,
     mirror_options: dict[str, Any] | None = None,
+    metrics: Metrics | None = None,
 ) -> Dispatcher:
     """Wire the routers, middlewares and long-lived services; the dispatcher's shutdown closes them.
 
     `notifier_options`, `expiry_options` and `mirror_options` tune the background workers (the tests' clocks
-    and pauses)."""
+    and pauses). `metrics` (a new set by default) counts the updates and the Plusofon calls; see bot/metrics.py."""
+    use_timezone(settings.timezone)
+    metrics = metrics if metrics is not None else Metrics()
+    plusofon.instrument(metrics)
     chats = ChatRepository(db, cipher)
     audit, outbox = AuditLog(db), Outbox(db)
     notifier = Notifier(outbox, **(notifier_options or {}))
@@ -84,6 +92,8 @@ def create_dispatcher(
     search_cache, expiries = SearchCache(), ExpiryStore(db)
     expirer = Expirer(expiries, chats, plusofon, journal, mirror, **(expiry_options or {}))
     in_flight = InFlight()
+    metrics.on_scrape(_outbox_gauges(outbox))
+    metrics.on_scrape(_expiry_gauges(expiries))
     dp = Dispatcher(
         storage=SQLiteStorage(db),
         settings=settings,
@@ -101,7 +111,10 @@ def create_dispatcher(
         expirer=expirer,
         group_admins=GroupAdmins(),
         in_flight=in_flight,
+        metrics=metrics,
+        heartbeat=Heartbeat(heartbeat_path(settings.database_path)),
     )
+    dp.update.outer_middleware(UpdateObserver(metrics))
     dp.update.outer_middleware(in_flight)
     context = ContextMiddleware(chats, plusofon)
     dp.message.outer_middleware(context)
@@ -111,6 +124,22 @@ def create_dispatcher(
     dp.startup.register(_on_startup)
     dp.shutdown.register(_on_shutdown)
     return dp
+
+
+def _outbox_gauges(outbox: Outbox):
+    async def refresh(metrics: Metrics) -> None:
+        pending, oldest_age = await outbox.backlog()
+        metrics.outbox_pending.set(pending)
+        metrics.outbox_oldest_age.set(oldest_age)
+    return refresh
+
+
+def _expiry_gauges(expiries: ExpiryStore):
+    async def refresh(metrics: Metrics) -> None:
+        pending, failing = await expiries.counts()
+        metrics.expiries_pending.set(pending)
+        metrics.expiries_failing.set(failing)
+    return refresh
 
 
 async def _on_startup(dispatcher: Dispatcher, bot: Bot, notifier: Notifier, expiries: ExpiryStore,

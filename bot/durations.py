@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo
 
-MOSCOW = timezone(timedelta(hours=3), "МСК")  # the users' time; Moscow keeps no daylight saving time
+DEFAULT_TIMEZONE = "Europe/Moscow"
+# Russian spelling of the zones' short names that have one; any other zone shows its tz abbreviation
+_RUSSIAN_ABBREVIATIONS = {"MSK": "МСК"}
+_zone: tzinfo = ZoneInfo(DEFAULT_TIMEZONE)  # the users' time: TIMEZONE, set once at start-up
 SHORTEST = timedelta(hours=1)
 LONGEST = timedelta(days=365)
 EXTENSION = timedelta(days=7)  # what "Продлить на 7 дней" adds
@@ -65,8 +69,26 @@ def remind_at(expires_at: float, ttl: timedelta) -> float | None:
     return expires_at - lead.total_seconds() if lead is not None else None
 
 
-def moscow(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp, MOSCOW).strftime("%d.%m.%Y %H:%M")
+def use_timezone(name: str) -> None:
+    """Show every time in the zone `name` (TIMEZONE; an IANA name such as Europe/Moscow) from now on."""
+    global _zone
+    _zone = ZoneInfo(name)
+
+
+def local_zone() -> tzinfo:
+    return _zone
+
+
+def zone_label(timestamp: float, language: str = "ru") -> str:
+    """The zone's short name at that moment (МСК in Russian for Moscow; `MSK`, `CET`, `+05`...)."""
+    name = datetime.fromtimestamp(timestamp, _zone).tzname() or "UTC"
+    return _RUSSIAN_ABBREVIATIONS.get(name, name) if language == "ru" else name
+
+
+def local_time(timestamp: float, language: str = "ru") -> str:
+    """`03.12.2026 14:05 (МСК)`: the moment in the users' zone, with the zone's short name."""
+    moment = datetime.fromtimestamp(timestamp, _zone)
+    return f"{moment.strftime('%d.%m.%Y %H:%M')} ({zone_label(timestamp, language)})"
 
 
 def ttl_label(ttl: timedelta, language: str = "ru") -> str:

@@ -1,12 +1,27 @@
-"""Logging set-up, with a filter that blanks out every registered secret whatever logger wrote it."""
+"""Logging set-up, with a filter that blanks out every registered secret whatever logger wrote it.
+
+Two formats: text (the default) and JSON, one object a line, for log collectors (LOG_FORMAT=json). Both are
+redacted the same way.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 import sys
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
 
 _secrets: set[str] = set()
 MASK = "[redacted]"
+LOG_FORMATS = ("text", "json")
+# The Telegram update being handled (set by bot.observing.UpdateObserver): JSON lines name it.
+current_update: ContextVar[Any] = ContextVar("current_update", default=None)
+_COMMAND = re.compile(r"/([A-Za-z0-9_]{1,32})")
+_CALLBACK = re.compile(r"[A-Za-z0-9_]{1,16}")
 
 
 def register_secret(secret: str) -> None:
@@ -29,9 +44,60 @@ class RedactingFormatter(logging.Formatter):
         return redact(super().format(record))
 
 
-def setup_logging(level: str, stream=None) -> None:
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line: time (UTC, ISO 8601), level, logger, message, and update_id, chat_id and action
+    while an update is being handled; `exception` holds a traceback. Every value is redacted before encoding
+    (so that JSON escaping cannot hide a secret), and the line again after."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": redact(record.getMessage()),
+        }
+        update = current_update.get()
+        if update is not None:
+            entry.update(describe_update(update))
+        if record.exc_info:
+            entry["exception"] = redact(self.formatException(record.exc_info))
+        elif record.exc_text:
+            entry["exception"] = redact(record.exc_text)
+        if record.stack_info:
+            entry["stack"] = redact(self.formatStack(record.stack_info))
+        return redact(orjson.dumps(entry, default=str).decode())
+
+
+def describe_update(update: Any) -> dict[str, Any]:
+    """update_id, chat_id and action (a command's name, or a button's kind) of an aiogram Update; never the
+    text itself."""
+    fields: dict[str, Any] = {"update_id": update.update_id}
+    message, callback = update.message, update.callback_query
+    if message is not None:
+        fields["chat_id"] = message.chat.id
+        command = _COMMAND.match(message.text or "")
+        fields["action"] = f"/{command.group(1).lower()}" if command else "message"
+    elif callback is not None:
+        if callback.message is not None:
+            fields["chat_id"] = callback.message.chat.id
+        prefix = _CALLBACK.match((callback.data or "").partition(":")[0])
+        fields["action"] = f"button:{prefix.group(0)}" if prefix else "button"
+    else:
+        chat = getattr(update.my_chat_member or update.chat_member, "chat", None)
+        if chat is not None:
+            fields["chat_id"] = chat.id
+    return fields
+
+
+def make_formatter(log_format: str = "text") -> logging.Formatter:
+    if log_format == "json":
+        return JsonFormatter()
+    return RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def setup_logging(level: str, stream=None, log_format: str = "text") -> None:
     handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(make_formatter(log_format))
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

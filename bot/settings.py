@@ -5,10 +5,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Annotated, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.logs import LOG_FORMATS
 
 DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org"
 _LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
@@ -24,6 +27,7 @@ class CoreSettings(BaseSettings):
     database_path: Path = Path("data/bot.sqlite3")
     secret_key: SecretStr | None = None
     log_level: str = "INFO"
+    log_format: str = "text"
 
     @field_validator("plusofon_api_url")
     @classmethod
@@ -38,6 +42,14 @@ class CoreSettings(BaseSettings):
         value = value.strip().upper()
         if value not in _LOG_LEVELS:
             raise ValueError(f"must be one of {', '.join(_LOG_LEVELS)}")
+        return value
+
+    @field_validator("log_format")
+    @classmethod
+    def _log_format(cls, value: str) -> str:
+        value = value.strip().lower() or "text"
+        if value not in LOG_FORMATS:
+            raise ValueError(f"must be one of {', '.join(LOG_FORMATS)}")
         return value
 
     @field_validator("secret_key", mode="before")
@@ -61,6 +73,25 @@ class Settings(CoreSettings):
     webhook_secret: SecretStr | None = None
     mirror_calls_per_minute: float = Field(default=1800.0, gt=0)
     mirror_sync_minutes: float = Field(default=15.0, gt=0)
+    timezone: str = "Europe/Moscow"
+    metrics_host: str = "0.0.0.0"
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        if not value.strip():
+            return "Europe/Moscow"
+        try:
+            ZoneInfo(value.strip())
+        except (ValueError, ZoneInfoNotFoundError):
+            raise ValueError("must be an IANA time zone name, e.g. Europe/Moscow or Asia/Yekaterinburg") from None
+        return value.strip()
+
+    @field_validator("metrics_port", mode="before")
+    @classmethod
+    def _blank_port_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("webhook_url", "webhook_secret", mode="before")
     @classmethod

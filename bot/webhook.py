@@ -13,12 +13,14 @@ from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, Telegra
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
+from bot.health import HEALTH_PATH
+from bot.heartbeat import Heartbeat
+from bot.metrics_server import add_metrics_route
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-HEALTH_PATH = "/healthz"
 DRAIN_SECONDS = 5.0  # for requests being received when the stop comes; handlers then get SHUTDOWN_GRACE
 HEALTH_DB_TIMEOUT = 2.0
 REGISTER_BACKOFF_CAP = 60.0
@@ -29,8 +31,9 @@ class UpdateHandler(SimpleRequestHandler):
     wrong secret gets 403, an update arriving during shutdown gets 503 (Telegram delivers it again later), and
     `drain` stops the intake."""
 
-    def __init__(self, dispatcher: Dispatcher, bot: Bot, secret: str) -> None:
+    def __init__(self, dispatcher: Dispatcher, bot: Bot, secret: str, heartbeat: Heartbeat | None = None) -> None:
         super().__init__(dispatcher, bot, handle_in_background=True, secret_token=secret)
+        self._heartbeat = heartbeat
         self.state: Literal["starting", "running", "stopping"] = "starting"
         self._receiving = 0  # requests past the checks, their body not yet read
         self._none_receiving = asyncio.Event()
@@ -50,7 +53,10 @@ class UpdateHandler(SimpleRequestHandler):
         self._receiving += 1
         self._none_receiving.clear()
         try:
-            return await super().handle(request)
+            response = await super().handle(request)
+            if self._heartbeat is not None:
+                self._heartbeat.beat()
+            return response
         except ValueError:  # the body is not JSON
             return web.Response(status=400, text="Bad Request")
         finally:
@@ -80,14 +86,14 @@ UPDATES = web.AppKey("updates", UpdateHandler)
 
 def build_webhook_app(settings: Settings, dp: Dispatcher, bot: Bot, *,
                       drain_seconds: float = DRAIN_SECONDS) -> web.Application:
-    """POST updates at WEBHOOK_PATH, GET /healthz; the app's startup and shutdown are the dispatcher's.
+    """POST updates at WEBHOOK_PATH, GET /healthz and /metrics; the app's startup and shutdown are the dispatcher's.
 
     Shutdown order: stop taking updates, then the dispatcher's shutdown (waits for the updates in flight, closes
     the Plusofon client and the DB), then the bot's HTTP session.
     """
     if settings.webhook_secret is None:
         raise ValueError("WEBHOOK_SECRET is required in webhook mode")
-    updates = UpdateHandler(dp, bot, settings.webhook_secret.get_secret_value())
+    updates = UpdateHandler(dp, bot, settings.webhook_secret.get_secret_value(), dp.get("heartbeat"))
     app = web.Application()
     app[UPDATES] = updates
 
@@ -102,6 +108,8 @@ def build_webhook_app(settings: Settings, dp: Dispatcher, bot: Bot, *,
     app.on_startup.append(running)
     updates.register(app, path=settings.webhook_path)
     app.router.add_get(HEALTH_PATH, _healthz)
+    if "metrics" in dp.workflow_data:
+        add_metrics_route(app, dp["metrics"])
     return app
 
 

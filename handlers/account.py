@@ -12,7 +12,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
 from bot.admins import GroupAdmins
-from bot.durations import MOSCOW
+from bot.durations import local_zone, zone_label
 from bot.logs import register_secret
 from bot.plusofon import AuthenticationError, Credentials, PlusofonClient, PlusofonError, UserNotFoundError
 from bot.settings import Settings
@@ -164,16 +164,17 @@ def create_account_router() -> Router:
             await message.answer(t.history_empty)
             return
         lines = []
+        header = t.history_header.format(zone=zone_label(entries[0].at, t.language))
         for entry in entries:  # newest first, so that a cut keeps the latest ones
-            when = datetime.fromtimestamp(entry.at, MOSCOW).strftime("%d.%m %H:%M")
+            when = datetime.fromtimestamp(entry.at, local_zone()).strftime("%d.%m %H:%M")
             action = t.history_actions.get(entry.action, entry.action)
             result = "✅" if entry.result == "ok" else f"⚠️ {escape(entry.result[:80])}"
             line = (f"{when} · {escape(entry.user_name[:60] or '?')} · {action} {escape(entry.details[:120])} · "
                     f"{result}")
-            if sum(len(kept) + 1 for kept in lines) + len(line) + len(t.history_header) > TELEGRAM_TEXT_LIMIT - 96:
+            if sum(len(kept) + 1 for kept in lines) + len(line) + len(header) > TELEGRAM_TEXT_LIMIT - 96:
                 break  # whole lines only: a cut inside an HTML entity would be refused by Telegram
             lines.append(line)
-        await message.answer("\n".join([t.history_header, *reversed(lines)]))
+        await message.answer("\n".join([header, *reversed(lines)]))
 
     return router
 

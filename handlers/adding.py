@@ -20,7 +20,7 @@ from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, User
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.admins import ANONYMOUS_ADMIN_ID
-from bot.durations import TTLError, moscow, parse_ttl, reminder_lead, take_ttl
+from bot.durations import TTLError, local_time, parse_ttl, reminder_lead, take_ttl
 from bot.phones import display, normalize, same_phone, split_phone
 from bot.mirror import Freshness, Mirror
 from bot.plusofon import AddOutcomeUnknown, PlusofonClient, PlusofonError, SmartNumber, SmartNumberPage
@@ -133,9 +133,9 @@ class Adder:
     def _temporary(self, ttl: timedelta, expires_at: float) -> str:
         lead = reminder_lead(ttl)
         if lead is None:
-            return self.t.add_temporary_no_reminder.format(when=moscow(expires_at))
+            return self.t.add_temporary_no_reminder.format(when=local_time(expires_at, self.t.language))
         lead_text = self.t.lead_day if lead >= timedelta(days=1) else self.t.lead_hour
-        return self.t.add_temporary.format(when=moscow(expires_at), lead=lead_text)
+        return self.t.add_temporary.format(when=local_time(expires_at, self.t.language), lead=lead_text)
 
 
 async def _with_adder(handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:

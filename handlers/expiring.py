@@ -8,7 +8,7 @@ from aiogram import Bot, F, Router
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from bot.durations import moscow
+from bot.durations import local_time
 from bot.plusofon import Credentials
 from handlers.callbacks import ExpiryCallback
 from handlers.deleting import ask_confirmation
@@ -48,7 +48,7 @@ def create_expiry_router() -> Router:
             callback_answer.text = t.expiry_deleting if deleting else t.confirmation_used
             callback_answer.show_alert = deleting
             return
-        await show(callback, t.extended.format(when=moscow(expires_at), number=number_block(row.number(), t)))
+        await show(callback, t.extended.format(when=local_time(expires_at, t.language), number=number_block(row.number(), t)))
         await journal.expiry_extended(row, auth, callback.message.chat, callback.from_user, expires_at)
 
     @router.callback_query(ExpiryCallback.filter(F.action == "now"))

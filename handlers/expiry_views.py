@@ -7,7 +7,7 @@ from html import escape
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.durations import moscow, parse_ttl, ttl_label
+from bot.durations import local_time, parse_ttl, ttl_label
 from handlers.callbacks import AddCallback, ExpiryCallback
 from handlers.texts import Texts
 from handlers.views import number_block
@@ -20,7 +20,7 @@ def expiry_reminder(row: Expiry, t: Texts, now: float) -> tuple[str, InlineKeybo
     """To the chat the number was added in, mentioning who added it: extend it, or delete it now."""
     hours = max(1, round((row.expires_at - now) / 3600))
     left = t.in_days.format(days=round(hours / 24)) if hours >= 36 else t.in_hours.format(hours=hours)
-    fields = {"when": moscow(row.expires_at), "left": left, "number": number_block(row.number(), t)}
+    fields = {"when": local_time(row.expires_at, t.language), "left": left, "number": number_block(row.number(), t)}
     if row.user_id is None:
         text = t.reminder_nobody.format(**fields)
     else:

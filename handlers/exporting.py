@@ -10,7 +10,7 @@ from aiogram import Bot, Router
 from aiogram.filters import Command
 from aiogram.types import FSInputFile, Message
 
-from bot.durations import MOSCOW
+from bot.durations import local_zone
 from bot.export import csv_file, file_name
 from bot.mirror import Mirror
 from bot.plusofon import Credentials
@@ -38,7 +38,7 @@ def create_export_router() -> Router:
             if not rows:
                 await progress.finish(t.export_empty)
                 return
-            today = datetime.now(MOSCOW).date()
+            today = datetime.now(local_zone()).date()
             caption = t.export_caption.format(total=rows, date=f"{today:%d.%m.%Y}") + as_of(fresh, t)
             async with typing(bot, chat_id):
                 await bot.send_document(chat_id, FSInputFile(path, filename=file_name(today)), caption=caption)

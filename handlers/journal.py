@@ -7,7 +7,7 @@ from html import escape
 
 from aiogram.types import Chat, User
 
-from bot.durations import moscow
+from bot.durations import local_time
 from bot.notifier import Notifier
 from bot.phones import display
 from bot.plusofon import SmartNumber
@@ -64,9 +64,9 @@ class Journal:
         target = self.team_chat(auth)
         text = None
         if target is not None and target != chat.id:
-            text = t.notify_extended.format(who=_who(user), when=moscow(expires_at), **_number_fields(row))
+            text = t.notify_extended.format(who=_who(user), when=local_time(expires_at, t.language), **_number_fields(row))
         await self._audit.record(chat_id=chat.id, user_id=user.id if user else None, user_name=plain_name(user),
-                                 action="extend", details=f"id {row.number_id} → {moscow(expires_at)}",
+                                 action="extend", details=f"id {row.number_id} → {local_time(expires_at)}",
                                  notify_chat_id=target, notify_text=text)
         if text is not None:
             self._notifier.wake()
@@ -76,7 +76,7 @@ class Journal:
         target = self.team_chat(auth)
         if target is None or target == row.chat_id:
             return
-        text = RUSSIAN.notify_expiring.format(when=moscow(row.expires_at), who=_adder(row),
+        text = RUSSIAN.notify_expiring.format(when=local_time(row.expires_at), who=_adder(row),
                                               **_number_fields(row))
         await self._outbox.add(target, text)
         self._notifier.wake()

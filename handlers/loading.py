@@ -6,7 +6,7 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import InlineKeyboardMarkup, Message
 
-from bot.durations import moscow
+from bot.durations import local_time
 from bot.mirror import Freshness, Mirror
 from handlers.texts import Texts
 
@@ -76,7 +76,9 @@ async def complete_copy(mirror: Mirror, fresh: Freshness, account: int, progress
 
 def as_of(fresh: Freshness, t: Texts) -> str:
     """A line saying how old the copy is, when it is older than a few minutes ("" otherwise)."""
-    return "\n\n" + t.mirror_as_of.format(when=moscow(fresh.as_of)) if fresh.as_of is not None else ""
+    if fresh.as_of is None:
+        return ""
+    return "\n\n" + t.mirror_as_of.format(when=local_time(fresh.as_of, t.language))
 
 
 def _grouped(value: int) -> str:

@@ -50,7 +50,7 @@ class Texts:
     mirror_loading = "⏳ Загружаю список номеров: {loaded} из {total}…"
     mirror_still_loading = ("⏳ Список номеров ещё загружается ({loaded} из {total}). "
                             "Повторите команду через минуту.")
-    mirror_as_of = "<i>Данные на {when} (МСК)</i>"
+    mirror_as_of = "<i>Данные на {when}</i>"
     duplicate_partial = ("⚠️ Проверил не все номера: список ещё загружается ({loaded} из {total}), "
                          "у клиента могут быть и другие.")
 
@@ -118,31 +118,31 @@ class Texts:
                        "<code>--ttl 30d</code> (от 1 часа до 365 дней).")
     add_ask_ttl = ("Номер временный? Выберите, когда его удалить, или пришлите свой срок, например <code>3d</code> "
                    "или <code>48h</code>. «Без срока» — обычный постоянный номер.")
-    add_temporary = "⏳ Временный: удалится {when} (МСК), напомню {lead}."
-    add_temporary_no_reminder = "⏳ Временный: удалится {when} (МСК)."
+    add_temporary = "⏳ Временный: удалится {when}, напомню {lead}."
+    add_temporary_no_reminder = "⏳ Временный: удалится {when}."
     add_ttl_untracked = ("⚠️ Срок не установлен: Plusofon не сообщил, какой номер создан. Удалите его сами, "
                          "когда он станет не нужен.")
     add_try_again = "Ничего не создано. Выберите срок ещё раз, чтобы повторить, или нажмите «Отмена»."
     lead_day = "за день"
     lead_hour = "за час"
     button_no_ttl = "Без срока"
-    temporary_until = "⏳ временный, до {when} (МСК)"
-    reminder = ("⏰ {who}, временный умный номер удалится {when} (МСК), {left}.\n\n{number}\n\n"
+    temporary_until = "⏳ временный, до {when}"
+    reminder = ("⏰ {who}, временный умный номер удалится {when}, {left}.\n\n{number}\n\n"
                 "Продлить его или удалить сейчас?")
     in_hours = "через {hours} ч"
     in_days = "через {days} дн."
     button_extend = "Продлить на 7 дней"
     button_delete_now = "Удалить сейчас"
-    extended = "⏳ Продлено до {when} (МСК).\n\n{number}"
+    extended = "⏳ Продлено до {when}.\n\n{number}"
     expiry_gone = "У этого номера нет срока: он удалён или стал постоянным."
     expiry_deleting = "Срок уже истёк: номер удаляется. Если он нужен, создайте новый."
-    reminder_nobody = ("⏰ Временный умный номер удалится {when} (МСК), {left}.\n\n{number}\n\n"
+    reminder_nobody = ("⏰ Временный умный номер удалится {when}, {left}.\n\n{number}\n\n"
                        "Продлить его или удалить сейчас?")
     expired_here = "⌛ Срок истёк: временный умный номер удалён.\n{phone_x} → {phone_b}\n{description}"
-    notify_expiring = ("⏰ {when} (МСК) истекает срок временного умного номера\n{phone_x} → {phone_b}\n{description}\n"
+    notify_expiring = ("⏰ {when} истекает срок временного умного номера\n{phone_x} → {phone_b}\n{description}\n"
                        "добавил(а): {who}")
     notify_expired = "⌛ Истёк срок: удалён временный умный номер\n{phone_x} → {phone_b}\n{description}\nдобавил(а): {who}"
-    notify_extended = "⏳ {who} продлил(а) временный умный номер до {when} (МСК)\n{phone_x} → {phone_b}\n{description}"
+    notify_extended = "⏳ {who} продлил(а) временный умный номер до {when}\n{phone_x} → {phone_b}\n{description}"
     by_the_bot = "бот"
 
     # errors
@@ -200,7 +200,7 @@ class Texts:
 
     # /history
     history_empty = "В этом чате пока ничего не происходило."
-    history_header = "<b>Последние действия в этом чате</b> (время МСК)"
+    history_header = "<b>Последние действия в этом чате</b> (время {zone})"
     history_actions: ClassVar[dict[str, str]] = {
         "add": "добавил(а)", "delete": "удалил(а)", "login": "подключил(а) чат", "link": "подключил(а) группу",
         "unlink": "отключил(а) группу", "logout": "отключил(а) чат", "access": "изменил(а) доступ",
@@ -256,7 +256,7 @@ class EnglishTexts(Texts):
     find_expired = "This search is out of date, send /find again"
     mirror_loading = "⏳ Loading the list of numbers: {loaded} of {total}…"
     mirror_still_loading = "⏳ The list of numbers is still loading ({loaded} of {total}). Try again in a minute."
-    mirror_as_of = "<i>As of {when} (Moscow time)</i>"
+    mirror_as_of = "<i>As of {when}</i>"
     duplicate_partial = ("⚠️ Not every number was checked: the list is still loading ({loaded} of {total}), "
                          "the customer may have others.")
     card_title = "<b>Smart number</b>"
@@ -319,16 +319,16 @@ class EnglishTexts(Texts):
                        "<code>--ttl 7d</code>, <code>--ttl 30d</code> (1 hour to 365 days).")
     add_ask_ttl = ("Is the number temporary? Choose when to delete it, or send your own term, e.g. <code>3d</code> "
                    "or <code>48h</code>. “No expiry” makes a usual permanent number.")
-    add_temporary = "⏳ Temporary: it will be deleted on {when} (Moscow time); I will remind you {lead}."
-    add_temporary_no_reminder = "⏳ Temporary: it will be deleted on {when} (Moscow time)."
+    add_temporary = "⏳ Temporary: it will be deleted on {when}; I will remind you {lead}."
+    add_temporary_no_reminder = "⏳ Temporary: it will be deleted on {when}."
     add_ttl_untracked = ("⚠️ No expiry was set: Plusofon did not say which number was created. Delete it yourself "
                          "when it is no longer needed.")
     add_try_again = "Nothing was created. Choose the term again to retry, or press “Cancel”."
     lead_day = "a day before"
     lead_hour = "an hour before"
     button_no_ttl = "No expiry"
-    temporary_until = "⏳ temporary, until {when} (Moscow time)"
-    extended = "⏳ Extended until {when} (Moscow time).\n\n{number}"
+    temporary_until = "⏳ temporary, until {when}"
+    extended = "⏳ Extended until {when}.\n\n{number}"
     expiry_gone = "This number has no expiry: it is deleted or permanent."
     expiry_deleting = "Its term is over: the number is being deleted. If you need it, create a new one."
     button_extend = "Extend by 7 days"
@@ -365,7 +365,7 @@ class EnglishTexts(Texts):
     not_connected_short = "This chat is not connected anyway."
     anonymous_cannot_link = "An anonymous administrator cannot connect the group: send /link as yourself."
     history_empty = "Nothing has happened in this chat yet."
-    history_header = "<b>Latest actions in this chat</b> (Moscow time)"
+    history_header = "<b>Latest actions in this chat</b> (time {zone})"
     history_actions: ClassVar[dict[str, str]] = {
         "add": "added", "delete": "deleted", "login": "connected the chat", "link": "connected the group",
         "unlink": "disconnected the group", "logout": "disconnected the chat", "access": "changed access",

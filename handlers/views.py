@@ -9,7 +9,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CopyTextButton, InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.durations import moscow
+from bot.durations import local_time
 from bot.phones import display
 from bot.plusofon import SmartNumber, SmartNumberPage
 from handlers.callbacks import (
@@ -47,7 +47,7 @@ def number_block(number: SmartNumber, t: Texts, *, cut: int = DESCRIPTION_CUT,
 
 
 def temporary_until(expires_at: float, t: Texts) -> str:
-    return t.temporary_until.format(when=moscow(expires_at))
+    return t.temporary_until.format(when=local_time(expires_at, t.language))
 
 
 def page_text(page: SmartNumberPage, t: Texts, header: str | None = None,

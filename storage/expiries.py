@@ -141,6 +141,12 @@ class ExpiryStore:
                 del self._by_account[account_id]
         return cursor.rowcount > 0
 
+    async def counts(self) -> tuple[int, int]:
+        """How many temporary numbers wait for their expiry, and how many of their deletes have failed."""
+        async with self._conn.execute("SELECT count(*), coalesce(sum(attempts > 0), 0) FROM expiries") as cursor:
+            pending, failing = await cursor.fetchone()
+        return pending, failing
+
     async def move_chat(self, old_chat_id: int, new_chat_id: int) -> None:
         await self._conn.execute("UPDATE expiries SET chat_id = ? WHERE chat_id = ?", (new_chat_id, old_chat_id))
 

@@ -45,6 +45,14 @@ class Outbox:
             (new_chat_id, old_chat_id),
         )
 
+    async def backlog(self) -> tuple[int, float]:
+        """How many notifications wait to be sent, and the age in seconds of the oldest (0 when none)."""
+        async with self._conn.execute(
+            "SELECT count(*), min(created_at) FROM outbox WHERE sent_at IS NULL AND dropped IS NULL",
+        ) as cursor:
+            count, oldest = await cursor.fetchone()
+        return count, max(time.time() - oldest, 0.0) if oldest is not None else 0.0
+
     async def purge(self) -> None:
         await self._conn.execute("DELETE FROM outbox WHERE (sent_at IS NOT NULL OR dropped IS NOT NULL) "
                                  "AND created_at < ?", (time.time() - self._keep,))

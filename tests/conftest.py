@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bot.logs import RedactingFormatter, quiet_chatty_libraries
+from bot.logs import JsonFormatter, RedactingFormatter, quiet_chatty_libraries
 from bot.plusofon import Credentials, PlusofonClient
 from tests.fake_plusofon import FakePlusofon
 
@@ -82,20 +82,24 @@ async def harness(tmp_path, plusofon: FakePlusofon):
 
 @pytest.fixture(autouse=True)
 def no_secrets_in_debug_logs():
-    """Every test runs with DEBUG logging through the bot's own redacting formatter; neither the Plusofon
-    token nor the bot token may appear in what it wrote, tracebacks included."""
+    """Every test runs with DEBUG logging through the bot's own redacting formatters, text and JSON; neither the
+    Plusofon token nor the bot token may appear in what they wrote, tracebacks included."""
     from tests.fake_telegram import TEST_TOKEN
 
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.setFormatter(RedactingFormatter("%(levelname)s %(name)s: %(message)s"))
+    json_handler = logging.StreamHandler(stream)
+    json_handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
     level = root.level
     root.addHandler(handler)
+    root.addHandler(json_handler)
     root.setLevel(logging.DEBUG)
     quiet_chatty_libraries("DEBUG")  # as `python -m bot` with LOG_LEVEL=DEBUG does
     yield
     root.removeHandler(handler)
+    root.removeHandler(json_handler)
     root.setLevel(level)
     written = stream.getvalue()
     assert PLUSOFON_TOKEN not in written, "the Plusofon token reached a log line"
@@ -130,7 +134,7 @@ async def running_bot(tmp_path, plusofon):
                 await process.wait()
 
 
-async def spawn_bot(tmp_path, plusofon, telegram) -> asyncio.subprocess.Process:
+async def spawn_bot(tmp_path, plusofon, telegram, **extra_env: str) -> asyncio.subprocess.Process:
     """Start `python -m bot` on tmp_path/bot.sqlite3 against the two fakes; return once it polls."""
     from tests.fake_telegram import TEST_TOKEN
     from tests.harness import SECRET_KEY
@@ -139,7 +143,7 @@ async def spawn_bot(tmp_path, plusofon, telegram) -> asyncio.subprocess.Process:
         "PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT), "BOT_TOKEN": TEST_TOKEN,
         "TELEGRAM_API_URL": telegram.base_url, "PLUSOFON_API_URL": plusofon.base_url,
         "DATABASE_PATH": str(tmp_path / "bot.sqlite3"), "SECRET_KEY": SECRET_KEY, "LOG_LEVEL": "DEBUG",
-        "NOTIFY_CHAT_ID": "-100500",
+        "NOTIFY_CHAT_ID": "-100500", **extra_env,
     }
     since = telegram.cursor()
     process = await asyncio.create_subprocess_exec(

@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from bot.durations import moscow
+from bot.durations import local_time
 from tests.harness import buttons, markup_of, only, texts
 from tests.test_notifications import notification_to
 
@@ -40,7 +40,7 @@ async def test_ttl_option(harness, plusofon, option, seconds):
     reply, number, row = await add_temporary(harness, plusofon, f"/add 79993332210 Иван Петров {option}")
     assert number["description"] == "Иван Петров"  # the option is not part of the description
     assert row.expires_at == pytest.approx(harness.clock() + seconds, abs=5)
-    assert f"удалится {moscow(row.expires_at)} (МСК)" in reply.params["text"]
+    assert f"удалится {local_time(row.expires_at)}" in reply.params["text"]
 
 
 async def test_option_may_come_before_the_description(harness, plusofon):
@@ -70,7 +70,7 @@ async def test_reminder_lead_follows_the_term(harness, plusofon):
 async def test_team_hears_the_number_is_temporary(harness, plusofon):
     _, _, row = await add_temporary(harness, plusofon)
     note = await harness.tg.wait_for(notification_to(TEAM, "добавил(а) умный номер"))
-    assert f"временный, до {moscow(row.expires_at)}" in note.params["text"]
+    assert f"временный, до {local_time(row.expires_at)}" in note.params["text"]
 
 
 async def test_dialogue_has_a_term_step(harness, plusofon):
@@ -108,7 +108,7 @@ async def test_list_marks_temporary_numbers(harness, plusofon):
     text = only(await harness.send("/list"), "sendMessage").params["text"]
     assert text.count("⏳") == 1
     block = text[text.index(f"id {number['id']}") - 200:]
-    assert f"⏳ временный, до {moscow(row.expires_at)}" in block
+    assert f"⏳ временный, до {local_time(row.expires_at)}" in block
 
 
 # ---- the reminder ----------------------------------------------------------------------------------------
@@ -130,7 +130,7 @@ async def test_reminder_goes_to_the_adder_and_the_team_once(harness, plusofon):
     assert 'href="tg://user?id=100"' in text and f"id {number['id']}" in text and "через 24 ч" in text
     assert buttons(markup_of(reminder)) == [["Продлить на 7 дней", "Удалить сейчас"]]
     note = await harness.tg.wait_for(notification_to(TEAM, "истекает срок"))
-    assert moscow(row.expires_at) in note.params["text"]
+    assert local_time(row.expires_at) in note.params["text"]
     assert await harness.expirer.run_due() == 0  # reminded once
     assert plusofon.count("DELETE") == 0
 
@@ -140,7 +140,7 @@ async def test_extend_moves_the_expiry_once(harness, plusofon):
     reminder = await remind(harness, plusofon, row)
     edit = only(await harness.press(reminder, "Продлить на 7 дней"), "editMessageText")
     new_expiry = row.expires_at + 7 * DAY
-    assert f"Продлено до {moscow(new_expiry)}" in edit.params["text"]
+    assert f"Продлено до {local_time(new_expiry)}" in edit.params["text"]
     assert (await harness.dp["expiries"].get(40, number["id"])).expires_at == pytest.approx(new_expiry)
     await harness.tg.wait_for(notification_to(TEAM, "продлил(а)"))
     data = f"x:more:{number['id']}:{int(row.expires_at)}"  # the same button again (a second tap)
@@ -277,17 +277,17 @@ async def test_card_shows_the_expiry_and_extends(harness, plusofon):
     _, _, row = await add_temporary(harness, plusofon)
     listing = only(await harness.send("/list"), "sendMessage")
     card = only(await harness.press(listing, "📇"), "editMessageText")
-    assert f"⏳ временный, до {moscow(row.expires_at)}" in card.params["text"]
+    assert f"⏳ временный, до {local_time(row.expires_at)}" in card.params["text"]
     assert ["Продлить на 7 дней"] in buttons(markup_of(card))
     edit = only(await harness.press(listing, "Продлить на 7 дней"), "editMessageText")
-    assert f"Продлено до {moscow(row.expires_at + 7 * DAY)}" in edit.params["text"]
+    assert f"Продлено до {local_time(row.expires_at + 7 * DAY)}" in edit.params["text"]
 
 
 async def test_find_marks_temporary_numbers(harness, plusofon):
     plusofon.seed(40, 20, description="Склад")
     _, _, row = await add_temporary(harness, plusofon, "/add 79993332210 Склад временный --ttl 30d")
     text = only(await harness.send("/find временный"), "sendMessage").params["text"]
-    assert f"⏳ временный, до {moscow(row.expires_at)}" in text
+    assert f"⏳ временный, до {local_time(row.expires_at)}" in text
 
 
 # ---- races: a tap during the delete at expiry, a shutdown cutting a delete short --------------------------

@@ -7,10 +7,11 @@ import itertools
 import logging
 import math
 import random
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, Protocol, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar
 
 import httpx
 import pydantic
@@ -18,12 +19,24 @@ import pydantic
 from bot.plusofon import errors, responses
 from bot.plusofon.models import AddResult, Credentials, SmartNumber, SmartNumberPage
 
+if TYPE_CHECKING:
+    from bot.metrics import Metrics
+
 log = logging.getLogger(__name__)
 
 PATH = "/api/v1/smart-numbers"
 # The end (loop time) of the user action in progress: all its calls share it, see PlusofonClient.within.
 _action_deadline: ContextVar[float | None] = ContextVar("plusofon_action_deadline", default=None)
 ModelT = TypeVar("ModelT", bound=pydantic.BaseModel)
+_ENDPOINTS = {"GET": "list", "POST": "add", "DELETE": "delete"}
+# metric outcome of each error, most specific first
+_OUTCOMES: tuple[tuple[type[errors.PlusofonError], str], ...] = (
+    (errors.AuthenticationError, "unauthorized"), (errors.UserNotFoundError, "user_not_found"),
+    (errors.NotFoundError, "not_found"), (errors.BadRequestError, "bad_request"),
+    (errors.ValidationError, "invalid"), (errors.RateLimitError, "rate_limited"),
+    (errors.MalformedResponseError, "malformed"), (errors.APITimeoutError, "timeout"),
+    (errors.APIConnectionError, "connection_error"),
+)
 
 
 class CallObserver(Protocol):
@@ -66,6 +79,11 @@ class PlusofonClient:
             limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_idle_connections),
             transport=transport,
         )
+        self._metrics: Metrics | None = None
+
+    def instrument(self, metrics: Metrics) -> None:
+        """Count and time every request from now on (see bot/metrics.py)."""
+        self._metrics = metrics
 
     async def __aenter__(self) -> Self:
         return self
@@ -276,6 +294,21 @@ class PlusofonClient:
                 observer.call_finished(creds, outcome)
 
     async def _attempt(self, method: str, path: str, creds: Credentials, params: dict[str, Any] | None,
+                       json: Any, timeout: float) -> Any:
+        if self._metrics is None:
+            return await self._request(method, path, creds, params, json, timeout)
+        started, outcome = time.perf_counter(), "server_error"
+        try:
+            body = await self._request(method, path, creds, params, json, timeout)
+            outcome = "ok"
+            return body
+        except errors.PlusofonError as error:
+            outcome = next((name for kind, name in _OUTCOMES if isinstance(error, kind)), "server_error")
+            raise
+        finally:
+            self._metrics.plusofon_request(_ENDPOINTS.get(method, "other"), outcome, time.perf_counter() - started)
+
+    async def _request(self, method: str, path: str, creds: Credentials, params: dict[str, Any] | None,
                        json: Any, timeout: float) -> Any:
         if not _sendable(creds.token):
             raise errors.AuthenticationError("the API token is malformed", status_code=401)

@@ -1,0 +1,39 @@
+"""GET /metrics over HTTP: on the webhook server's port, or (long polling) a small server of its own on
+METRICS_PORT."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+
+from bot.metrics import CONTENT_TYPE, Metrics
+
+log = logging.getLogger(__name__)
+METRICS_PATH = "/metrics"
+METRICS = web.AppKey("metrics", Metrics)
+
+
+def add_metrics_route(app: web.Application, metrics: Metrics) -> None:
+    app[METRICS] = metrics
+    app.router.add_get(METRICS_PATH, _scrape)
+
+
+async def _scrape(request: web.Request) -> web.Response:
+    body = await request.app[METRICS].render()
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
+
+
+async def start_metrics_server(metrics: Metrics, host: str, port: int) -> web.AppRunner:
+    """Serve /metrics on host:port until the returned runner is cleaned up."""
+    app = web.Application()
+    add_metrics_route(app, metrics)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port).start()
+    except BaseException:
+        await runner.cleanup()
+        raise
+    log.info("metrics on http://%s:%d%s", host, port, METRICS_PATH)
+    return runner
