@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 from functools import lru_cache
+from html import escape
 
 import phonenumbers
 
@@ -58,9 +59,15 @@ def same_phone(stored: str, digits: str) -> bool:
     return stored == digits
 
 
-@lru_cache(maxsize=8192)
 def display(digits: str) -> str:
-    """`79770005419` → `+7 977 000-54-19`, a form Telegram makes tappable."""
+    """`79770005419` → `+7 977 000-54-19`, a form Telegram makes tappable; escaped for HTML messages (the API
+    may hand over anything as a phone, and what phonenumbers cannot parse is shown as it came)."""
+    return escape(display_text(digits), quote=False)
+
+
+@lru_cache(maxsize=8192)
+def display_text(digits: str) -> str:
+    """`display` as plain text, for button labels (Telegram shows them as they are)."""
     if not digits:
         return "—"
     try:

@@ -9,7 +9,7 @@ from aiogram.types import Chat, User
 
 from bot.durations import moscow
 from bot.notifier import Notifier
-from bot.phones import display
+from bot.phones import display, display_text
 from bot.plusofon import SmartNumber
 from bot.settings import Settings
 from handlers.texts import RUSSIAN
@@ -35,8 +35,9 @@ class Journal:
     async def number_changed(self, auth: ChatAuth, chat: Chat, user: User | None, *, added: bool,
                              number: SmartNumber | None, phone_b: str = "", description: str = "",
                              error: str | None = None, expires_at: float | None = None) -> None:
-        phone_x = display(number.phone_x) if number is not None else "?"
-        phone_b = display(number.phone_b if number is not None else phone_b)
+        plain_x = display_text(number.phone_x) if number is not None else "?"
+        plain_b = display_text(number.phone_b if number is not None else phone_b)
+        phone_x, phone_b = escape(plain_x, quote=False), escape(plain_b, quote=False)
         described = number.description if number is not None else description
         target = self.team_chat(auth)
         text = None
@@ -52,7 +53,7 @@ class Journal:
         number_id = f"id {number.id} " if number is not None else ""
         await self._audit.record(
             chat_id=chat.id, user_id=user.id if user else None, user_name=plain_name(user),
-            action="add" if added else "delete", details=f"{number_id}{phone_x} → {phone_b} {described}".strip(),
+            action="add" if added else "delete", details=f"{number_id}{plain_x} → {plain_b} {described}".strip(),
             result=error or "ok", notify_chat_id=target, notify_text=text,
         )
         if text is not None:
@@ -91,7 +92,7 @@ class Journal:
             team_text = t.notify_expired.format(who=_adder(row), **fields)
         await self._audit.record(
             chat_id=row.chat_id, user_id=None, user_name=t.by_the_bot, action="expire",
-            details=f"id {row.number_id} {fields['phone_x']} → {fields['phone_b']} {row.description}".strip(),
+            details=f"id {row.number_id} {display_text(row.phone_x)} → {display_text(row.phone_b)} {row.description}".strip(),
             notify_chat_id=target, notify_text=team_text,
         )
         await self._outbox.add(row.chat_id, t.expired_here.format(**fields))
