@@ -11,6 +11,7 @@ from bot.plusofon import SmartNumber
 
 HEADER = ("id", "phoneX", "phoneB", "phoneA", "description", "created_at")
 BOM = "\ufeff"  # without it Excel reads UTF-8 as the local code page
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet runs a cell starting so as a formula (OWASP)
 
 
 def numbers_csv(numbers: Iterable[SmartNumber]) -> bytes:
@@ -21,8 +22,14 @@ def numbers_csv(numbers: Iterable[SmartNumber]) -> bytes:
     writer.writerow(HEADER)
     for number in numbers:
         created = number.created_at.isoformat(sep=" ") if number.created_at else ""
-        writer.writerow((number.id, number.phone_x, number.phone_b, number.phone_a, number.description, created))
+        writer.writerow((number.id, *map(inert, (number.phone_x, number.phone_b, number.phone_a,
+                                                 number.description)), created))
     return out.getvalue().encode("utf-8")
+
+
+def inert(cell: str) -> str:
+    """A text cell as data, never as a formula: `=HYPERLINK(…)` becomes `'=HYPERLINK(…)`."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
 def file_name(day: date) -> str:
