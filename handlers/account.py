@@ -53,7 +53,7 @@ def create_account_router() -> Router:
             await journal.account_event(message.chat, user, "login", result="refused: sent in a group")
             return
         if user is None or (user.id not in settings.admin_ids and not settings.allow_self_login):
-            await message.answer(t.login_not_allowed.format(admins=admins_hint(settings, t)))
+            await message.answer(t.login_not_allowed.format(admins=admins_hint(settings, t, message.chat)))
             await journal.account_event(message.chat, user, "login", result="refused: not allowed")
             return
         if len(parts) != 2 or not parts[0].isascii() or not parts[0].isdigit():
@@ -140,7 +140,7 @@ def create_account_router() -> Router:
             await message.answer(t.group_only)
             return
         if auth is None:
-            await message.answer(t.not_connected.format(admins=admins_hint(settings, t), chat_id=message.chat.id))
+            await message.answer(t.not_connected.format(admins=admins_hint(settings, t, message.chat), chat_id=message.chat.id))
             return
         wanted = (command.args or "").strip().lower()
         if wanted not in ("admins", "all"):
@@ -157,7 +157,7 @@ def create_account_router() -> Router:
     async def history(message: Message, auth: ChatAuth | None, audit: AuditLog, settings: Settings,
                       t: Texts) -> None:
         if auth is None:
-            await message.answer(t.not_connected.format(admins=admins_hint(settings, t), chat_id=message.chat.id))
+            await message.answer(t.not_connected.format(admins=admins_hint(settings, t, message.chat), chat_id=message.chat.id))
             return
         entries = await audit.recent(message.chat.id, HISTORY_SIZE)
         if not entries:

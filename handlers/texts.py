@@ -155,6 +155,7 @@ class Texts:
     notify_deleted = "➖ {who} удалил(а) умный номер\n{phone_x} → {phone_b}\n{description}\nчат: {chat}"
     private_chat = "личный чат"
     and_admins = " ({admins})"
+    admin_label = "администратор"
 
     # groups
     admins_only = "В этом чате умными номерами управляют только администраторы группы."
@@ -353,6 +354,7 @@ class EnglishTexts(Texts):
                    "connected: send /unlink there.")
     not_connected_short = "This chat is not connected anyway."
     anonymous_cannot_link = "An anonymous administrator cannot connect the group: send /link as yourself."
+    admin_label = "administrator"
     history_empty = "Nothing has happened in this chat yet."
     history_header = "<b>Latest actions in this chat</b> (Moscow time)"
     history_actions: ClassVar[dict[str, str]] = {
