@@ -1,10 +1,8 @@
-"""Connecting chats from Telegram: /login, /logout, /link, /unlink; the group policy /access; /history."""
+"""Connecting chats from Telegram: /login, /logout, /link, /unlink; the group policy /access."""
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
-from html import escape
 
 from aiogram import Bot, Router
 from aiogram.exceptions import TelegramAPIError
@@ -12,7 +10,6 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
 from bot.admins import GroupAdmins
-from bot.durations import MOSCOW
 from bot.logs import register_secret
 from bot.plusofon import AuthenticationError, Credentials, PlusofonClient, PlusofonError, UserNotFoundError
 from bot.settings import Settings
@@ -21,12 +18,9 @@ from handlers.journal import Journal
 from handlers.replies import typing
 from handlers.start import admins_hint
 from handlers.texts import Texts
-from handlers.views import TELEGRAM_TEXT_LIMIT
-from storage.audit import AuditLog
 from storage.chats import ChatAuth, ChatRepository
 
 log = logging.getLogger(__name__)
-HISTORY_SIZE = 20
 
 
 async def may_administer(message: Message, bot: Bot, settings: Settings, group_admins: GroupAdmins) -> bool:
@@ -152,28 +146,6 @@ def create_account_router() -> Router:
         await chats.set_admins_only(message.chat.id, wanted == "admins")
         await journal.account_event(message.chat, message.from_user, "access", wanted)
         await message.answer(t.access_changed.format(who=t.access_admins if wanted == "admins" else t.access_all))
-
-    @router.message(Command("history"))
-    async def history(message: Message, auth: ChatAuth | None, audit: AuditLog, settings: Settings,
-                      t: Texts) -> None:
-        if auth is None:
-            await message.answer(t.not_connected.format(admins=admins_hint(settings, t, message.chat), chat_id=message.chat.id))
-            return
-        entries = await audit.recent(message.chat.id, HISTORY_SIZE)
-        if not entries:
-            await message.answer(t.history_empty)
-            return
-        lines = []
-        for entry in entries:  # newest first, so that a cut keeps the latest ones
-            when = datetime.fromtimestamp(entry.at, MOSCOW).strftime("%d.%m %H:%M")
-            action = t.history_actions.get(entry.action, entry.action)
-            result = "✅" if entry.result == "ok" else f"⚠️ {escape(entry.result[:80])}"
-            line = (f"{when} · {escape(entry.user_name[:60] or '?')} · {action} {escape(entry.details[:120])} · "
-                    f"{result}")
-            if sum(len(kept) + 1 for kept in lines) + len(line) + len(t.history_header) > TELEGRAM_TEXT_LIMIT - 96:
-                break  # whole lines only: a cut inside an HTML entity would be refused by Telegram
-            lines.append(line)
-        await message.answer("\n".join([t.history_header, *reversed(lines)]))
 
     return router
 

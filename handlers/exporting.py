@@ -11,7 +11,7 @@ from aiogram.types import BufferedInputFile, Message
 from bot.export import file_name, numbers_csv
 from bot.plusofon import Credentials, PlusofonClient
 from bot.search import SearchCache
-from handlers.account import MOSCOW
+from bot.durations import MOSCOW
 from handlers.filters import AuthorisedChat, GroupPolicy
 from handlers.replies import typing
 from handlers.texts import Texts
