@@ -32,6 +32,16 @@ def normalize(text: str) -> str | None:
     return None
 
 
+def is_premium_rate(digits: str) -> bool:
+    """Whether `digits` (as `normalize` gives them) is a premium-rate number: calls to it are billed at a high
+    rate, the usual way of toll fraud."""
+    try:
+        number = phonenumbers.parse("+" + digits, None)
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.PREMIUM_RATE
+
+
 def split_phone(text: str) -> tuple[str, str] | None:
     """Split `+7 (999) 333-22-10 Иван Петров` into (`79993332210`, `Иван Петров`).
 

@@ -54,6 +54,7 @@ class Settings(CoreSettings):
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     notify_chat_id: int | None = None
     allow_self_login: bool = False
+    allow_premium_numbers: bool = False
     webhook_url: str | None = None
     webhook_host: str = "0.0.0.0"
     webhook_port: int = Field(default=8080, ge=1, le=65535)
