@@ -10,7 +10,6 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
 from bot.admins import GroupAdmins
-from bot.logs import register_secret
 from bot.plusofon import AuthenticationError, Credentials, PlusofonClient, PlusofonError, UserNotFoundError
 from bot.settings import Settings
 from handlers.errors import describe
@@ -37,9 +36,7 @@ def create_account_router() -> Router:
     @router.message(Command("login"))
     async def login(message: Message, command: CommandObject, bot: Bot, chats: ChatRepository,
                     plusofon: PlusofonClient, settings: Settings, journal: Journal, t: Texts) -> None:
-        parts = (command.args or "").split()
-        if len(parts) > 1:
-            register_secret(parts[1])
+        parts = (command.args or "").split()  # the token is registered for redaction once it is connected
         deleted = await _delete(message)  # the token must not stay in the chat a moment longer
         user = message.from_user
         if message.chat.type != "private":
@@ -154,6 +151,6 @@ async def _delete(message: Message) -> bool:
     try:
         await message.delete()
     except TelegramAPIError as error:
-        log.warning("could not delete a /login message in chat %s: %s", message.chat.id, error)
+        log.warning("could not delete a login message in chat %s: %s", message.chat.id, error)
         return False
     return True
