@@ -101,6 +101,7 @@ def create_dispatcher(
     context = ContextMiddleware(chats, plusofon)
     dp.message.outer_middleware(context)
     dp.callback_query.outer_middleware(context)
+    dp.edited_message.outer_middleware(context)
     dp.callback_query.middleware(CallbackAnswerMiddleware())
     dp.include_routers(*create_routers())
     dp.startup.register(_on_startup)

@@ -34,6 +34,7 @@ def create_account_router() -> Router:
     router = Router(name="account")
 
     @router.message(Command("login"))
+    @router.edited_message(Command("login"))  # a token edited into a message must go as fast as a new one
     async def login(message: Message, command: CommandObject, bot: Bot, chats: ChatRepository,
                     plusofon: PlusofonClient, settings: Settings, journal: Journal, t: Texts) -> None:
         parts = (command.args or "").split()  # the token is registered for redaction once it is connected
