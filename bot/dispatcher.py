@@ -30,6 +30,7 @@ from bot.telegram_retry import RetryMiddleware
 from handlers import create_routers
 from handlers.journal import Journal
 from handlers.middlewares import ContextMiddleware, InFlight
+from handlers.throttle import Throttle
 from handlers.texts import ENGLISH, RUSSIAN
 from storage.audit import AuditLog
 from storage.chats import ChatRepository
@@ -78,7 +79,7 @@ def create_dispatcher(
     journal = Journal(audit, outbox, notifier, settings)
     recent, search_cache, expiries = RecentNumbers(), SearchCache(), ExpiryStore(db)
     expirer = Expirer(expiries, chats, plusofon, journal, search_cache, recent, **(expiry_options or {}))
-    in_flight = InFlight()
+    in_flight, throttle = InFlight(), Throttle(settings)
     dp = Dispatcher(
         storage=SQLiteStorage(db),
         settings=settings,
@@ -96,8 +97,11 @@ def create_dispatcher(
         expirer=expirer,
         group_admins=GroupAdmins(),
         in_flight=in_flight,
+        throttle=throttle,
     )
     dp.update.outer_middleware(in_flight)
+    dp.message.outer_middleware(throttle)  # before the context: a dropped update costs no database read
+    dp.callback_query.outer_middleware(throttle)
     context = ContextMiddleware(chats, plusofon)
     dp.message.outer_middleware(context)
     dp.callback_query.outer_middleware(context)

@@ -159,6 +159,7 @@ class Texts:
     private_chat = "личный чат"
     and_admins = " ({admins})"
     admin_label = "администратор"
+    throttled = "Не так быстро… Подождите немного и повторите."
 
     # groups
     admins_only = "В этом чате умными номерами управляют только администраторы группы."
@@ -361,6 +362,7 @@ class EnglishTexts(Texts):
     not_connected_short = "This chat is not connected anyway."
     anonymous_cannot_link = "An anonymous administrator cannot connect the group: send /link as yourself."
     admin_label = "administrator"
+    throttled = "Not so fast… Wait a moment and try again."
     history_empty = "Nothing has happened in this chat yet."
     history_header = "<b>Latest actions in this chat</b> (Moscow time)"
     history_actions: ClassVar[dict[str, str]] = {

@@ -44,6 +44,8 @@ class BotHarness:
     def __init__(self, tmp_path: Path, api: FakePlusofon, **settings: Any) -> None:
         self.api = api
         self.tg = FakeSession()
+        for name in ("throttle_user_burst", "throttle_chat_burst"):  # tests act faster than people (but see
+            settings.setdefault(name, 1_000_000)                     # tests/test_throttle.py)
         self.settings = Settings(bot_token=TEST_TOKEN, database_path=tmp_path / "bot.sqlite3",
                                  plusofon_api_url=api.base_url, secret_key=SECRET_KEY, _env_file=None,
                                  **settings)
