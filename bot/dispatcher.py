@@ -114,8 +114,10 @@ def create_dispatcher(
 
 
 async def _on_startup(dispatcher: Dispatcher, bot: Bot, notifier: Notifier, expiries: ExpiryStore,
-                      expirer: Expirer) -> None:
+                      expirer: Expirer, chats: ChatRepository, settings: Settings) -> None:
     await dispatcher.fsm.storage.load()
+    if settled := await chats.settle_connected_by(settings.admin_ids, settings.allow_self_login):
+        log.info("recorded who connected %d chats connected before that was kept", settled)
     await expiries.load()
     notifier.start(bot)
     expirer.start(bot)

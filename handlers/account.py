@@ -66,7 +66,8 @@ def create_account_router() -> Router:
             await journal.account_event(message.chat, user, "login", f"user_id {creds.user_id}",
                                         result=f"failed: {type(error).__name__}")
             return
-        await chats.put(message.chat.id, creds.user_id, creds.token, added_by=user.id)
+        await chats.put(message.chat.id, creds.user_id, creds.token, added_by=user.id,
+                        by_admin=user.id in settings.admin_ids)
         await journal.account_event(message.chat, user, "login", f"user_id {creds.user_id}")
         done = t.login_done.format(user_id=creds.user_id)
         await message.answer(done if deleted else f"{done}\n\n{t.delete_token_yourself}")
@@ -102,8 +103,9 @@ def create_account_router() -> Router:
             await message.answer(t.group_admins_only_command)
             await journal.account_event(message.chat, user, "link", result="refused: not a group admin")
             return
-        await chats.put(message.chat.id, personal.user_id, personal.token, added_by=user.id,
-                        notify_chat_id=auth.notify_chat_id if auth is not None else None)
+        by_admin = personal.by_admin or user.id in settings.admin_ids  # else a stranger's group: no team chat
+        await chats.put(message.chat.id, personal.user_id, personal.token, added_by=user.id, by_admin=by_admin,
+                        notify_chat_id=auth.notify_chat_id if auth is not None and by_admin else None)
         await journal.account_event(message.chat, user, "link", f"user_id {personal.user_id}")
         await message.answer(t.link_done.format(user_id=personal.user_id))
 

@@ -28,9 +28,13 @@ class Journal:
         self._settings = settings
 
     def team_chat(self, auth: ChatAuth | None) -> int | None:
+        """The chat's own notify chat, else NOTIFY_CHAT_ID: but that only for a chat the bot's admins connected (a
+        stranger's self-connected chat must not post into the company's chat), or, with no chat to ask, when only
+        admins can connect chats."""
         if auth is not None and auth.notify_chat_id is not None:
             return auth.notify_chat_id
-        return self._settings.notify_chat_id
+        trusted = auth.by_admin if auth is not None else not self._settings.allow_self_login
+        return self._settings.notify_chat_id if trusted else None
 
     async def number_changed(self, auth: ChatAuth, chat: Chat, user: User | None, *, added: bool,
                              number: SmartNumber | None, phone_b: str = "", description: str = "",

@@ -87,4 +87,10 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX expiries_due ON expiries (due_at);
     """,
+    # whether the bot's admins connected the chat (the CLI, an admin's /login, /link by the owner of such a chat):
+    # only those chats may tell NOTIFY_CHAT_ID. NULL for chats connected before it was recorded: settled at the
+    # bot's start-up (ChatRepository.settle_connected_by), which knows ADMIN_IDS
+    """
+    ALTER TABLE chats ADD COLUMN connected_by_admin INTEGER;
+    """,
 ]

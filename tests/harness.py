@@ -87,7 +87,7 @@ class BotHarness:
 
     async def connect_chat(self, chat_id: int, user_id: int = 40, token: str = "tok-40-secret-value",
                            notify_chat_id: int | None = None) -> None:
-        await self.chats.put(chat_id, user_id, token, notify_chat_id=notify_chat_id)
+        await self.chats.put(chat_id, user_id, token, notify_chat_id=notify_chat_id, by_admin=True)  # as the CLI
 
     async def send(self, text: str, *, chat_id: int = 100, user_id: int | None = None,
                    **options: Any) -> list[RecordedCall]:
