@@ -77,9 +77,9 @@ class Journal:
             self._notifier.wake()
 
     async def expiry_reminded(self, row: Expiry, auth: ChatAuth | None) -> None:
-        """The team hears that a temporary number is about to go (the chat it was added in was reminded)."""
+        """The team hears that a temporary number is about to go (`auth`'s chat, if any, was reminded)."""
         target = self.team_chat(auth)
-        if target is None or target == row.chat_id:
+        if target is None or (auth is not None and target == auth.chat_id):
             return
         text = RUSSIAN.notify_expiring.format(when=moscow(row.expires_at), who=_adder(row),
                                               **_number_fields(row))
@@ -87,19 +87,20 @@ class Journal:
         self._notifier.wake()
 
     async def number_expired(self, row: Expiry, auth: ChatAuth) -> None:
-        """Deleted at its expiry: recorded in the chat it was added in, which hears of it, and the team too."""
+        """Deleted at its expiry: recorded in `auth`'s chat (the one it was added in, if it is still connected to
+        the number's account), which hears of it, and the team too."""
         t = RUSSIAN
         target = self.team_chat(auth)
         fields = _number_fields(row)
         team_text = None
-        if target is not None and target != row.chat_id:
+        if target is not None and target != auth.chat_id:
             team_text = t.notify_expired.format(who=_adder(row), **fields)
         await self._audit.record(
-            chat_id=row.chat_id, user_id=None, user_name=t.by_the_bot, action="expire",
+            chat_id=auth.chat_id, user_id=None, user_name=t.by_the_bot, action="expire",
             details=f"id {row.number_id} {display_text(row.phone_x)} → {display_text(row.phone_b)} {row.description}".strip(),
             notify_chat_id=target, notify_text=team_text,
         )
-        await self._outbox.add(row.chat_id, t.expired_here.format(**fields))
+        await self._outbox.add(auth.chat_id, t.expired_here.format(**fields))
         self._notifier.wake()
 
     async def account_event(self, chat: Chat, user: User | None, action: str, details: str = "",
