@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
-from aiogram import BaseMiddleware
+from aiogram import BaseMiddleware, Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, User
 
@@ -78,7 +78,7 @@ class Throttle(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         chat: Chat | None = data.get("event_chat")
         user: User | None = data.get("event_from_user")
-        if chat is None or not _counts(event):
+        if chat is None or not await _counts(event, data):
             return await handler(event, data)
         now = self.clock()
         buckets = [self.chats.get(chat.id, now)]
@@ -101,16 +101,33 @@ class Throttle(BaseMiddleware):
         return None
 
 
-def _counts(event: TelegramObject) -> bool:
-    """Buttons and commands count; other messages (chatter in a group, a step of the /add dialogue) do not."""
-    return isinstance(event, CallbackQuery) or (isinstance(event, Message) and _command(event) is not None)
+async def _counts(event: TelegramObject, data: dict[str, Any]) -> bool:
+    """Buttons and this bot's commands count; other messages (chatter in a group, a step of the /add dialogue, a
+    command for another bot) do not."""
+    if isinstance(event, CallbackQuery):
+        return True
+    words = _words(event) if isinstance(event, Message) else None
+    if words is None:
+        return False
+    if not words[1]:
+        return True
+    bot: Bot = data["bot"]
+    return words[1].lower() == ((await bot.me()).username or "").lower()
 
 
-def _command(message: Message) -> str | None:
+def _words(message: Message) -> tuple[str, str] | None:
+    """The command's name and the bot it names ("" for none), or None when the message is no command."""
     text = message.text or message.caption or ""
     if not text.startswith("/"):
         return None
-    return text[1:].split(maxsplit=1)[0].partition("@")[0].lower() if text[1:2].strip() else ""
+    first = text[1:].split(maxsplit=1)[0] if text[1:2].strip() else ""
+    name, _, mention = first.partition("@")
+    return name.lower(), mention
+
+
+def _command(message: Message) -> str | None:
+    words = _words(message)
+    return words[0] if words is not None else None
 
 
 async def _slow_down(event: Message | CallbackQuery, user: User | None) -> None:

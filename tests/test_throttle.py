@@ -121,3 +121,12 @@ async def test_idle_users_and_chats_are_forgotten(make):
     h.clock.advance(5)  # long enough for every bucket to be full again
     await h.send("/start", chat_id=2000)
     assert len(throttle.users) == 1 and len(throttle.chats) == 1
+
+
+async def test_commands_for_another_bot_do_not_count(make):
+    h = await make(throttle_chat_burst=2)
+    await h.connect_chat(GROUP)
+    await h.bot.me()  # cached at start-up by start_polling in production
+    for _ in range(10):
+        assert await h.send("/list@otherbot", chat_id=GROUP) == []
+    assert "номер" in only(await h.send("/list@plusofon_test_bot", chat_id=GROUP), "sendMessage").params["text"]
