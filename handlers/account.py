@@ -134,7 +134,8 @@ def create_account_router() -> Router:
             await message.answer(t.group_only)
             return
         if auth is None:
-            await message.answer(t.not_connected.format(admins=admins_hint(settings, t, message.chat), chat_id=message.chat.id))
+            await message.answer(t.not_connected.format(admins=admins_hint(settings, t, message.chat),
+                                                        chat_id=message.chat.id))
             return
         wanted = (command.args or "").strip().lower()
         if wanted not in ("admins", "all"):

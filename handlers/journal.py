@@ -97,7 +97,8 @@ class Journal:
             team_text = t.notify_expired.format(who=_adder(row), **fields)
         await self._audit.record(
             chat_id=auth.chat_id, user_id=None, user_name=t.by_the_bot, action="expire",
-            details=f"id {row.number_id} {display_text(row.phone_x)} → {display_text(row.phone_b)} {row.description}".strip(),
+            details=f"id {row.number_id} {display_text(row.phone_x)} → {display_text(row.phone_b)} "
+                    f"{row.description}".strip(),
             notify_chat_id=target, notify_text=team_text,
         )
         await self._outbox.add(auth.chat_id, t.expired_here.format(**fields))

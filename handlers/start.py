@@ -20,7 +20,8 @@ def admins_hint(settings: Settings, t: Texts, chat: Chat) -> str:
         return ""
     admins = sorted(settings.admin_ids)
     labels = [t.admin_label] if len(admins) == 1 else [f"{t.admin_label} {n}" for n in range(1, len(admins) + 1)]
-    links = ", ".join(f'<a href="tg://user?id={admin}">{escape(label)}</a>' for admin, label in zip(admins, labels))
+    links = ", ".join(f'<a href="tg://user?id={admin}">{escape(label)}</a>'
+                      for admin, label in zip(admins, labels, strict=True))
     return t.and_admins.format(admins=links)
 
 
@@ -40,7 +41,8 @@ def create_start_router() -> Router:
         if auth is not None:
             await message.answer(t.help)
         else:
-            hint = t.not_connected.format(admins=admins_hint(settings, t, message.chat), chat_id=message.chat.id)
+            admins = admins_hint(settings, t, message.chat)
+            hint = t.not_connected.format(admins=admins, chat_id=message.chat.id)
             await message.answer(f"{t.help}\n\n{hint}")
 
     return router

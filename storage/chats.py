@@ -100,8 +100,8 @@ class ChatRepository:
         """Decide who connected the chats connected before that was recorded; return how many. Without
         ALLOW_SELF_LOGIN only admins could connect chats. With it: the CLI (no `added_by`) and ADMIN_IDS did, and
         so did a group's /link by someone whose own private chat they connected; anyone else did not."""
-        async with self._conn.execute(
-                "SELECT chat_id, added_by FROM chats WHERE connected_by_admin IS NULL ORDER BY chat_id DESC") as cursor:
+        query = "SELECT chat_id, added_by FROM chats WHERE connected_by_admin IS NULL ORDER BY chat_id DESC"
+        async with self._conn.execute(query) as cursor:
             rows = [(row["chat_id"], row["added_by"]) for row in await cursor.fetchall()]
         settled: dict[int, bool] = {}
         for chat_id, added_by in rows:  # private chats (positive ids) first: a group's /link depends on them
