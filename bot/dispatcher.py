@@ -30,8 +30,8 @@ from bot.telegram_retry import RetryMiddleware
 from handlers import create_routers
 from handlers.journal import Journal
 from handlers.middlewares import ContextMiddleware, InFlight
-from handlers.throttle import Throttle
 from handlers.texts import ENGLISH, RUSSIAN
+from handlers.throttle import Throttle
 from storage.audit import AuditLog
 from storage.chats import ChatRepository
 from storage.cipher import TokenCipher

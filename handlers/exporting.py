@@ -8,10 +8,10 @@ from aiogram import Bot, Router
 from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, Message
 
+from bot.durations import MOSCOW
 from bot.export import file_name, numbers_csv
 from bot.plusofon import Credentials, PlusofonClient
 from bot.search import SearchCache
-from bot.durations import MOSCOW
 from handlers.filters import AuthorisedChat, GroupPolicy
 from handlers.replies import typing
 from handlers.texts import Texts
