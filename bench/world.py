@@ -98,7 +98,7 @@ async def write_database(path: Path, chats_to_connect: list[Chat]) -> None:
         repository = ChatRepository(conn, TokenCipher([SECRET_KEY]))
         await conn.execute("BEGIN")  # one transaction: thousands of fsyncs would take seconds
         for chat in chats_to_connect:
-            await repository.put(chat.chat_id, chat.account.user_id, chat.account.token)
+            await repository.put(chat.chat_id, chat.account.user_id, chat.account.token, by_admin=True)
         await conn.execute("COMMIT")
     finally:
         await conn.close()

@@ -91,7 +91,7 @@ async def _add(args: argparse.Namespace, settings: CoreSettings, chats: ChatRepo
         if problem:
             print(f"Ошибка: {problem}. Чат не подключён.", file=sys.stderr)
             return EXIT_REJECTED
-    await chats.put(args.chat_id, args.user_id, token, notify_chat_id=args.notify_chat)
+    await chats.put(args.chat_id, args.user_id, token, notify_chat_id=args.notify_chat, by_admin=True)
     checked = "" if args.no_check else ", токен проверен"
     print(f"Чат {args.chat_id} подключён к user_id {args.user_id}{checked}.")
     return EXIT_OK

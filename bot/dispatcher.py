@@ -35,6 +35,7 @@ from handlers import create_routers
 from handlers.journal import Journal
 from handlers.middlewares import ContextMiddleware, InFlight
 from handlers.texts import ENGLISH, RUSSIAN
+from handlers.throttle import Throttle
 from storage.audit import AuditLog
 from storage.chats import ChatRepository
 from storage.cipher import TokenCipher
@@ -91,7 +92,7 @@ def create_dispatcher(
                     interval=settings.mirror_sync_minutes * 60, **(mirror_options or {}))
     search_cache, expiries = SearchCache(), ExpiryStore(db)
     expirer = Expirer(expiries, chats, plusofon, journal, mirror, **(expiry_options or {}))
-    in_flight = InFlight()
+    in_flight, throttle = InFlight(), Throttle(settings)
     metrics.on_scrape(_outbox_gauges(outbox))
     metrics.on_scrape(_expiry_gauges(expiries))
     dp = Dispatcher(
@@ -113,12 +114,16 @@ def create_dispatcher(
         in_flight=in_flight,
         metrics=metrics,
         heartbeat=Heartbeat(heartbeat_path(settings.database_path)),
+        throttle=throttle,
     )
     dp.update.outer_middleware(UpdateObserver(metrics))
     dp.update.outer_middleware(in_flight)
+    dp.message.outer_middleware(throttle)  # before the context: a dropped update costs no database read
+    dp.callback_query.outer_middleware(throttle)
     context = ContextMiddleware(chats, plusofon)
     dp.message.outer_middleware(context)
     dp.callback_query.outer_middleware(context)
+    dp.edited_message.outer_middleware(context)
     dp.callback_query.middleware(CallbackAnswerMiddleware())
     dp.include_routers(*create_routers())
     dp.startup.register(_on_startup)
@@ -143,8 +148,10 @@ def _expiry_gauges(expiries: ExpiryStore):
 
 
 async def _on_startup(dispatcher: Dispatcher, bot: Bot, notifier: Notifier, expiries: ExpiryStore,
-                      expirer: Expirer, mirror: Mirror) -> None:
+                      expirer: Expirer, mirror: Mirror, chats: ChatRepository, settings: Settings) -> None:
     await dispatcher.fsm.storage.load()
+    if settled := await chats.settle_connected_by(settings.admin_ids, settings.allow_self_login):
+        log.info("recorded who connected %d chats connected before that was kept", settled)
     await expiries.load()
     await mirror.start()
     notifier.start(bot)

@@ -138,13 +138,16 @@ class Expirer:
             await self._store.failed(row, type(error).__name__, self.clock() + self._retry_delay(row))
 
     async def _remind(self, row: Expiry) -> None:
+        """To a chat connected to the number's account now (where its buttons work), and to the team chat; with
+        no such chat, to the team chat alone, without buttons."""
         assert self._bot is not None
         auth = await self._credentials(row)
-        text, markup = expiry_reminder(row, RUSSIAN, self.clock())
-        try:
-            await self._bot.send_message(row.chat_id, text, reply_markup=markup)
-        except TelegramAPIError as error:  # the chat is gone or the bot was removed: the team still hears
-            log.warning("could not remind chat %s about number %s: %s", row.chat_id, row.number_id, error)
+        if auth is not None:
+            text, markup = expiry_reminder(row, RUSSIAN, self.clock())
+            try:
+                await self._bot.send_message(auth.chat_id, text, reply_markup=markup)
+            except TelegramAPIError as error:  # the chat is gone or the bot was removed: the team still hears
+                log.warning("could not remind chat %s about number %s: %s", auth.chat_id, row.number_id, error)
         await self._store.reminded(row)
         await self._journal.expiry_reminded(row, auth)
 
@@ -183,7 +186,8 @@ class Expirer:
         await self._mirror.removed(row.account_id, row.number_id)
 
     async def _credentials(self, row: Expiry) -> ChatAuth | None:
-        """The chat where the number was added, or else any connected chat of the same account."""
+        """The chat where the number was added if it is still connected to the number's account, or else any
+        connected chat of that account (never a chat relinked to another account since)."""
         auth = await self._chats.get(row.chat_id)
         if auth is not None and auth.active and auth.user_id == row.account_id:
             return auth

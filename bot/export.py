@@ -14,6 +14,7 @@ from bot.plusofon import SmartNumber
 
 HEADER = ("id", "phoneX", "phoneB", "phoneA", "description", "created_at")
 BOM = "\ufeff"  # without it Excel reads UTF-8 as the local code page
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet runs a cell starting so as a formula (OWASP)
 
 
 def numbers_csv(numbers: Iterable[SmartNumber]) -> bytes:
@@ -47,7 +48,12 @@ async def csv_file(batches: AsyncIterator[list[SmartNumber]]) -> tuple[Path, int
 
 def _row(number: SmartNumber) -> tuple[object, ...]:
     created = number.created_at.isoformat(sep=" ") if number.created_at else ""
-    return number.id, number.phone_x, number.phone_b, number.phone_a, number.description, created
+    return (number.id, *map(inert, (number.phone_x, number.phone_b, number.phone_a, number.description)), created)
+
+
+def inert(cell: str) -> str:
+    """A text cell as data, never as a formula: `=HYPERLINK(…)` becomes `'=HYPERLINK(…)`."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
 def file_name(day: date) -> str:

@@ -1,4 +1,6 @@
-"""Logging set-up, with a filter that blanks out every registered secret whatever logger wrote it.
+"""Logging set-up, with a formatter that blanks out secrets whatever logger wrote them: every registered secret
+(the bot's token, the tokens of connected chats), and whatever follows a secret-bearing command such as
+`/login <user_id> <token>` wherever its text turns up (a logged update, an exception's message).
 
 Two formats: text (the default) and JSON, one object a line, for log collectors (LOG_FORMAT=json). Both are
 redacted the same way.
@@ -22,18 +24,30 @@ LOG_FORMATS = ("text", "json")
 current_update: ContextVar[Any] = ContextVar("current_update", default=None)
 _COMMAND = re.compile(r"/([A-Za-z0-9_]{1,32})")
 _CALLBACK = re.compile(r"[A-Za-z0-9_]{1,16}")
+SECRET_COMMANDS = ("login",)
+# the command, then everything up to the end of the quoted string it sits in (or of the text)
+_SECRET_ARGUMENTS = re.compile(r"(/(?:%s)(?:@\w+)?)(?:\s|\\[nrt])[^\"']*" % "|".join(SECRET_COMMANDS),
+                               re.IGNORECASE)
 
 
 def register_secret(secret: str) -> None:
-    """From now on `secret` never appears in a log line or a logged traceback."""
+    """From now on `secret` never appears in a log line or a logged traceback. Only for secrets the bot holds
+    (never for words a user typed: anyone could then censor any word, and the set would grow without end)."""
     if len(secret) >= 6:
         _secrets.add(secret)
+
+
+def registered_secrets() -> int:
+    """How many secrets are registered."""
+    return len(_secrets)
 
 
 def redact(text: str) -> str:
     for secret in _secrets:
         if secret in text:
             text = text.replace(secret, MASK)
+    if "/" in text:
+        text = _SECRET_ARGUMENTS.sub(rf"\1 {MASK}", text)
     return text
 
 

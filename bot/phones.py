@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 from functools import lru_cache
+from html import escape
 
 import phonenumbers
 
@@ -29,6 +30,16 @@ def normalize(text: str) -> str | None:
         if phonenumbers.is_valid_number(number):
             return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164).lstrip("+")
     return None
+
+
+def is_premium_rate(digits: str) -> bool:
+    """Whether `digits` (as `normalize` gives them) is a premium-rate number: calls to it are billed at a high
+    rate, the usual way of toll fraud."""
+    try:
+        number = phonenumbers.parse("+" + digits, None)
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.PREMIUM_RATE
 
 
 def split_phone(text: str) -> tuple[str, str] | None:
@@ -58,9 +69,15 @@ def same_phone(stored: str, digits: str) -> bool:
     return stored == digits
 
 
-@lru_cache(maxsize=8192)
 def display(digits: str) -> str:
-    """`79770005419` → `+7 977 000-54-19`, a form Telegram makes tappable."""
+    """`79770005419` → `+7 977 000-54-19`, a form Telegram makes tappable; escaped for HTML messages (the API
+    may hand over anything as a phone, and what phonenumbers cannot parse is shown as it came)."""
+    return escape(display_text(digits), quote=False)
+
+
+@lru_cache(maxsize=8192)
+def display_text(digits: str) -> str:
+    """`display` as plain text, for button labels (Telegram shows them as they are)."""
     if not digits:
         return "—"
     try:

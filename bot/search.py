@@ -62,27 +62,34 @@ class SavedQuery:
 
 
 class SearchCache:
-    """The queries behind the page buttons of /find, under short random keys (the numbers are in the mirror)."""
+    """The queries behind the page buttons of /find, under short random keys (the numbers are in the mirror):
+    `queries_per_chat` per chat (one busy chat pushes out only its own), for the `max_query_chats` chats that
+    searched last."""
 
-    def __init__(self, *, query_ttl: float = 3600.0, max_queries: int = 2000,
+    def __init__(self, *, query_ttl: float = 3600.0, queries_per_chat: int = 50, max_query_chats: int = 5000,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        self._query_ttl, self._max_queries = query_ttl, max_queries
+        self._query_ttl, self._per_chat, self._max_query_chats = query_ttl, queries_per_chat, max_query_chats
         self._clock = clock
-        self._queries: OrderedDict[str, SavedQuery] = OrderedDict()
+        self._queries: OrderedDict[int, OrderedDict[str, SavedQuery]] = OrderedDict()  # by chat, then by key
 
     def save_query(self, chat_id: int, user_id: int, text: str) -> str:
         key = secrets.token_urlsafe(6)
-        self._queries[key] = SavedQuery(chat_id, user_id, text, self._clock())
-        while len(self._queries) > self._max_queries:
+        chat = self._queries.setdefault(chat_id, OrderedDict())
+        self._queries.move_to_end(chat_id)
+        chat[key] = SavedQuery(chat_id, user_id, text, self._clock())
+        while len(chat) > self._per_chat:
+            chat.popitem(last=False)
+        while len(self._queries) > self._max_query_chats:
             self._queries.popitem(last=False)
         return key
 
     def query(self, key: str, chat_id: int, user_id: int) -> str | None:
         """The query saved under `key` by this chat for this account, unless it has expired."""
-        saved = self._queries.get(key)
-        if saved is None or saved.chat_id != chat_id or saved.user_id != user_id:
+        chat = self._queries.get(chat_id)
+        saved = chat.get(key) if chat is not None else None
+        if chat is None or saved is None or saved.user_id != user_id:
             return None
         if self._clock() - saved.saved_at > self._query_ttl:
-            del self._queries[key]
+            del chat[key]
             return None
         return saved.text

@@ -66,6 +66,11 @@ class Settings(CoreSettings):
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     notify_chat_id: int | None = None
     allow_self_login: bool = False
+    allow_premium_numbers: bool = False
+    throttle_user_per_minute: int = Field(default=30, ge=1)
+    throttle_user_burst: int = Field(default=10, ge=1)
+    throttle_chat_per_minute: int = Field(default=90, ge=1)
+    throttle_chat_burst: int = Field(default=30, ge=1)
     webhook_url: str | None = None
     webhook_host: str = "0.0.0.0"
     webhook_port: int = Field(default=8080, ge=1, le=65535)

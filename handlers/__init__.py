@@ -13,6 +13,7 @@ from handlers.expiring import create_expiry_router
 from handlers.exporting import create_export_router
 from handlers.fallback import create_fallback_router
 from handlers.finding import create_find_router
+from handlers.history import create_history_router
 from handlers.listing import create_list_router
 from handlers.membership import create_membership_router
 from handlers.start import create_start_router
@@ -25,6 +26,7 @@ def create_routers() -> list[Router]:
         create_membership_router(),
         create_start_router(),
         create_account_router(),
+        create_history_router(),
         create_card_router(),
         create_find_router(),
         create_list_router(),

@@ -1,10 +1,8 @@
-"""Connecting chats from Telegram: /login, /logout, /link, /unlink; the group policy /access; /history."""
+"""Connecting chats from Telegram: /login, /logout, /link, /unlink; the group policy /access."""
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
-from html import escape
 
 from aiogram import Bot, Router
 from aiogram.exceptions import TelegramAPIError
@@ -12,8 +10,6 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
 from bot.admins import GroupAdmins
-from bot.durations import local_zone, zone_label
-from bot.logs import register_secret
 from bot.plusofon import AuthenticationError, Credentials, PlusofonClient, PlusofonError, UserNotFoundError
 from bot.settings import Settings
 from handlers.errors import describe
@@ -21,12 +17,9 @@ from handlers.journal import Journal
 from handlers.replies import typing
 from handlers.start import admins_hint
 from handlers.texts import Texts
-from handlers.views import TELEGRAM_TEXT_LIMIT
-from storage.audit import AuditLog
 from storage.chats import ChatAuth, ChatRepository
 
 log = logging.getLogger(__name__)
-HISTORY_SIZE = 20
 
 
 async def may_administer(message: Message, bot: Bot, settings: Settings, group_admins: GroupAdmins) -> bool:
@@ -41,11 +34,10 @@ def create_account_router() -> Router:
     router = Router(name="account")
 
     @router.message(Command("login"))
+    @router.edited_message(Command("login"))  # a token edited into a message must go as fast as a new one
     async def login(message: Message, command: CommandObject, bot: Bot, chats: ChatRepository,
                     plusofon: PlusofonClient, settings: Settings, journal: Journal, t: Texts) -> None:
-        parts = (command.args or "").split()
-        if len(parts) > 1:
-            register_secret(parts[1])
+        parts = (command.args or "").split()  # the token is registered for redaction once it is connected
         deleted = await _delete(message)  # the token must not stay in the chat a moment longer
         user = message.from_user
         if message.chat.type != "private":
@@ -53,7 +45,7 @@ def create_account_router() -> Router:
             await journal.account_event(message.chat, user, "login", result="refused: sent in a group")
             return
         if user is None or (user.id not in settings.admin_ids and not settings.allow_self_login):
-            await message.answer(t.login_not_allowed.format(admins=admins_hint(settings, t)))
+            await message.answer(t.login_not_allowed.format(admins=admins_hint(settings, t, message.chat)))
             await journal.account_event(message.chat, user, "login", result="refused: not allowed")
             return
         if len(parts) != 2 or not parts[0].isascii() or not parts[0].isdigit():
@@ -74,7 +66,8 @@ def create_account_router() -> Router:
             await journal.account_event(message.chat, user, "login", f"user_id {creds.user_id}",
                                         result=f"failed: {type(error).__name__}")
             return
-        await chats.put(message.chat.id, creds.user_id, creds.token, added_by=user.id)
+        await chats.put(message.chat.id, creds.user_id, creds.token, added_by=user.id,
+                        by_admin=user.id in settings.admin_ids)
         await journal.account_event(message.chat, user, "login", f"user_id {creds.user_id}")
         done = t.login_done.format(user_id=creds.user_id)
         await message.answer(done if deleted else f"{done}\n\n{t.delete_token_yourself}")
@@ -110,8 +103,9 @@ def create_account_router() -> Router:
             await message.answer(t.group_admins_only_command)
             await journal.account_event(message.chat, user, "link", result="refused: not a group admin")
             return
-        await chats.put(message.chat.id, personal.user_id, personal.token, added_by=user.id,
-                        notify_chat_id=auth.notify_chat_id if auth is not None else None)
+        by_admin = personal.by_admin or user.id in settings.admin_ids  # else a stranger's group: no team chat
+        await chats.put(message.chat.id, personal.user_id, personal.token, added_by=user.id, by_admin=by_admin,
+                        notify_chat_id=auth.notify_chat_id if auth is not None and by_admin else None)
         await journal.account_event(message.chat, user, "link", f"user_id {personal.user_id}")
         await message.answer(t.link_done.format(user_id=personal.user_id))
 
@@ -140,7 +134,8 @@ def create_account_router() -> Router:
             await message.answer(t.group_only)
             return
         if auth is None:
-            await message.answer(t.not_connected.format(admins=admins_hint(settings, t), chat_id=message.chat.id))
+            await message.answer(t.not_connected.format(admins=admins_hint(settings, t, message.chat),
+                                                        chat_id=message.chat.id))
             return
         wanted = (command.args or "").strip().lower()
         if wanted not in ("admins", "all"):
@@ -153,29 +148,6 @@ def create_account_router() -> Router:
         await journal.account_event(message.chat, message.from_user, "access", wanted)
         await message.answer(t.access_changed.format(who=t.access_admins if wanted == "admins" else t.access_all))
 
-    @router.message(Command("history"))
-    async def history(message: Message, auth: ChatAuth | None, audit: AuditLog, settings: Settings,
-                      t: Texts) -> None:
-        if auth is None:
-            await message.answer(t.not_connected.format(admins=admins_hint(settings, t), chat_id=message.chat.id))
-            return
-        entries = await audit.recent(message.chat.id, HISTORY_SIZE)
-        if not entries:
-            await message.answer(t.history_empty)
-            return
-        lines = []
-        header = t.history_header.format(zone=zone_label(entries[0].at, t.language))
-        for entry in entries:  # newest first, so that a cut keeps the latest ones
-            when = datetime.fromtimestamp(entry.at, local_zone()).strftime("%d.%m %H:%M")
-            action = t.history_actions.get(entry.action, entry.action)
-            result = "✅" if entry.result == "ok" else f"⚠️ {escape(entry.result[:80])}"
-            line = (f"{when} · {escape(entry.user_name[:60] or '?')} · {action} {escape(entry.details[:120])} · "
-                    f"{result}")
-            if sum(len(kept) + 1 for kept in lines) + len(line) + len(header) > TELEGRAM_TEXT_LIMIT - 96:
-                break  # whole lines only: a cut inside an HTML entity would be refused by Telegram
-            lines.append(line)
-        await message.answer("\n".join([header, *reversed(lines)]))
-
     return router
 
 
@@ -183,6 +155,6 @@ async def _delete(message: Message) -> bool:
     try:
         await message.delete()
     except TelegramAPIError as error:
-        log.warning("could not delete a /login message in chat %s: %s", message.chat.id, error)
+        log.warning("could not delete a login message in chat %s: %s", message.chat.id, error)
         return False
     return True

@@ -21,9 +21,10 @@ from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.admins import ANONYMOUS_ADMIN_ID
 from bot.durations import TTLError, local_time, parse_ttl, reminder_lead, take_ttl
-from bot.phones import display, normalize, same_phone, split_phone
 from bot.mirror import Freshness, Mirror
+from bot.phones import display, is_premium_rate, normalize, split_phone
 from bot.plusofon import AddOutcomeUnknown, PlusofonClient, PlusofonError, SmartNumber, SmartNumberPage
+from bot.settings import Settings
 from handlers.callbacks import AddCallback, DuplicateCallback
 from handlers.confirming import claim
 from handlers.errors import describe
@@ -156,7 +157,7 @@ def create_add_router() -> Router:
 
     @router.message(Command("add"))
     async def add_command(message: Message, command: CommandObject, state: FSMContext, adder: Adder,
-                          t: Texts) -> None:
+                          settings: Settings, t: Texts) -> None:
         try:
             args, ttl = take_ttl((command.args or "").strip())
         except TTLError as error:
@@ -172,6 +173,9 @@ def create_add_router() -> Router:
             await message.answer(t.add_invalid_phone.format(text=escape(_first_words(args))))
             return
         phone_b, description = parsed
+        if _refused_premium(phone_b, settings):
+            await message.answer(t.add_premium_refused.format(phone=display(phone_b)))
+            return
         if not description:
             await state.set_state(AddNumber.description)
             await state.update_data(phone_b=phone_b, ttl=_seconds(ttl))
@@ -184,11 +188,14 @@ def create_add_router() -> Router:
         await adder.request(message.chat, message.from_user, phone_b, description, ttl)
 
     @router.message(AddNumber.phone, F.text, ~F.text.startswith("/"))
-    async def got_phone(message: Message, state: FSMContext, t: Texts) -> None:
+    async def got_phone(message: Message, state: FSMContext, settings: Settings, t: Texts) -> None:
         phone_b = normalize(message.text or "")
         if phone_b is None:
             await _ask(message, t.add_invalid_phone.format(text=escape(_first_words(message.text or ""))), t,
                        skip=False)
+            return
+        if _refused_premium(phone_b, settings):
+            await _ask(message, t.add_premium_refused.format(phone=display(phone_b)), t, skip=False)
             return
         await state.set_state(AddNumber.description)
         await state.update_data(phone_b=phone_b)
@@ -346,6 +353,10 @@ async def _finish(chat: Chat, user: User | None, data: dict[str, Any], ttl: time
 async def _ask(message: Message, text: str, t: Texts, *, skip: bool) -> None:
     hint = t.add_group_hint if message.chat.type != "private" else ""
     await message.answer(text + hint, reply_markup=add_keyboard(t, skip=skip))
+
+
+def _refused_premium(phone_b: str, settings: Settings) -> bool:
+    return not settings.allow_premium_numbers and is_premium_rate(phone_b)
 
 
 def _seconds(ttl: timedelta | None) -> float | None:

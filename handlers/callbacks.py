@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from aiogram.filters.callback_data import CallbackData
+from pydantic import Field
+
+SQLiteInt = Annotated[int, Field(ge=0, lt=2**63)]  # what SQLite can compare with: else the button is forged
 
 
 class PageCallback(CallbackData, prefix="p"):
@@ -60,5 +65,5 @@ class ExpiryCallback(CallbackData, prefix="x"):
     `at` is the expiry the reminder was about (whole seconds): once it has moved, the reminder's buttons are spent."""
 
     action: str
-    id: int
-    at: int
+    id: SQLiteInt
+    at: SQLiteInt

@@ -67,9 +67,10 @@ def create_errors_router() -> Router:
 
 def _origin(update: Update) -> tuple[int | None, str | None]:
     """Chat and user's language of the update that failed."""
-    if update.message is not None:
-        user = update.message.from_user
-        return update.message.chat.id, user.language_code if user else None
+    message = update.message or update.edited_message
+    if message is not None:
+        user = message.from_user
+        return message.chat.id, user.language_code if user else None
     if update.callback_query is not None:
         query = update.callback_query
         chat_id = query.message.chat.id if query.message is not None else query.from_user.id

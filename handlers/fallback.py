@@ -21,7 +21,8 @@ def create_fallback_router() -> Router:
     @router.message(Command(*GUARDED_COMMANDS))
     async def not_connected(message: Message, auth: ChatAuth | None, settings: Settings, t: Texts) -> None:
         if auth is None:
-            await message.answer(t.not_connected.format(admins=admins_hint(settings, t), chat_id=message.chat.id))
+            await message.answer(t.not_connected.format(admins=admins_hint(settings, t, message.chat),
+                                                        chat_id=message.chat.id))
 
     @router.callback_query()
     async def stale_button(callback: CallbackQuery, callback_answer: CallbackAnswer, auth: ChatAuth | None,

@@ -9,7 +9,7 @@ from aiogram.types import Chat, User
 
 from bot.durations import local_time
 from bot.notifier import Notifier
-from bot.phones import display
+from bot.phones import display, display_text
 from bot.plusofon import SmartNumber
 from bot.settings import Settings
 from handlers.texts import RUSSIAN
@@ -28,15 +28,20 @@ class Journal:
         self._settings = settings
 
     def team_chat(self, auth: ChatAuth | None) -> int | None:
+        """The chat's own notify chat, else NOTIFY_CHAT_ID: but that only for a chat the bot's admins connected (a
+        stranger's self-connected chat must not post into the company's chat), or, with no chat to ask, when only
+        admins can connect chats."""
         if auth is not None and auth.notify_chat_id is not None:
             return auth.notify_chat_id
-        return self._settings.notify_chat_id
+        trusted = auth.by_admin if auth is not None else not self._settings.allow_self_login
+        return self._settings.notify_chat_id if trusted else None
 
     async def number_changed(self, auth: ChatAuth, chat: Chat, user: User | None, *, added: bool,
                              number: SmartNumber | None, phone_b: str = "", description: str = "",
                              error: str | None = None, expires_at: float | None = None) -> None:
-        phone_x = display(number.phone_x) if number is not None else "?"
-        phone_b = display(number.phone_b if number is not None else phone_b)
+        plain_x = display_text(number.phone_x) if number is not None else "?"
+        plain_b = display_text(number.phone_b if number is not None else phone_b)
+        phone_x, phone_b = escape(plain_x, quote=False), escape(plain_b, quote=False)
         described = number.description if number is not None else description
         target = self.team_chat(auth)
         text = None
@@ -52,7 +57,7 @@ class Journal:
         number_id = f"id {number.id} " if number is not None else ""
         await self._audit.record(
             chat_id=chat.id, user_id=user.id if user else None, user_name=plain_name(user),
-            action="add" if added else "delete", details=f"{number_id}{phone_x} → {phone_b} {described}".strip(),
+            action="add" if added else "delete", details=f"{number_id}{plain_x} → {plain_b} {described}".strip(),
             result=error or "ok", notify_chat_id=target, notify_text=text,
         )
         if text is not None:
@@ -72,9 +77,9 @@ class Journal:
             self._notifier.wake()
 
     async def expiry_reminded(self, row: Expiry, auth: ChatAuth | None) -> None:
-        """The team hears that a temporary number is about to go (the chat it was added in was reminded)."""
+        """The team hears that a temporary number is about to go (`auth`'s chat, if any, was reminded)."""
         target = self.team_chat(auth)
-        if target is None or target == row.chat_id:
+        if target is None or (auth is not None and target == auth.chat_id):
             return
         text = RUSSIAN.notify_expiring.format(when=local_time(row.expires_at), who=_adder(row),
                                               **_number_fields(row))
@@ -82,19 +87,21 @@ class Journal:
         self._notifier.wake()
 
     async def number_expired(self, row: Expiry, auth: ChatAuth) -> None:
-        """Deleted at its expiry: recorded in the chat it was added in, which hears of it, and the team too."""
+        """Deleted at its expiry: recorded in `auth`'s chat (the one it was added in, if it is still connected to
+        the number's account), which hears of it, and the team too."""
         t = RUSSIAN
         target = self.team_chat(auth)
         fields = _number_fields(row)
         team_text = None
-        if target is not None and target != row.chat_id:
+        if target is not None and target != auth.chat_id:
             team_text = t.notify_expired.format(who=_adder(row), **fields)
         await self._audit.record(
-            chat_id=row.chat_id, user_id=None, user_name=t.by_the_bot, action="expire",
-            details=f"id {row.number_id} {fields['phone_x']} → {fields['phone_b']} {row.description}".strip(),
+            chat_id=auth.chat_id, user_id=None, user_name=t.by_the_bot, action="expire",
+            details=f"id {row.number_id} {display_text(row.phone_x)} → {display_text(row.phone_b)} "
+                    f"{row.description}".strip(),
             notify_chat_id=target, notify_text=team_text,
         )
-        await self._outbox.add(row.chat_id, t.expired_here.format(**fields))
+        await self._outbox.add(auth.chat_id, t.expired_here.format(**fields))
         self._notifier.wake()
 
     async def account_event(self, chat: Chat, user: User | None, action: str, details: str = "",

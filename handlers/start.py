@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from aiogram import Router
 from aiogram.filters import Command, CommandStart
-from aiogram.types import Message
+from aiogram.types import Chat, Message
 
 from bot.settings import Settings
 from handlers.texts import Texts
 from storage.chats import ChatAuth
 
 
-def admins_hint(settings: Settings, t: Texts) -> str:
-    if not settings.admin_ids:
+def admins_hint(settings: Settings, t: Texts, chat: Chat) -> str:
+    """The bot's admins, for someone who has to ask them for access: only in a private chat (a group may be full
+    of strangers), as mentions with a neutral label, never their ids."""
+    if chat.type != "private" or not settings.admin_ids:
         return ""
-    links = ", ".join(f'<a href="tg://user?id={admin}">{admin}</a>' for admin in sorted(settings.admin_ids))
+    admins = sorted(settings.admin_ids)
+    labels = [t.admin_label] if len(admins) == 1 else [f"{t.admin_label} {n}" for n in range(1, len(admins) + 1)]
+    links = ", ".join(f'<a href="tg://user?id={admin}">{escape(label)}</a>'
+                      for admin, label in zip(admins, labels, strict=True))
     return t.and_admins.format(admins=links)
 
 
@@ -26,7 +33,7 @@ def create_start_router() -> Router:
         if auth is not None:
             await message.answer(t.start_connected.format(user_id=auth.user_id, help=t.help))
         else:
-            await message.answer(t.start_not_connected.format(admins=admins_hint(settings, t),
+            await message.answer(t.start_not_connected.format(admins=admins_hint(settings, t, message.chat),
                                                               chat_id=message.chat.id))
 
     @router.message(Command("help"))
@@ -34,7 +41,8 @@ def create_start_router() -> Router:
         if auth is not None:
             await message.answer(t.help)
         else:
-            hint = t.not_connected.format(admins=admins_hint(settings, t), chat_id=message.chat.id)
+            admins = admins_hint(settings, t, message.chat)
+            hint = t.not_connected.format(admins=admins, chat_id=message.chat.id)
             await message.answer(f"{t.help}\n\n{hint}")
 
     return router

@@ -73,6 +73,9 @@ class Texts:
                          "Пример: <code>/add +7 999 333-22-10 Иван Петров</code> "
                          "(подойдут и 8 999 333 22 10, 79993332210, +374 10 324040).")
     add_description_too_long = "Описание длиннее 255 символов ({length}). Сократите его и повторите."
+    add_premium_refused = ("Номер {phone} — платный (премиум-тариф): звонки на него стоят дорого, такие номера я не "
+                           "подключаю. Проверьте телефон клиента; если он верный, разрешить такие номера может "
+                           "администратор бота (ALLOW_PREMIUM_NUMBERS).")
     add_ask_phone = "Пришлите телефон клиента, например <code>+7 999 333-22-10</code>."
     add_ask_description = ("Телефон клиента: {phone}.\nТеперь пришлите описание (до 255 символов), "
                            "например имя клиента, или нажмите «Пропустить».")
@@ -161,6 +164,8 @@ class Texts:
     notify_deleted = "➖ {who} удалил(а) умный номер\n{phone_x} → {phone_b}\n{description}\nчат: {chat}"
     private_chat = "личный чат"
     and_admins = " ({admins})"
+    admin_label = "администратор"
+    throttled = "Не так быстро… Подождите немного и повторите."
 
     # groups
     admins_only = "В этом чате умными номерами управляют только администраторы группы."
@@ -272,6 +277,9 @@ class EnglishTexts(Texts):
                          "Example: <code>/add +7 999 333-22-10 Ivan Petrov</code> "
                          "(8 999 333 22 10, 79993332210, +374 10 324040 work too).")
     add_description_too_long = "The description is longer than 255 characters ({length}). Shorten it and retry."
+    add_premium_refused = ("{phone} is a premium-rate number: calls to it are expensive, so I do not connect such "
+                           "numbers. Check the customer's phone; if it is right, a bot admin can allow such numbers "
+                           "(ALLOW_PREMIUM_NUMBERS).")
     add_ask_phone = "Send the customer's phone, e.g. <code>+7 999 333-22-10</code>."
     add_ask_description = ("Customer's phone: {phone}.\nNow send a description (up to 255 characters), "
                            "e.g. the customer's name, or press “Skip”.")
@@ -364,6 +372,8 @@ class EnglishTexts(Texts):
                    "connected: send /unlink there.")
     not_connected_short = "This chat is not connected anyway."
     anonymous_cannot_link = "An anonymous administrator cannot connect the group: send /link as yourself."
+    admin_label = "administrator"
+    throttled = "Not so fast… Wait a moment and try again."
     history_empty = "Nothing has happened in this chat yet."
     history_header = "<b>Latest actions in this chat</b> (time {zone})"
     history_actions: ClassVar[dict[str, str]] = {

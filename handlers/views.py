@@ -10,7 +10,7 @@ from aiogram.types import CopyTextButton, InlineKeyboardButton, InlineKeyboardMa
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.durations import local_time
-from bot.phones import display
+from bot.phones import display, display_text
 from bot.plusofon import SmartNumber, SmartNumberPage
 from handlers.callbacks import (
     AddCallback,
@@ -85,7 +85,7 @@ def page_keyboard(page: SmartNumberPage, turn: Callable[[int], CallbackData] | N
         if current < last:
             navigation.append(_button("▶", turn(current + 1)))
         rows.append(navigation)
-    rows += [[_button(f"📇 {display(number.phone_x)}", CardCallback(id=number.id, page=current, key=key)),
+    rows += [[_button(f"📇 {display_text(number.phone_x)}", CardCallback(id=number.id, page=current, key=key)),
               _button(f"🗑 {number.id}", DeleteCallback(id=number.id))] for number in page.data]
     return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
 

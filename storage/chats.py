@@ -27,6 +27,7 @@ class ChatAuth:
     added_at: str = ""
     active: bool = True
     admins_only: bool = False
+    by_admin: bool = False  # connected by the bot's admins (see Journal.team_chat)
 
     @property
     def credentials(self) -> Credentials:
@@ -77,19 +78,47 @@ class ChatRepository:
         return auth
 
     async def put(self, chat_id: int, user_id: int, token: str, *, notify_chat_id: int | None = None,
-                  added_by: int | None = None) -> ChatAuth:
+                  added_by: int | None = None, by_admin: bool = False) -> ChatAuth:
+        """Connect the chat; `by_admin`: the bot's admins did (the CLI, an admin's /login, /link by the owner of
+        such a chat)."""
         added_at = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
         await self._conn.execute(
-            """INSERT INTO chats (chat_id, plusofon_user_id, token_encrypted, notify_chat_id, added_by, added_at)
-               VALUES (?, ?, ?, ?, ?, ?)
+            """INSERT INTO chats (chat_id, plusofon_user_id, token_encrypted, notify_chat_id, added_by, added_at,
+                                  connected_by_admin)
+               VALUES (?, ?, ?, ?, ?, ?, ?)
                ON CONFLICT (chat_id) DO UPDATE SET plusofon_user_id = excluded.plusofon_user_id,
                    token_encrypted = excluded.token_encrypted, notify_chat_id = excluded.notify_chat_id,
-                   added_by = excluded.added_by, added_at = excluded.added_at, active = 1""",
-            (chat_id, user_id, self._cipher.encrypt(token), notify_chat_id, added_by, added_at),
+                   added_by = excluded.added_by, added_at = excluded.added_at, active = 1,
+                   connected_by_admin = excluded.connected_by_admin""",
+            (chat_id, user_id, self._cipher.encrypt(token), notify_chat_id, added_by, added_at, int(by_admin)),
         )
         self.invalidate()
         register_secret(token)
-        return ChatAuth(chat_id, user_id, token, notify_chat_id, added_by, added_at)
+        return ChatAuth(chat_id, user_id, token, notify_chat_id, added_by, added_at, by_admin=by_admin)
+
+    async def settle_connected_by(self, admin_ids: frozenset[int], allow_self_login: bool) -> int:
+        """Decide who connected the chats connected before that was recorded; return how many. Without
+        ALLOW_SELF_LOGIN only admins could connect chats. With it: the CLI (no `added_by`) and ADMIN_IDS did, and
+        so did a group's /link by someone whose own private chat they connected; anyone else did not."""
+        query = "SELECT chat_id, added_by FROM chats WHERE connected_by_admin IS NULL ORDER BY chat_id DESC"
+        async with self._conn.execute(query) as cursor:
+            rows = [(row["chat_id"], row["added_by"]) for row in await cursor.fetchall()]
+        settled: dict[int, bool] = {}
+        for chat_id, added_by in rows:  # private chats (positive ids) first: a group's /link depends on them
+            by_admin = not allow_self_login or added_by is None or added_by in admin_ids
+            if not by_admin and chat_id < 0 and added_by is not None:
+                owner = settled.get(added_by)
+                if owner is None:
+                    async with self._conn.execute("SELECT connected_by_admin FROM chats WHERE chat_id = ?",
+                                                  (added_by,)) as cursor:
+                        found = await cursor.fetchone()
+                    owner = bool(found and found[0])
+                by_admin = owner
+            settled[chat_id] = by_admin
+        await self._conn.executemany("UPDATE chats SET connected_by_admin = ? WHERE chat_id = ?",
+                                     [(int(by_admin), chat_id) for chat_id, by_admin in settled.items()])
+        self.invalidate()
+        return len(settled)
 
     async def set_active(self, chat_id: int, active: bool) -> None:
         """The bot was removed from the chat (False) or came back (True)."""
@@ -152,7 +181,9 @@ class ChatRepository:
             return None
         register_secret(token)
         return ChatAuth(row["chat_id"], row["plusofon_user_id"], token, row["notify_chat_id"], row["added_by"],
-                        row["added_at"], bool(row["active"]), bool(row["admins_only"]))
+                        row["added_at"], bool(row["active"]), bool(row["admins_only"]),
+                        bool(row["connected_by_admin"]))
 
 
-_COLUMNS = "chat_id, plusofon_user_id, token_encrypted, notify_chat_id, added_by, added_at, active, admins_only"
+_COLUMNS = ("chat_id, plusofon_user_id, token_encrypted, notify_chat_id, added_by, added_at, active, admins_only, "
+            "connected_by_admin")

@@ -120,4 +120,10 @@ MIGRATIONS: list[str] = [
     ) WITHOUT ROWID;
     CREATE INDEX mirror_by_customer ON mirror_numbers (account_id, customer);
     """,
+    # 6: whether the bot's admins connected the chat (the CLI, an admin's /login, /link by such a chat's owner):
+    # only those chats may tell NOTIFY_CHAT_ID. NULL for chats connected before it was recorded: settled at the
+    # bot's start-up (ChatRepository.settle_connected_by), which knows ADMIN_IDS
+    """
+    ALTER TABLE chats ADD COLUMN connected_by_admin INTEGER;
+    """,
 ]

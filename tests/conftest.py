@@ -122,7 +122,7 @@ async def running_bot(tmp_path, plusofon):
 
     db_path = tmp_path / "bot.sqlite3"
     conn = await connect(db_path)
-    await ChatRepository(conn, TokenCipher([SECRET_KEY])).put(E2E_CHAT, 40, PLUSOFON_TOKEN)
+    await ChatRepository(conn, TokenCipher([SECRET_KEY])).put(E2E_CHAT, 40, PLUSOFON_TOKEN, by_admin=True)
     await conn.close()
     async with FakeBotApi(token=TEST_TOKEN) as telegram:
         process = await spawn_bot(tmp_path, plusofon, telegram)

@@ -46,6 +46,8 @@ class BotHarness:
         self.api = api
         self.tg = FakeSession()
         settings.setdefault("mirror_calls_per_minute", 60_000)  # loopback: read fast unless a test says
+        for name in ("throttle_user_burst", "throttle_chat_burst"):  # tests act faster than people (but see
+            settings.setdefault(name, 1_000_000)                     # tests/test_throttle.py)
         self.settings = Settings(bot_token=TEST_TOKEN, database_path=tmp_path / "bot.sqlite3",
                                  plusofon_api_url=api.base_url, secret_key=SECRET_KEY, _env_file=None,
                                  **settings)
@@ -106,7 +108,7 @@ class BotHarness:
 
     async def connect_chat(self, chat_id: int, user_id: int = 40, token: str = "tok-40-secret-value",
                            notify_chat_id: int | None = None) -> None:
-        await self.chats.put(chat_id, user_id, token, notify_chat_id=notify_chat_id)
+        await self.chats.put(chat_id, user_id, token, notify_chat_id=notify_chat_id, by_admin=True)  # as the CLI
 
     async def send(self, text: str, *, chat_id: int = 100, user_id: int | None = None,
                    **options: Any) -> list[RecordedCall]:

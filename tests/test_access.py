@@ -167,7 +167,8 @@ async def test_only_the_user_who_started_a_delete_may_confirm_it(harness, plusof
 
 
 @pytest.mark.parametrize("data", ["c:doesnotexist:1", "c:doesnotexist:0", "zzz", "p:notanint", "d:notanint",
-                                  "c:a:b:c:1", "", "p:", "a:skip"])
+                                  "c:a:b:c:1", "", "p:", "a:skip", "x:more:9223372036854775808:0",
+                                  "x:now:-10000000000000000000000000:1"])
 async def test_forged_callback_data_gets_an_alert_and_no_api_call(harness, plusofon, data):
     plusofon.seed(40, 31)
     calls = await harness.press_data(data, chat_id=100, message_id=1000)
@@ -207,3 +208,33 @@ async def test_confirmation_key_of_another_account_is_refused(harness, plusofon)
     alert(await harness.press_data(button_data(markup_of(ask), "✅"), chat_id=GROUP, user_id=100,
                                    message_id=ask.result["message_id"]))
     assert plusofon.requests == []
+
+
+# ---- who the admins are (issue 11, item 11) --------------------------------------------------------
+
+
+def visible(html_text: str) -> str:
+    import re
+    from html import unescape
+
+    return unescape(re.sub(r"<[^>]+>", "", html_text))
+
+
+async def test_start_in_a_private_chat_mentions_the_admins_by_a_neutral_label_not_their_ids(admin_harness):
+    text = only(await admin_harness.send("/start", chat_id=STRANGER_CHAT), "sendMessage").params["text"]
+    for admin in ADMINS:
+        assert f'<a href="tg://user?id={admin}">' in text
+        assert str(admin) not in visible(text)
+    assert "администратор 1" in visible(text) and "администратор 2" in visible(text)
+    english = only(await admin_harness.send("/start", chat_id=STRANGER_CHAT, language_code="en"), "sendMessage")
+    assert "administrator 1" in visible(english.params["text"])
+
+
+@pytest.mark.parametrize("chat_type", ["group", "supergroup"])
+@pytest.mark.parametrize("command", ["/start", "/help", "/list", "/access", "/history"])
+async def test_a_group_never_hears_who_the_admins_are(admin_harness, chat_type, command):
+    chat_id = -4242 if chat_type == "group" else -1004242
+    calls = await admin_harness.send(command, chat_id=chat_id, user_id=555, chat_type=chat_type)
+    text = only(calls, "sendMessage").params["text"]
+    assert "не подключён" in text
+    assert "tg://user" not in text and not any(str(admin) in text for admin in ADMINS), text

@@ -575,3 +575,48 @@ async def test_history_of_a_group_is_its_own(group_bot, plusofon):
     group_text = text_of(await h.send("/history", chat_id=GROUP, user_id=MEMBER))
     assert "Групповой" in group_text and "Личный" not in group_text
 
+
+
+# ---- a token edited into a message (issue 11, item 9) --------------------------------------------------
+
+
+def edited(text: str, *, chat_id: int, user_id: int, chat_type: str, message_id: int):
+    from tests.fake_telegram import now
+
+    message = user_message_dict(text, chat_id=chat_id, user_id=user_id, chat_type=chat_type,
+                                message_id=message_id, edit_date=now())
+    return make_update({"edited_message": message})
+
+
+async def test_the_bot_asks_telegram_for_edited_messages(admin_bot):
+    assert "edited_message" in admin_bot.dp.resolve_used_update_types()
+
+
+async def test_a_login_edited_into_a_group_message_is_deleted_and_warned_about(admin_bot, plusofon):
+    h = admin_bot
+    before = len(h.tg.calls)
+    await h.dp.feed_update(h.bot, edited(f"/login {PLUSOFON_USER_ID} {PLUSOFON_TOKEN}", chat_id=GROUP,
+                                         user_id=MEMBER, chat_type="supergroup", message_id=321))
+    calls = handled_since(h, before)
+    assert deleted(calls, GROUP, 321)
+    assert "скомпрометированным" in text_of(calls)
+    assert await h.chats.get(GROUP) is None and plusofon.requests == []
+
+
+async def test_a_login_edited_in_a_private_chat_is_deleted_and_handled_like_a_new_one(admin_bot, plusofon):
+    h = admin_bot
+    before = len(h.tg.calls)
+    await h.dp.feed_update(h.bot, edited(f"/login {PLUSOFON_USER_ID} {PLUSOFON_TOKEN}", chat_id=BOT_ADMIN,
+                                         user_id=BOT_ADMIN, chat_type="private", message_id=322))
+    calls = handled_since(h, before)
+    assert deleted(calls, BOT_ADMIN, 322)
+    assert "подключён" in text_of(calls)
+    assert (await h.chats.get(BOT_ADMIN)).user_id == PLUSOFON_USER_ID
+
+
+async def test_other_edited_messages_are_left_alone(admin_bot, plusofon):
+    h = admin_bot
+    before = len(h.tg.calls)
+    await h.dp.feed_update(h.bot, edited("/list", chat_id=BOT_ADMIN, user_id=BOT_ADMIN, chat_type="private",
+                                         message_id=323))
+    assert handled_since(h, before) == [] and plusofon.requests == []

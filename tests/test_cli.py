@@ -230,6 +230,7 @@ async def test_token_stored_by_the_cli_is_read_by_the_bot(api_cli: Cli, secret_k
         assert auth is not None
         assert (auth.user_id, auth.token, auth.notify_chat_id) == (
             PLUSOFON_USER_ID, PLUSOFON_TOKEN, NOTIFY_CHAT_ID)
+        assert auth.by_admin  # the CLI is the admins' own tool: such a chat may tell NOTIFY_CHAT_ID
 
         assert (await api_cli("remove", str(CHAT_ID))).code == 0
         assert await chats.get(CHAT_ID) is None

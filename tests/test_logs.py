@@ -91,3 +91,74 @@ def test_log_format_text_is_the_default_and_json_is_the_other(monkeypatch):
     monkeypatch.setenv("LOG_FORMAT", "xml")
     with pytest.raises(SettingsError, match="^Setting LOG_FORMAT: must be one of text, json$"):
         load(CoreSettings)
+
+
+# ---- what /login may and may not do to the logs (issue 11, items 3 and 19) ------------------------------
+
+import contextlib  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+
+
+from bot.logs import RedactingFormatter, registered_secrets  # noqa: E402
+from tests.harness import BotHarness, only  # noqa: E402
+
+BOT_ADMIN = 7001
+STRANGER = 555
+
+
+@contextlib.contextmanager
+def captured_logs() -> Iterator[io.StringIO]:
+    """What the bot's own formatter writes, from every logger, while the block runs."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(RedactingFormatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        yield stream
+    finally:
+        root.removeHandler(handler)
+
+
+@pytest.fixture
+async def admin_bot(tmp_path, plusofon):
+    h = await BotHarness(tmp_path, plusofon, admin_ids=frozenset({BOT_ADMIN})).start()
+    yield h
+    await h.stop()
+
+
+@pytest.mark.parametrize("chat_id", [STRANGER, -100777])
+async def test_a_strangers_login_words_censor_nothing_and_are_not_kept(admin_bot, chat_id):
+    before = registered_secrets()
+    await admin_bot.send("/login 1 refused", chat_id=chat_id, user_id=STRANGER)
+    await admin_bot.send("/login 40 tok-guessed-by-a-stranger", chat_id=chat_id, user_id=STRANGER)
+    assert registered_secrets() == before
+    with captured_logs() as written:
+        logging.getLogger("bot.anything").warning("the request was refused: tok-guessed-by-a-stranger is no token")
+    assert "the request was refused: tok-guessed-by-a-stranger is no token" in written.getvalue()
+
+
+def test_the_arguments_of_login_are_masked_wherever_its_text_is_logged():
+    update = message_update("/login 40 tok-never-registered-1\nsecond line", chat_id=1, user_id=1)
+    with captured_logs() as written:
+        log = logging.getLogger("aiogram.event")
+        log.info("update: %r", update)
+        log.info("as JSON: %s", update.model_dump_json())
+        try:
+            raise ValueError("bad input: '/login@plusofon_test_bot 40\ttok-never-registered-2'")
+        except ValueError:
+            log.exception("failed")
+        log.info("/logout 40 is fine")
+    text = written.getvalue()
+    assert "tok-never-registered" not in text and " 40 " not in text.replace("/logout 40", "")
+    assert text.count(MASK) >= 3 and "/logout 40 is fine" in text
+
+
+async def test_a_token_connected_by_login_never_reaches_a_log_line(admin_bot, plusofon):
+    token = "tok-41-from-login-only"
+    plusofon.add_account(41, token)
+    calls = await admin_bot.send(f"/login 41 {token}", chat_id=BOT_ADMIN, user_id=BOT_ADMIN)
+    assert "подключён" in only(calls, "sendMessage").params["text"]
+    with captured_logs() as written:
+        logging.getLogger("httpx").warning("GET /numbers Authorization: Bearer %s", token)
+    assert token not in written.getvalue() and MASK in written.getvalue()

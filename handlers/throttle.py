@@ -1,0 +1,136 @@
+"""Limits on how fast commands and buttons are taken: per user and per chat, so that nobody can make the bot work
+(and call Plusofon) without end. Token buckets: `burst` actions at once, then `per_minute`."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections import Counter, OrderedDict
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass
+from typing import Any
+
+from aiogram import BaseMiddleware, Bot
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, User
+
+from bot.logs import SECRET_COMMANDS
+from bot.settings import Settings
+from handlers.texts import texts_for
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+MAX_KEYS = 100_000  # users or chats tracked at once, whatever happens
+
+
+@dataclass(slots=True)
+class Bucket:
+    tokens: float
+    at: float
+    warned: bool = False  # told "not so fast" since the last action that went through
+
+
+class Buckets:
+    """One token bucket per key. A key left alone until its bucket is full again is forgotten (a new bucket would
+    be the same), so memory holds only the keys active lately."""
+
+    def __init__(self, per_minute: float, burst: int) -> None:
+        self._rate = per_minute / 60.0
+        self._burst = float(burst)
+        self._full_after = burst / self._rate
+        self._buckets: OrderedDict[Hashable, Bucket] = OrderedDict()  # the least recently used first
+
+    def __len__(self) -> int:
+        return len(self._buckets)
+
+    def get(self, key: Hashable, now: float) -> Bucket:
+        """The key's bucket, refilled up to `now`."""
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            bucket = self._buckets[key] = Bucket(self._burst, now)
+        else:
+            bucket.tokens = min(self._burst, bucket.tokens + (now - bucket.at) * self._rate)
+            bucket.at = now
+            self._buckets.move_to_end(key)
+        self._forget_idle(now)
+        return bucket
+
+    def _forget_idle(self, now: float) -> None:
+        while self._buckets:
+            oldest = next(iter(self._buckets.values()))
+            if now - oldest.at < self._full_after and len(self._buckets) <= MAX_KEYS:
+                return
+            self._buckets.popitem(last=False)
+
+
+class Throttle(BaseMiddleware):
+    """Takes a command or a button only while both the user's and the chat's buckets allow it. The bot's admins
+    have no per-user limit, but the chat's applies to them too. Past the limit a message gets one short answer and
+    a button one callback answer per burst (the limiter must not become a way to make the bot talk); the rest are
+    dropped. `throttled` counts the dropped ones by kind ("message", "callback")."""
+
+    def __init__(self, settings: Settings, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._admins = settings.admin_ids
+        self.users = Buckets(settings.throttle_user_per_minute, settings.throttle_user_burst)
+        self.chats = Buckets(settings.throttle_chat_per_minute, settings.throttle_chat_burst)
+        self.clock = clock
+        self.throttled: Counter[str] = Counter()
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        chat: Chat | None = data.get("event_chat")
+        user: User | None = data.get("event_from_user")
+        if chat is None or not await _counts(event, data):
+            return await handler(event, data)
+        now = self.clock()
+        buckets = [self.chats.get(chat.id, now)]
+        if user is not None and user.id not in self._admins:
+            buckets.append(self.users.get(user.id, now))
+        empty = next((bucket for bucket in buckets if bucket.tokens < 1), None)
+        if empty is None:
+            for bucket in buckets:
+                bucket.tokens -= 1
+                bucket.warned = False
+            return await handler(event, data)
+        kind = "callback" if isinstance(event, CallbackQuery) else "message"
+        self.throttled[kind] += 1
+        if isinstance(event, Message) and _command(event) in SECRET_COMMANDS:
+            with contextlib.suppress(TelegramAPIError):
+                await event.delete()  # a token must not stay in the chat, limit or not
+        if not empty.warned and isinstance(event, Message | CallbackQuery):
+            empty.warned = True
+            await _slow_down(event, user)
+        return None
+
+
+async def _counts(event: TelegramObject, data: dict[str, Any]) -> bool:
+    """Buttons and this bot's commands count; other messages (chatter in a group, a step of the /add dialogue, a
+    command for another bot) do not."""
+    if isinstance(event, CallbackQuery):
+        return True
+    words = _words(event) if isinstance(event, Message) else None
+    if words is None:
+        return False
+    if not words[1]:
+        return True
+    bot: Bot = data["bot"]
+    return words[1].lower() == ((await bot.me()).username or "").lower()
+
+
+def _words(message: Message) -> tuple[str, str] | None:
+    """The command's name and the bot it names ("" for none), or None when the message is no command."""
+    text = message.text or message.caption or ""
+    if not text.startswith("/"):
+        return None
+    first = text[1:].split(maxsplit=1)[0] if text[1:2].strip() else ""
+    name, _, mention = first.partition("@")
+    return name.lower(), mention
+
+
+def _command(message: Message) -> str | None:
+    words = _words(message)
+    return words[0] if words is not None else None
+
+
+async def _slow_down(event: Message | CallbackQuery, user: User | None) -> None:
+    """A message in the chat, or a callback answer for a button (which only its presser sees)."""
+    with contextlib.suppress(TelegramAPIError):
+        await event.answer(texts_for(user.language_code if user else None).throttled)
