@@ -89,12 +89,14 @@ def create_dispatcher(
     notifier = Notifier(outbox, **(notifier_options or {}))
     journal = Journal(audit, outbox, notifier, settings)
     mirror = Mirror(MirrorStore(db), plusofon, chats, per_minute=settings.mirror_calls_per_minute,
-                    interval=settings.mirror_sync_minutes * 60, **(mirror_options or {}))
+                    interval=settings.mirror_sync_minutes * 60, on_read=metrics.mirror_synced,
+                    **(mirror_options or {}))
     search_cache, expiries = SearchCache(), ExpiryStore(db)
     expirer = Expirer(expiries, chats, plusofon, journal, mirror, **(expiry_options or {}))
-    in_flight, throttle = InFlight(), Throttle(settings)
+    in_flight, throttle = InFlight(), Throttle(settings, on_throttled=metrics.throttle)
     metrics.on_scrape(_outbox_gauges(outbox))
     metrics.on_scrape(_expiry_gauges(expiries))
+    metrics.on_scrape(_mirror_gauges(mirror))
     dp = Dispatcher(
         storage=SQLiteStorage(db),
         settings=settings,
@@ -144,6 +146,13 @@ def _expiry_gauges(expiries: ExpiryStore):
         pending, failing = await expiries.counts()
         metrics.expiries_pending.set(pending)
         metrics.expiries_failing.set(failing)
+    return refresh
+
+
+def _mirror_gauges(mirror: Mirror):
+    async def refresh(metrics: Metrics) -> None:
+        accounts, numbers, lag = await mirror.summary()
+        metrics.mirror_state(accounts=accounts, numbers=numbers, lag_seconds=lag)
     return refresh
 
 

@@ -68,8 +68,11 @@ class Throttle(BaseMiddleware):
     a button one callback answer per burst (the limiter must not become a way to make the bot talk); the rest are
     dropped. `throttled` counts the dropped ones by kind ("message", "callback")."""
 
-    def __init__(self, settings: Settings, *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, settings: Settings, *, clock: Callable[[], float] = time.monotonic,
+                 on_throttled: Callable[[str], None] = lambda kind: None) -> None:
+        """`on_throttled(kind)` hears of each dropped update ("message", "callback_query"): the metrics."""
         self._admins = settings.admin_ids
+        self._on_throttled = on_throttled
         self.users = Buckets(settings.throttle_user_per_minute, settings.throttle_user_burst)
         self.chats = Buckets(settings.throttle_chat_per_minute, settings.throttle_chat_burst)
         self.clock = clock
@@ -92,6 +95,7 @@ class Throttle(BaseMiddleware):
             return await handler(event, data)
         kind = "callback" if isinstance(event, CallbackQuery) else "message"
         self.throttled[kind] += 1
+        self._on_throttled("callback_query" if kind == "callback" else kind)
         if isinstance(event, Message) and _command(event) in SECRET_COMMANDS:
             with contextlib.suppress(TelegramAPIError):
                 await event.delete()  # a token must not stay in the chat, limit or not

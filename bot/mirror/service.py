@@ -93,14 +93,16 @@ class Mirror:
                  per_minute: float = 1800.0, interval: float = 900.0, concurrency: int = 4,
                  clock: Callable[[], float] = time.time, tick: float = TICK,
                  retry_delays: tuple[float, ...] = RETRY_DELAYS, trust_for: float = TRUST_FOR,
-                 window: float | None = None, read_when_used: bool = True) -> None:
+                 window: float | None = None, read_when_used: bool = True,
+                 on_read: Callable[[bool], None] = lambda settled: None) -> None:
         """`read_when_used=False` (tests) reads an account only when an answer needs its copy (or `read_now`):
-        no read on first use, no periodic reads."""
+        no read on first use, no periodic reads. `on_read(ok)` hears how each read ended (the metrics)."""
         self._store, self._client, self._chats = store, client, chats
         self._per_minute, self._interval, self._concurrency = per_minute, interval, concurrency
         self._clock, self._tick, self._retry_delays, self._trust_for = clock, tick, retry_delays, trust_for
         self._window = window
         self._read_when_used = read_when_used
+        self._on_read = on_read
         self._accounts: dict[int, _Account] = {}
         self._trusted: OrderedDict[tuple[int, str], float] = OrderedDict()
         self._seen_pages: dict[tuple[int, int], SmartNumberPage] = {}
@@ -278,6 +280,15 @@ class Mirror:
                 return None
         await self._repair(account, f"number {number_id} was not where the copy had it")
         return None
+
+    async def summary(self) -> tuple[int, int, float]:
+        """Accounts in the copy, numbers held, and the seconds since the least recently read one was read whole
+        (0 when none is held)."""
+        states = await self._store.states()
+        now = self._clock()
+        lag = max((now - (state.synced_at or 0.0) if state.synced_at else now - (state.used_at or now)
+                   for state in states), default=0.0)
+        return len(states), sum(state.count for state in states), lag
 
     def progress(self, account: int) -> tuple[int, int] | None:
         """(loaded, total) of the read in progress, if one is."""
@@ -464,19 +475,23 @@ class Mirror:
         try:
             result = await reader.run()
         except AuthenticationError:
+            self._on_read(False)
             log.warning("mirror of account %s: Plusofon refused a chat's token; trying another", account)
             holder.refused.add(creds.token)
             holder.creds = None
             self._trusted.pop((account, creds.token), None)
             self._wakeup.set()
         except PlusofonError as error:
+            self._on_read(False)
             holder.retry_at = self._clock() + self._delay(holder)
             log.warning("mirror of account %s: the read stopped (%s); carrying on in %.0f s", account,
                         error, holder.retry_at - self._clock())
         except Exception:
+            self._on_read(False)
             holder.retry_at = self._clock() + self._delay(holder)
             log.exception("mirror of account %s: the read failed", account)
         else:
+            self._on_read(True)
             log.info("mirror of account %s: read %d numbers in %d calls, %.1f s%s", account, result.seen,
                      reader.calls, time.monotonic() - started, "" if result.settled else " (changing: again later)")
             if result.settled:
