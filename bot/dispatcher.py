@@ -24,6 +24,7 @@ from bot.logs import register_secret
 from bot.notifier import Notifier
 from bot.plusofon import PlusofonClient
 from bot.recent import RecentNumbers
+from bot.retention import Retention
 from bot.search import SearchCache
 from bot.settings import Settings
 from bot.telegram_retry import RetryMiddleware
@@ -96,6 +97,8 @@ def create_dispatcher(
         expirer=expirer,
         group_admins=GroupAdmins(),
         in_flight=in_flight,
+        retention=Retention(audit, outbox, outbox_days=settings.outbox_retention_days,
+                            audit_days=settings.audit_retention_days),
     )
     dp.update.outer_middleware(in_flight)
     context = ContextMiddleware(chats, plusofon)
@@ -109,17 +112,19 @@ def create_dispatcher(
 
 
 async def _on_startup(dispatcher: Dispatcher, bot: Bot, notifier: Notifier, expiries: ExpiryStore,
-                      expirer: Expirer) -> None:
+                      expirer: Expirer, retention: Retention) -> None:
     await dispatcher.fsm.storage.load()
     await expiries.load()
     notifier.start(bot)
     expirer.start(bot)
+    retention.start()
     await set_commands(bot)
 
 
 async def _on_shutdown(in_flight: InFlight, notifier: Notifier, expirer: Expirer, plusofon: PlusofonClient,
-                       db: aiosqlite.Connection) -> None:
-    cancelled, _ = await asyncio.gather(in_flight.finish(timeout=SHUTDOWN_GRACE), expirer.stop())
+                       db: aiosqlite.Connection, retention: Retention) -> None:
+    cancelled, _, _ = await asyncio.gather(in_flight.finish(timeout=SHUTDOWN_GRACE), expirer.stop(),
+                                           retention.stop())
     if cancelled:
         log.warning("cancelled %d updates still being handled after %.0f s", cancelled, SHUTDOWN_GRACE)
     await notifier.stop()

@@ -59,6 +59,8 @@ class Settings(CoreSettings):
     webhook_port: int = Field(default=8080, ge=1, le=65535)
     webhook_path: str = "/telegram/webhook"
     webhook_secret: SecretStr | None = None
+    outbox_retention_days: int = Field(default=7, ge=1, le=3650)
+    audit_retention_days: int = Field(default=365, ge=1, le=36500)
 
     @field_validator("webhook_url", "webhook_secret", mode="before")
     @classmethod
