@@ -30,8 +30,9 @@ Budget and replay: each run draws its examples from one seed, `FUZZ_SEED` if set
 the start of the test and in Hypothesis's report of a failure; `FUZZ_SEED=<that number> python -m pytest
 tests/test_fuzz.py` replays the run example for example (on the same code). 60 examples (up to 600 updates)
 take about 8 s alone and 17 s on 2 cores busy with other work; the test may take 180 s before pytest-timeout
-stops it, so CI on a slow machine has a ten-fold margin, and there is no per-example deadline to trip. A fresh
-seed each run means CI keeps exploring new examples over time. A longer hunt:
+stops it, so CI on a slow machine has a ten-fold margin, and there is no per-example deadline to trip. A failure
+is reported as found, not shrunk (shrinking replays hundreds of examples: minutes); `FUZZ_SHRINK=1` with the
+run's FUZZ_SEED shrinks it. A fresh seed each run means CI keeps exploring new examples over time. A longer hunt:
 `FUZZ_EXAMPLES=2000 python -m pytest tests/test_fuzz.py --timeout=0` (a few minutes).
 
 Bugs the fuzzing found are pinned by `xfail(strict=True)` tests at the bottom: the suite stays green, and
@@ -53,7 +54,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, note, settings
+from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import seed as with_seed
 from hypothesis import strategies as st
 
@@ -627,6 +628,8 @@ def _forget_fuzzed_secrets(before: set[str]) -> None:
 
 FUZZ_SEED = int(os.environ.get("FUZZ_SEED") or random.SystemRandom().getrandbits(32))
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "60"))
+# Shrinking and explaining a failure replay hundreds of examples (minutes, past any timeout): on request only.
+FUZZ_PHASES = (Phase.explicit, Phase.reuse, Phase.generate) + ((Phase.shrink,) if os.environ.get("FUZZ_SHRINK") else ())
 _seed_shown = False
 
 
@@ -640,7 +643,7 @@ def show_seed() -> None:
 
 @pytest.mark.timeout(180)
 @with_seed(FUZZ_SEED)
-@settings(max_examples=FUZZ_EXAMPLES, deadline=None, database=None, print_blob=True,
+@settings(max_examples=FUZZ_EXAMPLES, deadline=None, database=None, print_blob=True, phases=FUZZ_PHASES,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(steps=st.lists(actions, min_size=1, max_size=10))
 def test_random_updates_never_crash_and_always_produce_valid_telegram_output(steps):
