@@ -82,6 +82,11 @@ class Notifier:
     def pending(self) -> int:
         return sum(len(queue) for queue in self._queues.values())
 
+    async def settle(self) -> None:
+        """Wait until every notification queued so far has been sent or given up (a stop does not wait)."""
+        while tasks := [task for task in (self._pump, *self._workers.values()) if task is not None and not task.done()]:
+            await asyncio.wait(tasks)
+
     async def stop(self) -> None:
         """Begin no more sends; let the one under way finish and be marked. The rest stay in the outbox."""
         self._stopping.set()

@@ -588,8 +588,9 @@ async def run_example(steps: list[Action]) -> None:
                     harness.tg.set_chat_member(GROUP, BOT_ADMIN, "administrator")
                     for step in steps:
                         await run.perform(step)
+                    await asyncio.wait_for(harness.dp["notifier"].settle(), 10)  # what the steps queued is sent
                 finally:
-                    await harness.stop()  # lets the notifier send what the steps queued
+                    await harness.stop()
                 run.trace.append("(stopped: background notifications flushed)")
                 run.check_calls()
                 if errors.records:
