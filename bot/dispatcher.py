@@ -28,6 +28,7 @@ from bot.metrics import Metrics
 from bot.notifier import Notifier
 from bot.observing import UpdateObserver
 from bot.plusofon import PlusofonClient
+from bot.retention import Retention
 from bot.search import SearchCache
 from bot.settings import Settings
 from bot.telegram_retry import RetryMiddleware
@@ -117,6 +118,8 @@ def create_dispatcher(
         metrics=metrics,
         heartbeat=Heartbeat(heartbeat_path(settings.database_path)),
         throttle=throttle,
+        retention=Retention(audit, outbox, outbox_days=settings.outbox_retention_days,
+                            audit_days=settings.audit_retention_days),
     )
     dp.update.outer_middleware(UpdateObserver(metrics))
     dp.update.outer_middleware(in_flight)
@@ -157,7 +160,8 @@ def _mirror_gauges(mirror: Mirror):
 
 
 async def _on_startup(dispatcher: Dispatcher, bot: Bot, notifier: Notifier, expiries: ExpiryStore,
-                      expirer: Expirer, mirror: Mirror, chats: ChatRepository, settings: Settings) -> None:
+                      expirer: Expirer, mirror: Mirror, chats: ChatRepository, settings: Settings,
+                      retention: Retention) -> None:
     await dispatcher.fsm.storage.load()
     if settled := await chats.settle_connected_by(settings.admin_ids, settings.allow_self_login):
         log.info("recorded who connected %d chats connected before that was kept", settled)
@@ -165,12 +169,14 @@ async def _on_startup(dispatcher: Dispatcher, bot: Bot, notifier: Notifier, expi
     await mirror.start()
     notifier.start(bot)
     expirer.start(bot)
+    retention.start()
     await set_commands(bot)
 
 
 async def _on_shutdown(in_flight: InFlight, notifier: Notifier, expirer: Expirer, mirror: Mirror,
-                       plusofon: PlusofonClient, db: aiosqlite.Connection) -> None:
-    cancelled, _ = await asyncio.gather(in_flight.finish(timeout=SHUTDOWN_GRACE), expirer.stop())
+                       plusofon: PlusofonClient, db: aiosqlite.Connection, retention: Retention) -> None:
+    cancelled, _, _ = await asyncio.gather(in_flight.finish(timeout=SHUTDOWN_GRACE), expirer.stop(),
+                                           retention.stop())
     if cancelled:
         log.warning("cancelled %d updates still being handled after %.0f s", cancelled, SHUTDOWN_GRACE)
     await mirror.stop()

@@ -1,12 +1,16 @@
 """Team notifications: sent from the SQLite outbox in the background, within Telegram's limits for a group.
 
 A user's action never waits on (or fails because of) a notification. Each row is marked sent once Telegram
-accepts it; rows still pending when the bot stops are sent after the next start.
+accepts it; rows still pending when the bot stops are sent after the next start. When the bot stops, no send
+begins any more, and a send already under way (at most `send_timeout` seconds) finishes and is marked, so a
+notification Telegram took is never sent again after the restart. This is the only retry layer for these
+sends: they bypass the session's RetryMiddleware.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import deque
 
@@ -22,6 +26,8 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 
+from bot.backoff import retry_delay
+from bot.telegram_retry import caller_retries
 from storage.outbox import Notification, Outbox
 
 log = logging.getLogger(__name__)
@@ -29,14 +35,21 @@ log = logging.getLogger(__name__)
 
 class Notifier:
     def __init__(self, outbox: Outbox, *, per_minute: int = 20, window: float = 60.0,
-                 unreachable_pause: float = 600.0, max_attempts: int = 5, backoff: float = 1.0) -> None:
+                 unreachable_pause: float = 600.0, max_attempts: int = 5, backoff: float = 1.0,
+                 retry_after_cap: float = 60.0, send_timeout: int = 5) -> None:
+        """`max_attempts`: tries of one notification, whatever the failure (429, 5xx, network), before it is
+        given up; `retry_after_cap`: the longest Telegram's `retry_after` is waited; `send_timeout`: the
+        longest one send may take, and so the longest a stop waits for the send under way."""
         self._outbox = outbox
         self._per_window = per_minute
         self._window = window
         self._pause = unreachable_pause
         self._max_attempts = max_attempts
         self._backoff = backoff
+        self._retry_after_cap = retry_after_cap
+        self._send_timeout = send_timeout
         self._bot: Bot | None = None
+        self._stopping = asyncio.Event()
         self._queues: dict[int, deque[Notification]] = {}
         self._workers: dict[int, asyncio.Task[None]] = {}
         self._sent_at: dict[int, deque[float]] = {}
@@ -48,11 +61,13 @@ class Notifier:
     def start(self, bot: Bot) -> None:
         """Begin sending, starting with whatever the outbox still holds from before."""
         self._bot = bot
+        self._stopping.clear()
+        self._loaded_up_to = 0
         self.wake()
 
     def wake(self) -> None:
         """New rows are in the outbox: queue them (returns at once)."""
-        if self._bot is None:
+        if self._bot is None or self._stopping.is_set():
             return
         if self._pump is not None and not self._pump.done():
             self._pump_again = True
@@ -67,15 +82,22 @@ class Notifier:
     def pending(self) -> int:
         return sum(len(queue) for queue in self._queues.values())
 
-    async def stop(self, timeout: float = 5.0) -> None:
-        """Give queued notifications `timeout` seconds; the rest stay in the outbox for the next start."""
-        if self._pump is not None:
-            await asyncio.wait([self._pump], timeout=timeout)
-        workers = list(self._workers.values())
-        if workers:
-            _, unfinished = await asyncio.wait(workers, timeout=timeout)
+    async def settle(self) -> None:
+        """Wait until every notification queued so far has been sent or given up (a stop does not wait)."""
+        while tasks := [task for task in (self._pump, *self._workers.values()) if task is not None and not task.done()]:
+            await asyncio.wait(tasks)
+
+    async def stop(self) -> None:
+        """Begin no more sends; let the one under way finish and be marked. The rest stay in the outbox."""
+        self._stopping.set()
+        tasks = [task for task in (self._pump, *self._workers.values()) if task is not None and not task.done()]
+        if tasks:
+            # a send ends within send_timeout (aiogram's request timeout); marking it takes a moment more
+            _, unfinished = await asyncio.wait(tasks, timeout=self._send_timeout + 1.0)
             for task in unfinished:
                 task.cancel()
+            if unfinished:
+                log.warning("%d notification senders did not finish in time", len(unfinished))
             await asyncio.gather(*unfinished, return_exceptions=True)
         if self.pending:
             log.info("%d notifications stay in the outbox until the next start", self.pending)
@@ -84,7 +106,7 @@ class Notifier:
 
     async def _load(self) -> None:
         try:
-            while True:
+            while not self._stopping.is_set():
                 self._pump_again = False
                 rows = await self._outbox.pending(after_id=self._loaded_up_to)
                 for row in rows:
@@ -108,7 +130,8 @@ class Notifier:
         queue = self._queues[chat_id]
         try:
             while queue:
-                await self._wait_for_slot(chat_id)
+                if not await self._wait_for_slot(chat_id):
+                    return
                 row = queue[0]
                 outcome = await self._send(row)
                 if outcome == "stopped":
@@ -131,27 +154,43 @@ class Notifier:
             if not queue:
                 self._queues.pop(chat_id, None)
 
-    async def _wait_for_slot(self, chat_id: int) -> None:
+    async def _wait_for_slot(self, chat_id: int) -> bool:
+        """Wait until the chat's rate allows a send; False if the bot stops meanwhile."""
         loop = asyncio.get_running_loop()
         sent = self._sent_at.setdefault(chat_id, deque(maxlen=self._per_window))
         while len(sent) >= self._per_window and sent[0] + self._window > loop.time():
-            await asyncio.sleep(sent[0] + self._window - loop.time())
+            if not await self._sleep(sent[0] + self._window - loop.time()):
+                return False
+        return not self._stopping.is_set()
+
+    async def _sleep(self, seconds: float) -> bool:
+        """Wait `seconds`, or less if the bot begins to stop: False then."""
+        if seconds > 0 and not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), seconds)
+        return not self._stopping.is_set()
 
     async def _send(self, row: Notification) -> str | None:
-        """Send one notification: None once Telegram accepted it, else why it was given up."""
+        """Send one notification: None once Telegram accepted it, "stopped" if the bot stopped first, else why
+        it was given up (at most `max_attempts` tries)."""
         loop = asyncio.get_running_loop()
-        chat_id, attempt = row.chat_id, 0
-        while self._bot is not None:
+        chat_id, failure = row.chat_id, ""
+        for attempt in range(self._max_attempts):
+            if self._bot is None or self._stopping.is_set():
+                return "stopped"
             try:
-                await self._bot.send_message(chat_id, row.text)
+                with caller_retries():
+                    await self._bot.send_message(chat_id, row.text, request_timeout=self._send_timeout)
                 self._sent_at.setdefault(row.chat_id, deque(maxlen=self._per_window)).append(loop.time())
                 return None
             except TelegramRetryAfter as error:
-                log.info("Telegram asks to wait %ss before notifying chat %s", error.retry_after, chat_id)
-                await asyncio.sleep(error.retry_after)
+                failure = f"retry after {error.retry_after}s"
+                delay = retry_delay(attempt, self._backoff, retry_after=error.retry_after, cap=self._retry_after_cap)
+                log.info("Telegram asks to wait %ss before notifying chat %s; waiting %.1fs",
+                         error.retry_after, chat_id, delay)
             except TelegramMigrateToChat as error:
                 log.warning("notify chat %s became supergroup %s", chat_id, error.migrate_to_chat_id)
-                chat_id = error.migrate_to_chat_id
+                chat_id, failure, delay = error.migrate_to_chat_id, "chat migrated", 0.0
             except (TelegramForbiddenError, TelegramNotFound, TelegramBadRequest) as error:
                 if isinstance(error, TelegramBadRequest) and not _is_gone(error):
                     log.error("notification for chat %s refused: %s", chat_id, error.message)
@@ -161,15 +200,14 @@ class Notifier:
                 self._unreachable_until[row.chat_id] = loop.time() + self._pause
                 return "chat unreachable"
             except (TelegramNetworkError, TelegramServerError) as error:
-                attempt += 1
-                if attempt >= self._max_attempts:
-                    log.error("giving up a notification for chat %s after %d attempts: %s", chat_id, attempt, error)
-                    return f"gave up: {error}"
-                await asyncio.sleep(self._backoff * 2 ** (attempt - 1))
+                failure, delay = str(error), retry_delay(attempt, self._backoff)
             except TelegramAPIError as error:
                 log.error("notification for chat %s refused: %s", chat_id, error)
                 return f"refused: {error}"
-        return "stopped"
+            if attempt + 1 < self._max_attempts and not await self._sleep(delay):
+                return "stopped"
+        log.error("giving up a notification for chat %s after %d attempts: %s", chat_id, self._max_attempts, failure)
+        return f"gave up: {failure}"
 
 
 def _is_gone(error: TelegramBadRequest) -> bool:

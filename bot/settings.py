@@ -97,6 +97,8 @@ class Settings(CoreSettings):
     @classmethod
     def _blank_port_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+    outbox_retention_days: int = Field(default=7, ge=1, le=3650)
+    audit_retention_days: int = Field(default=365, ge=1, le=36500)
 
     @field_validator("webhook_url", "webhook_secret", mode="before")
     @classmethod

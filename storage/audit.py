@@ -46,3 +46,11 @@ class AuditLog:
 
     async def move_chat(self, old_chat_id: int, new_chat_id: int) -> None:
         await self._conn.execute("UPDATE audit SET chat_id = ? WHERE chat_id = ?", (new_chat_id, old_chat_id))
+
+    async def purge(self, before: float, limit: int) -> int:
+        """Delete up to `limit` records made before `before`; return how many. A record whose notification is
+        still in the outbox (pending, or sent but not purged yet) is kept: it goes once that row has gone."""
+        cursor = await self._conn.execute(
+            "DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE at < ? AND NOT EXISTS "
+            "(SELECT 1 FROM outbox WHERE outbox.audit_id = audit.id) ORDER BY id LIMIT ?)", (before, limit))
+        return cursor.rowcount

@@ -126,4 +126,11 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE chats ADD COLUMN connected_by_admin INTEGER;
     """,
+    # 7: retention (bot/retention.py): old audit records and sent notifications are purged by age; outbox.audit_id
+    # is indexed so that deleting an audit record does not scan the outbox for references
+    """
+    CREATE INDEX audit_at ON audit (at);
+    CREATE INDEX outbox_created ON outbox (created_at);
+    CREATE INDEX outbox_audit ON outbox (audit_id);
+    """,
 ]

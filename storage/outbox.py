@@ -16,9 +16,8 @@ class Notification:
 
 
 class Outbox:
-    def __init__(self, conn: aiosqlite.Connection, *, keep_seconds: float = 30 * 86_400) -> None:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
-        self._keep = keep_seconds
 
     async def pending(self, after_id: int = 0, limit: int = 500) -> list[Notification]:
         async with self._conn.execute(
@@ -53,6 +52,10 @@ class Outbox:
             count, oldest = await cursor.fetchone()
         return count, max(time.time() - oldest, 0.0) if oldest is not None else 0.0
 
-    async def purge(self) -> None:
-        await self._conn.execute("DELETE FROM outbox WHERE (sent_at IS NOT NULL OR dropped IS NOT NULL) "
-                                 "AND created_at < ?", (time.time() - self._keep,))
+    async def purge(self, before: float, limit: int) -> int:
+        """Delete up to `limit` sent or dropped notifications created before `before`; return how many.
+        Pending ones are never deleted."""
+        cursor = await self._conn.execute(
+            "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE created_at < ? "
+            "AND (sent_at IS NOT NULL OR dropped IS NOT NULL) ORDER BY id LIMIT ?)", (before, limit))
+        return cursor.rowcount

@@ -20,6 +20,7 @@ from typing import Any, Final, cast
 
 from aiogram import Bot
 from aiogram.client.session.base import BaseSession
+from aiogram.exceptions import TelegramNetworkError
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import (
@@ -560,6 +561,17 @@ class RecordedCall:
 CallPredicate = Callable[[RecordedCall], bool]
 
 
+@dataclass
+class _Hold:
+    """A slow call to come, see FakeSession.hold_next."""
+
+    method: str
+    chat_id: int | None
+    seconds: float
+    delivered: bool
+    began: asyncio.Event
+
+
 class FakeSession(TelegramControls, BaseSession):
     """aiogram session that answers from `FakeTelegram` and records every call."""
 
@@ -576,6 +588,18 @@ class FakeSession(TelegramControls, BaseSession):
         )
         self.calls: list[RecordedCall] = []
         self._waiters: list[tuple[CallPredicate, asyncio.Future[RecordedCall]]] = []
+        self._holds: list[_Hold] = []
+
+    def hold_next(
+        self, method_name: str, seconds: float, *, chat_id: int | None = None, delivered: bool = True
+    ) -> asyncio.Event:
+        """Make the next `method_name` call (to `chat_id`, if given) slow. `delivered=True`: Telegram takes
+        it at once and its answer comes `seconds` later; False: it reaches Telegram only after `seconds`.
+        A call whose request timeout is shorter fails when that runs out with aiogram's "Request timeout
+        error", as AiohttpSession does. Returns an Event set when the call begins."""
+        hold = _Hold(method_name.lower(), chat_id, seconds, delivered, asyncio.Event())
+        self._holds.append(hold)
+        return hold.began
 
     async def make_request(
         self,
@@ -585,12 +609,36 @@ class FakeSession(TelegramControls, BaseSession):
     ) -> TelegramType:
         name = method.__api_method__
         params = _uploaded(self.resolve_params(bot, method))
+        hold = self._take_hold(name, params)
+        if hold is not None and not hold.delivered:
+            await self._held(hold, method, timeout)
         status, payload = self.telegram.handle(name, params)
         self._record(RecordedCall(name, method, params, payload))
+        if hold is not None and hold.delivered:
+            await self._held(hold, method, timeout)
         response = self.check_response(
             bot=bot, method=method, status_code=status, content=self.json_dumps(payload)
         )
         return cast(TelegramType, response.result)
+
+    def drop_holds(self) -> None:
+        """Forget slow calls set up by `hold_next` that have not happened."""
+        self._holds.clear()
+
+    def _take_hold(self, name: str, params: dict[str, Any]) -> _Hold | None:
+        for hold in self._holds:
+            if hold.method == name.lower() and hold.chat_id in (None, _as_chat_id(params.get("chat_id"))):
+                self._holds.remove(hold)
+                return hold
+        return None
+
+    @staticmethod
+    async def _held(hold: _Hold, method: TelegramMethod[Any], timeout: int | None) -> None:
+        hold.began.set()
+        if timeout is not None and timeout < hold.seconds:
+            await asyncio.sleep(timeout)
+            raise TelegramNetworkError(method=method, message="Request timeout error")
+        await asyncio.sleep(hold.seconds)
 
     def resolve_params(self, bot: Bot, method: TelegramMethod[Any]) -> dict[str, Any]:
         """Fields as plain values, `Default(...)` resolved from `bot.default` like aiogram does.

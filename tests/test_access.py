@@ -238,3 +238,19 @@ async def test_a_group_never_hears_who_the_admins_are(admin_harness, chat_type, 
     text = only(calls, "sendMessage").params["text"]
     assert "не подключён" in text
     assert "tg://user" not in text and not any(str(admin) in text for admin in ADMINS), text
+
+
+async def test_confirmation_made_before_the_chat_was_reconnected_is_refused_in_the_same_chat(harness, plusofon):
+    """The chat check passes (same chat, same user): only the account check stands between the old ✅ and a
+    DELETE sent with the new account's token."""
+    plusofon.add_account(41, "tok-41-other-value")
+    number = plusofon.seed(40, 1)[0]
+    ask = only(await harness.send(f"/del {number['id']}"), "sendMessage")
+    await harness.connect_chat(100, user_id=41, token="tok-41-other-value")  # chat 100 now belongs to account 41
+    plusofon.clear_requests()
+    calls = await harness.press(ask, "✅")
+    assert [r for r in plusofon.requests if r.method == "DELETE"] == []
+    assert not any("tok-41-other-value" in r.headers.get("Authorization", "") for r in plusofon.requests)
+    assert "устарела" in alert(calls)["text"]
+    assert [n["id"] for n in plusofon.numbers(40)] == [number["id"]]
+    no_internal_error(harness)

@@ -4,8 +4,12 @@ would use it: /list → ▶ → /add → /del → ✅, then SIGTERM."""
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import json
 import signal
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import aiosqlite
 
@@ -60,6 +64,24 @@ async def test_a_user_goes_through_list_add_delete(running_bot, plusofon):
     assert "удалён" in done.params["text"]
     assert new["id"] not in {n["id"] for n in plusofon.numbers(40)}
     assert plusofon.count("DELETE") == 1 and plusofon.count("POST") == 1
+
+    # /export: the CSV goes up as a multipart upload through the production aiohttp session
+    plusofon.seed(40, 1, description='Анна, "Ромашка"\nсклад')
+    since = telegram.cursor()
+    telegram.push_message("/export", chat_id=CHAT, user_id=USER)
+    sent = await telegram.wait_for("sendDocument", lambda p: int(p["chat_id"]) == CHAT, since=since)
+    assert sent.status == 200
+    document = sent.params["document"]
+    today = datetime.now(ZoneInfo("Europe/Moscow")).date()
+    assert document.filename == f"smart-numbers-{today:%Y-%m-%d}.csv"
+    assert document.content.startswith(b"\xef\xbb\xbf")  # the BOM, for Excel
+    rows = list(csv.reader(io.StringIO(document.content.decode("utf-8-sig"), newline="")))
+    assert rows[0] == ["id", "phoneX", "phoneB", "phoneA", "description", "created_at"]
+    expected = plusofon.numbers(40)
+    assert [row[:5] for row in rows[1:]] == [
+        [str(n["id"]), n["phoneX"], n["phoneB"], n["phoneA"], n["description"]] for n in expected]
+    assert rows[-1][4] == 'Анна, "Ромашка"\nсклад' and len(expected) == 21
+    assert f"{len(expected)}" in sent.params["caption"]
 
     process.send_signal(signal.SIGTERM)
     _, stderr = await asyncio.wait_for(process.communicate(), timeout=15)

@@ -26,8 +26,14 @@ world per example makes every example deterministic and self-contained. No fixtu
 test, so the function-scoped-fixture health check is moot; `database=None` keeps failing examples out of
 .hypothesis/ (Hypothesis still writes its own caches there, behind its own .gitignore).
 
-120 examples take about 10 s. A longer hunt, past pytest-timeout's 60 s:
-`FUZZ_EXAMPLES=2000 python -m pytest tests/test_fuzz.py --timeout=0` (about 2-3 minutes).
+Budget and replay: each run draws its examples from one seed, `FUZZ_SEED` if set, else a fresh one, printed at
+the start of the test and in Hypothesis's report of a failure; `FUZZ_SEED=<that number> python -m pytest
+tests/test_fuzz.py` replays the run example for example (on the same code). 60 examples (up to 600 updates)
+take about 8 s alone and 17 s on 2 cores busy with other work; the test may take 180 s before pytest-timeout
+stops it, so CI on a slow machine has a ten-fold margin, and there is no per-example deadline to trip. A failure
+is reported as found, not shrunk (shrinking replays hundreds of examples: minutes); `FUZZ_SHRINK=1` with the
+run's FUZZ_SEED shrinks it. A fresh seed each run means CI keeps exploring new examples over time. A longer hunt:
+`FUZZ_EXAMPLES=2000 python -m pytest tests/test_fuzz.py --timeout=0` (a few minutes).
 
 Bugs the fuzzing found are pinned by `xfail(strict=True)` tests at the bottom: the suite stays green, and
 turns red (XPASS) once one is fixed, so that its marker gets removed.
@@ -39,6 +45,7 @@ import asyncio
 import html
 import logging
 import os
+import random
 import re
 import tempfile
 from dataclasses import dataclass
@@ -47,7 +54,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, note, settings
+from hypothesis import seed as with_seed
 from hypothesis import strategies as st
 
 import bot.logs
@@ -580,8 +588,9 @@ async def run_example(steps: list[Action]) -> None:
                     harness.tg.set_chat_member(GROUP, BOT_ADMIN, "administrator")
                     for step in steps:
                         await run.perform(step)
+                    await asyncio.wait_for(harness.dp["notifier"].settle(), 10)  # what the steps queued is sent
                 finally:
-                    await harness.stop()  # lets the notifier send what the steps queued
+                    await harness.stop()
                 run.trace.append("(stopped: background notifications flushed)")
                 run.check_calls()
                 if errors.records:
@@ -618,15 +627,51 @@ def _forget_fuzzed_secrets(before: set[str]) -> None:
 # ---- the property test -------------------------------------------------------------------------------------
 
 
-@settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "120")), deadline=None, database=None,
-          print_blob=True, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FUZZ_SEED = int(os.environ.get("FUZZ_SEED") or random.SystemRandom().getrandbits(32))
+FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "60"))
+# Shrinking and explaining a failure replay hundreds of examples (minutes, past any timeout): on request only.
+FUZZ_PHASES = (Phase.explicit, Phase.reuse, Phase.generate) + ((Phase.shrink,) if os.environ.get("FUZZ_SHRINK") else ())
+_seed_shown = False
+
+
+def show_seed() -> None:
+    global _seed_shown
+    if not _seed_shown:
+        print(f"fuzz seed: FUZZ_SEED={FUZZ_SEED} replays this run")
+        _seed_shown = True
+    note(f"replay: FUZZ_SEED={FUZZ_SEED} python -m pytest tests/test_fuzz.py")
+
+
+@pytest.mark.timeout(180)
+@with_seed(FUZZ_SEED)
+@settings(max_examples=FUZZ_EXAMPLES, deadline=None, database=None, print_blob=True, phases=FUZZ_PHASES,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(steps=st.lists(actions, min_size=1, max_size=10))
 def test_random_updates_never_crash_and_always_produce_valid_telegram_output(steps):
+    show_seed()
     before = set(getattr(bot.logs, "_secrets", set()))
     try:
         run_in_fresh_loop(steps)
     finally:
         _forget_fuzzed_secrets(before)
+
+
+def test_one_seed_draws_the_same_examples():
+    """What makes FUZZ_SEED a replay: the same seed gives the same sequence of examples."""
+    def draw(seed_value: int) -> list[str]:
+        seen: list[str] = []
+
+        @with_seed(seed_value)
+        @settings(max_examples=15, database=None, deadline=None, suppress_health_check=list(HealthCheck))
+        @given(steps=st.lists(actions, min_size=1, max_size=10))
+        def collect(steps):
+            seen.append(repr(steps))
+
+        collect()
+        return seen
+
+    assert draw(FUZZ_SEED) == draw(FUZZ_SEED)
+    assert draw(FUZZ_SEED) != draw(FUZZ_SEED + 1)
 
 
 # ---- the checker itself ------------------------------------------------------------------------------------

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from html import unescape
+
 from bot.phones import display
 from tests.harness import buttons, markup_of, only, texts
 
@@ -90,3 +93,25 @@ async def test_long_descriptions_stay_under_telegram_limit(harness, plusofon):
     plusofon.seed(40, 15, description="<&>" * 85)
     text = only(await harness.send("/list"), "sendMessage").params["text"]
     assert len(text) < 4096
+
+
+async def test_every_number_on_a_page_of_long_descriptions_is_whole(harness, plusofon):
+    """The page fits Telegram's limit by shortening the descriptions, never by cutting the text: each number
+    keeps its phones, its (shortened, still valid HTML) description, its id and date, and its buttons."""
+    numbers = plusofon.seed(40, 15, description="<&> " * 85)
+    message = only(await harness.send("/list"), "sendMessage")
+    text = message.params["text"]
+    assert len(text) < 4096
+    header, *blocks = text.split("\n\n")
+    assert header.startswith("<b>Умные номера: 15")
+    assert len(blocks) == len(numbers), blocks[-1]
+    for block, number in zip(blocks, numbers, strict=True):
+        lines = block.split("\n")
+        assert len(lines) == 3, f"number {number['id']} is not whole: {block!r}"
+        phones, description, footer = lines
+        assert phones == f"📞 {display(number['phoneX'])} → {display(number['phoneB'])}"
+        shortened = unescape(description)
+        assert shortened.endswith("…") and len(shortened) > 5, description
+        assert number["description"].startswith(shortened.removesuffix("…")), description  # no entity cut in half
+        assert re.fullmatch(rf"<code>id {number['id']}</code> · \d\d\.\d\d\.\d{{4}}", footer), footer
+    assert buttons(markup_of(message)) == [[f"📇 {display(n['phoneX'])}", f"🗑 {n['id']}"] for n in numbers]

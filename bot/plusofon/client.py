@@ -6,7 +6,6 @@ import asyncio
 import itertools
 import logging
 import math
-import random
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar
 import httpx
 import pydantic
 
+from bot.backoff import retry_delay
 from bot.plusofon import errors, responses
 from bot.plusofon.models import AddResult, Credentials, SmartNumber, SmartNumberPage
 
@@ -269,10 +269,8 @@ class PlusofonClient:
         if (isinstance(error, errors.APIStatusError) and error.status_code < 429
                 and not isinstance(error, errors.MalformedResponseError)):
             return None  # an error body with a success status: the API meant it
-        backoff = self._backoff * 2**attempt * random.uniform(0.5, 1.0)
-        if isinstance(error, errors.RateLimitError) and error.retry_after is not None:
-            return max(backoff, min(error.retry_after, self._retry_after_cap))
-        return backoff
+        retry_after = error.retry_after if isinstance(error, errors.RateLimitError) else None
+        return retry_delay(attempt, self._backoff, retry_after=retry_after, cap=self._retry_after_cap)
 
     async def _observed(self, method: str, path: str, creds: Credentials, params: dict[str, Any] | None,
                         json: Any, timeout: float) -> Any:
