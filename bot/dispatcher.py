@@ -18,8 +18,10 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BotCommand
 from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 
+from bot.accounts import AccountTokens
 from bot.admins import GroupAdmins
 from bot.expirer import Expirer
+from bot.login_attempts import LoginAttempts
 from bot.logs import register_secret
 from bot.notifier import Notifier
 from bot.plusofon import PlusofonClient
@@ -77,6 +79,7 @@ def create_dispatcher(
     notifier = Notifier(outbox, **(notifier_options or {}))
     journal = Journal(audit, outbox, notifier, settings)
     recent, search_cache, expiries = RecentNumbers(), SearchCache(), ExpiryStore(db)
+    accounts = AccountTokens(chats, plusofon, outbox, notifier, admin_ids=settings.admin_ids)
     expirer = Expirer(expiries, chats, plusofon, journal, search_cache, recent, **(expiry_options or {}))
     in_flight = InFlight()
     dp = Dispatcher(
@@ -96,6 +99,8 @@ def create_dispatcher(
         expirer=expirer,
         group_admins=GroupAdmins(),
         in_flight=in_flight,
+        accounts=accounts,
+        login_attempts=LoginAttempts(),
     )
     dp.update.outer_middleware(in_flight)
     context = ContextMiddleware(chats, plusofon)
