@@ -62,14 +62,16 @@ class AccountTokens:
         async with lock:
             pairs = await self._chats.signed_in_pairs(user_id)
             mine = next((pair for pair in pairs if pair[0] == failed_token), None)
-            if mine is None:  # renewed meanwhile: by the call we waited for, before a restart, or by the CLI
-                usable = [pair for pair in pairs if pair[2] != EXPIRED]
+            if mine is None or mine[2] == EXPIRED:
+                # renewed meanwhile (by the call we waited for, before a restart, by the CLI), or signed in
+                # again in one chat after the renewal was refused: every chat of the account takes that pair
+                usable = [pair for pair in pairs if pair[2] != EXPIRED and pair[0] != failed_token]
                 if not usable:
                     raise SignInExpired("the sign-in expired", status_code=401)
+                if mine is not None:
+                    await self._chats.renewed(user_id, usable[0][0], usable[0][1])
                 return usable[0][0]
-            token, refresh_token, failure = mine
-            if failure == EXPIRED:
-                raise SignInExpired("the sign-in expired", status_code=401)
+            token, refresh_token, _ = mine
             try:
                 fresh = await self._plusofon.refresh(refresh_token)
             except SignInExpired:

@@ -222,6 +222,10 @@ class FakePlusofon:
             if user_id is None or owner == user_id:
                 self._sessions[token] = (owner, 0.0)
 
+    def revoke_token(self, token: str) -> None:
+        """The web account revoked an API token: from now on it gets 401."""
+        self._tokens.pop(token, None)
+
     def revoke_refresh_tokens(self, user_id: int | None = None) -> None:
         for token, owner in list(self._refresh_tokens.items()):
             if user_id is None or owner == user_id:
