@@ -104,8 +104,8 @@ class AccountOwner(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _unwrap(cls, value: Any) -> Any:
-        """The documented `{"user": {...}}`, or the object itself, or under `data`."""
-        for key in ("user", "data"):
+        """The documented `{"user": {...}}`, or the object itself, either of them under `data`."""
+        for key in ("data", "user"):
             if isinstance(value, dict) and isinstance(value.get(key), dict):
                 value = value[key]
         return value
