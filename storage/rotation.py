@@ -1,4 +1,5 @@
-"""Key rotation: every stored API token (and sign-in refresh token) re-encrypted with the first key of SECRET_KEY, all or nothing."""
+"""Key rotation: every stored API token and refresh token re-encrypted with the first key of SECRET_KEY,
+all or nothing."""
 
 from __future__ import annotations
 
@@ -35,7 +36,8 @@ async def rotate_tokens(conn: aiosqlite.Connection, cipher: TokenCipher) -> Rota
         if undecryptable:
             await conn.execute("ROLLBACK")
             return Rotation(0, undecryptable)
-        await conn.executemany("UPDATE chats SET token_encrypted = ?, refresh_token_encrypted = ? WHERE chat_id = ?", updates)
+        await conn.executemany(
+            "UPDATE chats SET token_encrypted = ?, refresh_token_encrypted = ? WHERE chat_id = ?", updates)
         await conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:

@@ -85,8 +85,8 @@ async def test_authuser_without_an_id_is_a_clear_error(odd_server, body):
             await client.authuser(PLUSOFON_TOKEN)
 
 
-@pytest.mark.parametrize("body", [{"token": "abc-token-123456"}, {"refresh_token": "r"}, {"token": " ", "refresh_token": "r"},
-                                  {"success": True}])
+@pytest.mark.parametrize("body", [{"token": "abc-token-123456"}, {"refresh_token": "r"},
+                                  {"token": " ", "refresh_token": "r"}, {"success": True}])
 async def test_a_sign_in_answer_without_the_pair_is_a_clear_error(odd_server, body):
     async with PlusofonClient(odd_server(body), PLUSOFON_CLIENT_ID, **PLUSOFON_TEST_CLIENT_DEFAULTS) as client:
         with pytest.raises(MalformedResponseError, match="no token or refresh_token"):

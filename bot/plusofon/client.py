@@ -328,7 +328,8 @@ def _sendable(token: str) -> bool:
     return bool(token) and token.isascii() and token.isprintable() and not any(ch.isspace() for ch in token)
 
 
-def _model(cls: type[ModelT], body: Any, problem: str = "the answer does not look like the documented one") -> ModelT:
+def _model(cls: type[ModelT], body: Any, problem: str = "the answer does not look like the documented one",
+           ) -> ModelT:
     try:
         return cls.model_validate(body)
     except pydantic.ValidationError:
