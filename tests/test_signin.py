@@ -338,3 +338,16 @@ async def test_chats_shows_each_chat_with_its_account_and_health_to_bot_admins_o
     by_token = next(line for line in lines if "-100777" in line)
     assert "API-токен" in by_token and "работает" in by_token and "ещё не проверялся" not in by_token
     assert "только администраторы бота" in text_of(await h.send("/chats", chat_id=USER))
+
+
+async def test_the_background_expirer_renews_the_sign_in_too(bot: BotHarness, plusofon: FakePlusofon):
+    h = bot
+    await sign_in(h, USER)
+    reply = text_of(await h.send("/add 79993332210 Иван --ttl 12h", chat_id=USER))
+    assert "Создан умный номер" in reply
+    plusofon.expire_tokens(PLUSOFON_USER_ID)
+    h.clock.advance(13 * 3600)
+    assert await h.expirer.run_due() == 1
+    watch_issued(plusofon)
+    assert plusofon.numbers(PLUSOFON_USER_ID) == []
+    assert plusofon.count("GET", "/api/v1/refresh") == 1
