@@ -170,8 +170,12 @@ class ChatRepository:
                                      (accepted_at, chat_id))
         else:
             await self._conn.execute("UPDATE chats SET failure = ? WHERE chat_id = ?", (failure, chat_id))
-        self._generation += 1  # only this chat changed: the others stay cached
-        self._known.pop(chat_id, None)
+        self._generation += 1  # only this chat changed: the others stay cached, and it is updated in place
+        cached = self._known.get(chat_id)
+        if cached is not None:
+            updated = replace(cached, accepted_at=accepted_at or cached.accepted_at,
+                              failure=None if accepted_at is not None else failure)
+            self._known[chat_id] = replace(updated, hooks=self._hooks(updated)) if self._hooks else updated
 
     async def set_active(self, chat_id: int, active: bool) -> None:
         """The bot was removed from the chat (False) or came back (True)."""
