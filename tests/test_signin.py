@@ -351,3 +351,18 @@ async def test_the_background_expirer_renews_the_sign_in_too(bot: BotHarness, pl
     watch_issued(plusofon)
     assert plusofon.numbers(PLUSOFON_USER_ID) == []
     assert plusofon.count("GET", "/api/v1/refresh") == 1
+
+
+async def test_a_group_linked_from_a_signed_in_chat_renews_with_it(bot: BotHarness, plusofon: FakePlusofon):
+    h = bot
+    group = -100888
+    await sign_in(h, USER)
+    h.tg.set_chat_member(group, USER, status="administrator")
+    assert "✅" in text_of(await h.send("/link", chat_id=group, user_id=USER))
+    linked = await h.chats.get(group)
+    assert linked is not None and linked.connected_by == "signin" and linked.email == EMAIL
+    plusofon.expire_tokens(PLUSOFON_USER_ID)
+    assert "Умных номеров пока нет" in text_of(await h.send("/list", chat_id=group, user_id=USER))
+    assert "Умных номеров пока нет" in text_of(await h.send("/list", chat_id=USER))
+    watch_issued(plusofon)
+    assert plusofon.count("GET", "/api/v1/refresh") == 1
