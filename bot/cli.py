@@ -115,7 +115,7 @@ async def _add(args: argparse.Namespace, settings: CoreSettings, chats: ChatRepo
             return EXIT_REJECTED
     user_id = owner.id if owner is not None else args.user_id
     await chats.put(args.chat_id, user_id, token, notify_chat_id=args.notify_chat,
-                    email=owner.email if owner is not None else None)
+                    email=owner.email if owner is not None else None, checked=not args.no_check)
     checked = "" if args.no_check else ", токен проверен"
     print(f"Чат {args.chat_id} подключён к user_id {user_id}{_whose(owner)}{checked}.")
     return EXIT_OK

@@ -98,12 +98,13 @@ class ChatRepository:
 
     async def put(self, chat_id: int, user_id: int, token: str, *, notify_chat_id: int | None = None,
                   added_by: int | None = None, refresh_token: str | None = None,
-                  email: str | None = None) -> ChatAuth:
-        """Connect the chat: with an API token, or (`refresh_token` given) with the pair from a sign-in."""
+                  email: str | None = None, checked: bool = True) -> ChatAuth:
+        """Connect the chat: with an API token, or (`refresh_token` given) with the pair from a sign-in.
+        `checked`: Plusofon accepted the token just now."""
         added_at = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
         refresh_blob = self._cipher.encrypt(refresh_token) if refresh_token else None
         connected_by = SIGN_IN if refresh_token else TOKEN
-        accepted_at = time.time()
+        accepted_at = time.time() if checked else None
         await self._conn.execute(
             """INSERT INTO chats (chat_id, plusofon_user_id, token_encrypted, notify_chat_id, added_by, added_at,
                                   refresh_token_encrypted, connected_by, email, accepted_at, failure)
