@@ -203,7 +203,8 @@ async def _list(chats: ChatRepository) -> int:
         notify = str(auth.notify_chat_id) if auth.notify_chat_id is not None else "-"
         how = "вход" if auth.connected_by == SIGN_IN else "токен"
         accepted = moscow(auth.accepted_at) if auth.accepted_at else "-"
-        state = f"НЕ РАБОТАЕТ: {auth.failure}" if auth.failure else "работает"
+        state = (f"НЕ РАБОТАЕТ: {auth.failure}" if auth.failure
+                 else "работает" if auth.accepted_at else "не проверялся")
         print(f"{auth.chat_id:>16}  {auth.user_id:>9}  {auth.email or '-':<24}  {how:<5}  {auth.masked_token:<8}  "
               f"{notify:>16}  {accepted:<16}  {state:<28}  {auth.added_at}")
     return EXIT_OK

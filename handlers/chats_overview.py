@@ -18,8 +18,9 @@ from storage.chats import SIGN_IN, ChatAuth, ChatRepository
 def chat_line(auth: ChatAuth, t: Texts) -> str:
     email = f" ({escape(auth.email)})" if auth.email else ""
     how = t.chats_by_signin if auth.connected_by == SIGN_IN else t.chats_by_token
-    accepted = moscow(auth.accepted_at) if auth.accepted_at else t.chats_never
-    state = t.chats_failing.format(failure=escape(auth.failure)) if auth.failure else t.chats_ok
+    accepted = moscow(auth.accepted_at) if auth.accepted_at else "—"
+    state = (t.chats_failing.format(failure=escape(auth.failure)) if auth.failure
+             else t.chats_ok if auth.accepted_at else t.chats_never)
     return t.chats_line.format(chat_id=auth.chat_id, user_id=auth.user_id, email=email, how=how,
                                accepted=accepted, state=state)
 

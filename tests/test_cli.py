@@ -311,3 +311,9 @@ async def test_add_with_email_and_a_wrong_password_stores_nothing(api_cli: Cli, 
     assert "не принял e-mail или пароль" in result.stderr and "not-the-password" not in result.output
     assert str(CHAT_ID) not in await listed(api_cli)
     assert plusofon.issued == []
+
+
+async def test_list_tells_a_chat_never_checked_from_one_that_works(cli: Cli):
+    assert (await cli.add(CHAT_ID, "--no-check")).code == 0
+    row = next(line for line in (await listed(cli)).splitlines() if str(CHAT_ID) in line)
+    assert "не проверялся" in row and "работает" not in row and "токен" in row
