@@ -9,18 +9,22 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.logs import register_secret
+from bot.durations import local_time
+from bot.logs import register_secret, secret_while
+from bot.owner import NoAuthuser, whose
 from bot.plusofon import (
+    AccountOwner,
     APIConnectionError,
     AuthenticationError,
     Credentials,
     PlusofonClient,
     PlusofonError,
     UserNotFoundError,
+    WrongCredentials,
 )
 from bot.settings import CoreSettings
 from storage.backup import BackupError, backup
-from storage.chats import ChatRepository
+from storage.chats import SIGN_IN, ChatRepository
 from storage.cipher import TokenCipher, load_cipher
 from storage.database import connect
 from storage.rotation import rotate_tokens
@@ -36,13 +40,17 @@ def build_parser() -> argparse.ArgumentParser:
     chats = commands.add_parser("chats", help="connect Telegram chats to Plusofon accounts")
     actions = chats.add_subparsers(dest="action", metavar="ACTION", required=True)
 
-    add = actions.add_parser("add", help="connect a chat; the API token is read from stdin")
+    add = actions.add_parser("add", help="connect a chat; the API token (or, with --email, the password) is read "
+                             "from stdin")
     add.add_argument("chat_id", type=int, metavar="CHAT_ID", help="Telegram chat id (negative for groups)")
-    add.add_argument("--user-id", type=int, required=True, help="Plusofon user_id of the account")
+    add.add_argument("--user-id", type=int, help="Plusofon user_id of the account (default: asked from Plusofon)")
+    add.add_argument("--email", help="sign in with this e-mail and the password (asked without echo); the "
+                     "sign-in then renews itself")
     add.add_argument("--notify-chat", type=int, help="chat that hears about this chat's changes")
     add.add_argument("--no-check", action="store_true", help="store without checking the token against the API")
 
-    actions.add_parser("list", help="show the connected chats (tokens masked)")
+    actions.add_parser("list", help="show the connected chats: account, how connected, when Plusofon last "
+                       "accepted them, whether they fail (tokens masked)")
 
     remove = actions.add_parser("remove", help="disconnect a chat")
     remove.add_argument("chat_id", type=int, metavar="CHAT_ID")
@@ -60,6 +68,13 @@ def read_token() -> str:
     if sys.stdin.isatty():
         return getpass.getpass("API token Plusofon: ").strip()
     return sys.stdin.readline().strip()
+
+
+def read_password(email: str) -> str:
+    """The password without echo on a terminal; the first line of stdin otherwise (scripts, tests)."""
+    if sys.stdin.isatty():
+        return getpass.getpass(f"Пароль Plusofon для {email}: ")
+    return sys.stdin.readline().rstrip("\r\n")
 
 
 async def run(args: argparse.Namespace, settings: CoreSettings) -> int:
@@ -81,20 +96,85 @@ async def run(args: argparse.Namespace, settings: CoreSettings) -> int:
 
 
 async def _add(args: argparse.Namespace, settings: CoreSettings, chats: ChatRepository) -> int:
+    if args.email:
+        return await _sign_in(args, settings, chats)
     token = read_token()
     register_secret(token)
     if not token:
         print("Ошибка: пустой токен. Передайте API-токен Plusofon на стандартный ввод.", file=sys.stderr)
         return EXIT_USAGE
-    if not args.no_check:
+    owner: AccountOwner | None = None
+    if args.user_id is None:
+        owner, problem = await _owner(settings, token)
+        if owner is None:
+            print(f"Ошибка: {problem}. Чат не подключён.", file=sys.stderr)
+            return EXIT_REJECTED
+    elif not args.no_check:
         problem = await _check(settings, Credentials(args.user_id, token))
         if problem:
             print(f"Ошибка: {problem}. Чат не подключён.", file=sys.stderr)
             return EXIT_REJECTED
-    await chats.put(args.chat_id, args.user_id, token, notify_chat_id=args.notify_chat, by_admin=True)
+    user_id = owner.id if owner is not None else args.user_id
+    await chats.put(args.chat_id, user_id, token, notify_chat_id=args.notify_chat,
+                    email=owner.email if owner is not None else None, checked=not args.no_check, by_admin=True)
     checked = "" if args.no_check else ", токен проверен"
-    print(f"Чат {args.chat_id} подключён к user_id {args.user_id}{checked}.")
+    print(f"Чат {args.chat_id} подключён к user_id {user_id}{_whose(owner)}{checked}.")
     return EXIT_OK
+
+
+async def _sign_in(args: argparse.Namespace, settings: CoreSettings, chats: ChatRepository) -> int:
+    password = read_password(args.email)
+    if not password:
+        print("Ошибка: пустой пароль. Чат не подключён.", file=sys.stderr)
+        return EXIT_USAGE
+    async with PlusofonClient(settings.plusofon_api_url, settings.plusofon_client_id) as client:
+        try:
+            with secret_while(password):
+                tokens = await client.login(args.email, password)
+            del password
+            owner = await client.authuser(tokens.token)
+        except WrongCredentials:
+            print("Ошибка: Plusofon не принял e-mail или пароль. Чат не подключён.", file=sys.stderr)
+            return EXIT_REJECTED
+        except PlusofonError as error:
+            print(f"Ошибка: {_problem(error)}. Чат не подключён.", file=sys.stderr)
+            return EXIT_REJECTED
+    if args.user_id is not None and args.user_id != owner.id:
+        print(f"Ошибка: этот вход открывает user_id {owner.id}, а не {args.user_id}. Чат не подключён.",
+              file=sys.stderr)
+        return EXIT_REJECTED
+    await chats.put(args.chat_id, owner.id, tokens.token, notify_chat_id=args.notify_chat,
+                    refresh_token=tokens.refresh_token, email=owner.email or args.email)
+    print(f"Чат {args.chat_id} подключён к user_id {owner.id}{_whose(owner)} входом по e-mail; "
+          "вход продлевается сам.")
+    return EXIT_OK
+
+
+async def _owner(settings: CoreSettings, token: str) -> tuple[AccountOwner | None, str]:
+    async with PlusofonClient(settings.plusofon_api_url, settings.plusofon_client_id) as client:
+        try:
+            owner = await whose(client, token, None)
+        except NoAuthuser:
+            return None, "Plusofon не сообщил, чей это токен; укажите --user-id"
+        except PlusofonError as error:
+            return None, _problem(error)
+    assert owner is not None
+    return owner, ""
+
+
+def _problem(error: PlusofonError) -> str:
+    if isinstance(error, AuthenticationError):
+        return "Plusofon отклонил токен (401): он неверный или просрочен"
+    if isinstance(error, APIConnectionError):
+        return "Plusofon не отвечает; повторите позже"
+    return f"Plusofon ответил ошибкой: {getattr(error, 'message', error)}"
+
+
+def _whose(owner: AccountOwner | None) -> str:
+    if owner is None:
+        return ""
+    known = [part for part in (owner.name, owner.email) if part]
+    return f" ({', '.join(known)})" if known else ""
 
 
 async def _check(settings: CoreSettings, creds: Credentials) -> str | None:
@@ -118,10 +198,16 @@ async def _list(chats: ChatRepository) -> int:
     if not rows:
         print("Подключённых чатов нет.")
         return EXIT_OK
-    print(f"{'chat_id':>16}  {'user_id':>9}  {'токен':<8}  {'notify':>16}  добавлен")
+    print(f"{'chat_id':>16}  {'user_id':>9}  {'e-mail':<24}  {'как':<5}  {'токен':<8}  {'notify':>16}  "
+          f"{'принят (МСК)':<16}  {'состояние':<28}  добавлен")
     for auth in rows:
         notify = str(auth.notify_chat_id) if auth.notify_chat_id is not None else "-"
-        print(f"{auth.chat_id:>16}  {auth.user_id:>9}  {auth.masked_token:<8}  {notify:>16}  {auth.added_at}")
+        how = "вход" if auth.connected_by == SIGN_IN else "токен"
+        accepted = local_time(auth.accepted_at) if auth.accepted_at else "-"
+        state = (f"НЕ РАБОТАЕТ: {auth.failure}" if auth.failure
+                 else "работает" if auth.accepted_at else "не проверялся")
+        print(f"{auth.chat_id:>16}  {auth.user_id:>9}  {auth.email or '-':<24}  {how:<5}  {auth.masked_token:<8}  "
+              f"{notify:>16}  {accepted:<16}  {state:<28}  {auth.added_at}")
     return EXIT_OK
 
 
@@ -167,4 +253,9 @@ def main(args: argparse.Namespace, settings: CoreSettings) -> int:
 
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
-    return build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "chats" and args.action == "add" and args.no_check and (
+            args.user_id is None or args.email):
+        parser.error("--no-check needs --user-id and no --email: without them the bot must ask Plusofon")
+    return args

@@ -18,10 +18,12 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BotCommand
 from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 
+from bot.accounts import AccountTokens
 from bot.admins import GroupAdmins
 from bot.durations import use_timezone
 from bot.expirer import Expirer
 from bot.heartbeat import Heartbeat, heartbeat_path
+from bot.login_attempts import LoginAttempts
 from bot.logs import register_secret
 from bot.mirror import Mirror
 from bot.metrics import Metrics
@@ -93,6 +95,7 @@ def create_dispatcher(
                     interval=settings.mirror_sync_minutes * 60, on_read=metrics.mirror_synced,
                     **(mirror_options or {}))
     search_cache, expiries = SearchCache(), ExpiryStore(db)
+    accounts = AccountTokens(chats, plusofon, outbox, notifier, admin_ids=settings.admin_ids)
     expirer = Expirer(expiries, chats, plusofon, journal, mirror, **(expiry_options or {}))
     in_flight, throttle = InFlight(), Throttle(settings, on_throttled=metrics.throttle)
     metrics.on_scrape(_outbox_gauges(outbox))
@@ -120,6 +123,8 @@ def create_dispatcher(
         throttle=throttle,
         retention=Retention(audit, outbox, outbox_days=settings.outbox_retention_days,
                             audit_days=settings.audit_retention_days),
+        accounts=accounts,
+        login_attempts=LoginAttempts(),
     )
     dp.update.outer_middleware(UpdateObserver(metrics))
     dp.update.outer_middleware(in_flight)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
@@ -125,3 +127,16 @@ def quiet_chatty_libraries(level: str) -> None:
     # statement with its parameters at DEBUG, which is noise even then.
     logging.getLogger("httpx").setLevel(level if level == "DEBUG" else "WARNING")
     logging.getLogger("aiosqlite").setLevel("INFO")
+
+
+@contextmanager
+def secret_while(secret: str) -> Iterator[None]:
+    """`secret` is redacted while inside only: a password is not kept once the call that needs it is over."""
+    added = len(secret) >= 6 and secret not in _secrets
+    if added:
+        _secrets.add(secret)
+    try:
+        yield
+    finally:
+        if added:
+            _secrets.discard(secret)

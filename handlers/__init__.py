@@ -7,6 +7,7 @@ from aiogram import Router
 from handlers.account import create_account_router
 from handlers.adding import create_add_router
 from handlers.cards import create_card_router
+from handlers.chats_overview import create_chats_router
 from handlers.deleting import create_delete_router
 from handlers.errors import create_errors_router
 from handlers.expiring import create_expiry_router
@@ -16,6 +17,7 @@ from handlers.finding import create_find_router
 from handlers.history import create_history_router
 from handlers.listing import create_list_router
 from handlers.membership import create_membership_router
+from handlers.signin import create_signin_router
 from handlers.start import create_start_router
 
 
@@ -24,9 +26,11 @@ def create_routers() -> list[Router]:
     return [
         create_errors_router(),
         create_membership_router(),
+        create_signin_router(),  # before the others: in the sign-in dialogue, any text is an answer to it
         create_start_router(),
         create_account_router(),
         create_history_router(),
+        create_chats_router(),
         create_card_router(),
         create_find_router(),
         create_list_router(),

@@ -7,19 +7,24 @@ import logging
 from aiogram import Bot, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
+from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
 from bot.admins import GroupAdmins
-from bot.plusofon import AuthenticationError, Credentials, PlusofonClient, PlusofonError, UserNotFoundError
+from bot.login_attempts import LoginAttempts
+from bot.owner import NoAuthuser, looks_like_user_id, whose
+from bot.plusofon import AuthenticationError, PlusofonClient, PlusofonError, UserNotFoundError
 from bot.settings import Settings
 from handlers.errors import describe
 from handlers.journal import Journal
 from handlers.replies import typing
+from handlers.signin import connected_text, may_connect, start_sign_in
 from handlers.start import admins_hint
 from handlers.texts import Texts
 from storage.chats import ChatAuth, ChatRepository
 
 log = logging.getLogger(__name__)
+MIN_TOKEN_LENGTH = 16  # shorter, a lone argument is a typo (or a user_id without its token), not a token
 
 
 async def may_administer(message: Message, bot: Bot, settings: Settings, group_admins: GroupAdmins) -> bool:
@@ -35,41 +40,53 @@ def create_account_router() -> Router:
 
     @router.message(Command("login"))
     @router.edited_message(Command("login"))  # a token edited into a message must go as fast as a new one
-    async def login(message: Message, command: CommandObject, bot: Bot, chats: ChatRepository,
-                    plusofon: PlusofonClient, settings: Settings, journal: Journal, t: Texts) -> None:
+    async def login(message: Message, command: CommandObject, state: FSMContext, bot: Bot, chats: ChatRepository,
+                    plusofon: PlusofonClient, settings: Settings, login_attempts: LoginAttempts,
+                    journal: Journal, t: Texts) -> None:
         parts = (command.args or "").split()  # the token is registered for redaction once it is connected
+        if not parts:
+            await start_sign_in(message, state, settings, login_attempts, t)
+            return
         deleted = await _delete(message)  # the token must not stay in the chat a moment longer
         user = message.from_user
         if message.chat.type != "private":
             await message.answer(t.login_in_group if deleted else t.login_in_group_not_deleted)
             await journal.account_event(message.chat, user, "login", result="refused: sent in a group")
             return
-        if user is None or (user.id not in settings.admin_ids and not settings.allow_self_login):
+        if user is None or not may_connect(user, settings):
             await message.answer(t.login_not_allowed.format(admins=admins_hint(settings, t, message.chat)))
             await journal.account_event(message.chat, user, "login", result="refused: not allowed")
             return
-        if len(parts) != 2 or not parts[0].isascii() or not parts[0].isdigit():
+        if len(parts) > 2 or (len(parts) == 1 and len(parts[0]) < MIN_TOKEN_LENGTH) or (
+                len(parts) == 2 and not looks_like_user_id(parts[0])):
             await message.answer(t.login_usage)
             return
-        creds = Credentials(int(parts[0]), parts[1])
+        token = parts[-1]
+        claimed = int(parts[0]) if len(parts) == 2 else None
         try:
             async with typing(bot, message.chat.id):
-                await plusofon.list_page(creds, 1)
+                owner = await whose(plusofon, token, claimed)
         except (AuthenticationError, UserNotFoundError) as error:
             reason = t.login_bad_token if isinstance(error, AuthenticationError) else t.login_bad_user
             await message.answer(t.login_rejected.format(reason=reason))
-            await journal.account_event(message.chat, user, "login", f"user_id {creds.user_id}",
+            await journal.account_event(message.chat, user, "login", f"user_id {claimed or '?'}",
                                         result=f"rejected: {type(error).__name__}")
+            return
+        except NoAuthuser:
+            await message.answer(t.login_rejected.format(reason=t.login_no_authuser))
+            await journal.account_event(message.chat, user, "login", result="failed: authuser unavailable")
             return
         except PlusofonError as error:
             await message.answer(t.login_rejected.format(reason=describe(error, t)))
-            await journal.account_event(message.chat, user, "login", f"user_id {creds.user_id}",
+            await journal.account_event(message.chat, user, "login", f"user_id {claimed or '?'}",
                                         result=f"failed: {type(error).__name__}")
             return
-        await chats.put(message.chat.id, creds.user_id, creds.token, added_by=user.id,
-                        by_admin=user.id in settings.admin_ids)
-        await journal.account_event(message.chat, user, "login", f"user_id {creds.user_id}")
-        done = t.login_done.format(user_id=creds.user_id)
+        user_id = owner.id if owner is not None else claimed
+        assert user_id is not None
+        await chats.put(message.chat.id, user_id, token, added_by=user.id, by_admin=user.id in settings.admin_ids,
+                        email=owner.email if owner else None)
+        await journal.account_event(message.chat, user, "login", f"user_id {user_id}")
+        done = connected_text(owner, user_id, t)
         await message.answer(done if deleted else f"{done}\n\n{t.delete_token_yourself}")
 
     @router.message(Command("logout"))
@@ -105,7 +122,8 @@ def create_account_router() -> Router:
             return
         by_admin = personal.by_admin or user.id in settings.admin_ids  # else a stranger's group: no team chat
         await chats.put(message.chat.id, personal.user_id, personal.token, added_by=user.id, by_admin=by_admin,
-                        notify_chat_id=auth.notify_chat_id if auth is not None and by_admin else None)
+                        notify_chat_id=auth.notify_chat_id if auth is not None and by_admin else None,
+                        refresh_token=personal.refresh_token, email=personal.email)
         await journal.account_event(message.chat, user, "link", f"user_id {personal.user_id}")
         await message.answer(t.link_done.format(user_id=personal.user_id))
 

@@ -15,6 +15,7 @@ from bot.plusofon import (
     AuthenticationError,
     PlusofonError,
     RateLimitError,
+    SignInExpired,
     UserNotFoundError,
     ValidationError,
 )
@@ -24,6 +25,8 @@ log = logging.getLogger(__name__)
 
 
 def describe(error: PlusofonError, t: Texts) -> str:
+    if isinstance(error, SignInExpired):
+        return t.error_signin_expired
     if isinstance(error, AuthenticationError):
         return t.error_auth
     if isinstance(error, UserNotFoundError):

@@ -181,7 +181,8 @@ class Texts:
     private_only = "Эта команда работает в личном чате со мной. Группу отключает /unlink."
 
     # connecting chats from Telegram
-    login_usage = "Отправьте: <code>/login &lt;user_id&gt; &lt;API-токен&gt;</code> (токен — из личного кабинета Plusofon)."
+    login_usage = ("Отправьте /login — войти по e-mail и паролю Plusofon, или <code>/login &lt;API-токен&gt;</code>, "
+                   "или <code>/login &lt;user_id&gt; &lt;API-токен&gt;</code> (токен — из личного кабинета Plusofon).")
     login_in_group = ("⚠️ Не отправляйте токен в группу! Я удалил сообщение, но его могли увидеть: считайте токен "
                       "скомпрометированным, выпустите новый в личном кабинете Plusofon и отправьте /login мне "
                       "в личные сообщения.")
@@ -222,6 +223,37 @@ class Texts:
         "history": "Последние действия",
         "help": "Справка",
     }
+
+    # signing in (/login without arguments), renewal, /chats
+    signin_ask_email = ("Вход в Plusofon. Напишите e-mail, с которым вы входите в личный кабинет Plusofon "
+                        "(или /cancel).")
+    signin_bad_email = "Это не похоже на e-mail. Напишите адрес вида <code>name@example.com</code> или /cancel."
+    signin_ask_password = ("Теперь пароль от личного кабинета Plusofon для {email}. Я удалю сообщение с ним сразу "
+                           "и нигде его не сохраню (/cancel — отменить).")
+    signin_private_only = "Войти в Plusofon можно только в личном чате со мной: отправьте мне /login."
+    signin_wrong_password = ("Не подключено: Plusofon не принял e-mail или пароль. Проверьте их и начните заново: "
+                             "/login (попыток осталось: {left}).")
+    signin_too_many = "Слишком много попыток входа. Попробуйте снова через {minutes} мин."
+    signin_cancelled = "Вход отменён."
+    signin_password_as_text = "Пришлите пароль текстом (или /cancel)."
+    signin_password_not_deleted = "⚠️ Удалить сообщение с паролем я не смог: удалите его сами и смените пароль."
+    login_done_owner = ("✅ Чат подключён к аккаунту Plusofon: {name}{email}user_id <code>{user_id}</code>. "
+                        "Попробуйте /list.")
+    signin_renews = "Вход продлевается сам; если он истечёт, я попрошу войти заново."
+    login_no_authuser = ("Plusofon не сообщил, чей это токен. Отправьте его вместе с user_id: "
+                         "<code>/login &lt;user_id&gt; &lt;API-токен&gt;</code>.")
+    error_signin_expired = "Вход в Plusofon истёк: /login заново (в личном чате со мной, e-mail и пароль)."
+    signin_expired_admins = ("⚠️ Вход в Plusofon истёк для аккаунта user_id {user_id}: Plusofon не продлил его. "
+                             "Чаты {chats} не работают, пока кто-нибудь не выполнит /login заново.")
+    chats_header = "<b>Подключённые чаты</b> (время МСК)"
+    chats_empty = "Подключённых чатов нет."
+    chats_admins_only = "Список чатов видят только администраторы бота, в личном чате со мной."
+    chats_by_signin = "вход по e-mail"
+    chats_by_token = "API-токен"
+    chats_never = "ещё не проверялся"
+    chats_ok = "✅ работает"
+    chats_failing = "⚠️ не работает: {failure}"
+    chats_line = "<code>{chat_id}</code> · user_id {user_id}{email} · {how} · принят: {accepted} · {state}"
 
 
 class EnglishTexts(Texts):
@@ -352,7 +384,8 @@ class EnglishTexts(Texts):
     group_admins_only_command = "Only the group's or the bot's administrators can do this."
     group_only = "This command works in a group."
     private_only = "This command works in a private chat with me. /unlink disconnects a group."
-    login_usage = "Send: <code>/login &lt;user_id&gt; &lt;API token&gt;</code> (the token is in your Plusofon account)."
+    login_usage = ("Send /login to sign in with your Plusofon e-mail and password, or <code>/login &lt;API token&gt;</code>, "
+                   "or <code>/login &lt;user_id&gt; &lt;API token&gt;</code> (the token is in your Plusofon account).")
     login_in_group = ("⚠️ Never send a token to a group! I deleted the message, but it may have been seen: treat the "
                       "token as leaked, issue a new one in your Plusofon account and send /login to me privately.")
     login_not_allowed = "Only the bot's administrators{admins} can connect chats."
@@ -391,6 +424,34 @@ class EnglishTexts(Texts):
         "history": "Latest actions",
         "help": "Help",
     }
+
+    signin_ask_email = "Signing in to Plusofon. Send the e-mail you use for your Plusofon account (or /cancel)."
+    signin_bad_email = "This does not look like an e-mail. Send an address like <code>name@example.com</code> or /cancel."
+    signin_ask_password = ("Now the password of your Plusofon account for {email}. I delete the message at once and "
+                           "store it nowhere (/cancel to stop).")
+    signin_private_only = "Sign in to Plusofon only in a private chat with me: send me /login."
+    signin_wrong_password = ("Not connected: Plusofon rejected the e-mail or password. Check them and start again: "
+                             "/login (attempts left: {left}).")
+    signin_too_many = "Too many sign-in attempts. Try again in {minutes} min."
+    signin_cancelled = "Sign-in cancelled."
+    signin_password_as_text = "Send the password as text (or /cancel)."
+    signin_password_not_deleted = ("⚠️ I could not delete the message with the password: delete it yourself and "
+                                   "change the password.")
+    login_done_owner = ("✅ This chat is connected to Plusofon account {name}{email}user_id <code>{user_id}</code>. "
+                        "Try /list.")
+    signin_renews = "The sign-in renews itself; if it expires, I will ask you to sign in again."
+    login_no_authuser = ("Plusofon did not say whose token this is. Send it with the user_id: "
+                         "<code>/login &lt;user_id&gt; &lt;API token&gt;</code>.")
+    error_signin_expired = "The Plusofon sign-in has expired: /login again (privately with me, e-mail and password)."
+    chats_header = "<b>Connected chats</b> (Moscow time)"
+    chats_empty = "No chats are connected."
+    chats_admins_only = "Only the bot's administrators see the chats, in a private chat with me."
+    chats_by_signin = "e-mail sign-in"
+    chats_by_token = "API token"
+    chats_never = "not checked yet"
+    chats_ok = "✅ works"
+    chats_failing = "⚠️ failing: {failure}"
+    chats_line = "<code>{chat_id}</code> · user_id {user_id}{email} · {how} · accepted: {accepted} · {state}"
 
 
 RUSSIAN = Texts()

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 import aiosqlite
 
 from bot.logs import register_secret
-from bot.plusofon.models import Credentials
+from bot.plusofon.models import AccountHooks, Credentials
 from storage.cipher import SecretKeyError, TokenCipher
 
 log = logging.getLogger(__name__)
+
+
+SIGN_IN, TOKEN = "signin", "token"  # how a chat was connected: e-mail and password, or an API token
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,10 +33,19 @@ class ChatAuth:
     active: bool = True
     admins_only: bool = False
     by_admin: bool = False  # connected by the bot's admins (see Journal.team_chat)
+    refresh_token: str | None = field(default=None, repr=False)
+    email: str | None = None
+    accepted_at: float | None = None
+    failure: str | None = None
+    hooks: AccountHooks | None = field(default=None, repr=False, compare=False)
 
     @property
     def credentials(self) -> Credentials:
-        return Credentials(self.user_id, self.token)
+        return Credentials(self.user_id, self.token, hooks=self.hooks)
+
+    @property
+    def connected_by(self) -> str:
+        return SIGN_IN if self.refresh_token else TOKEN
 
     @property
     def masked_token(self) -> str:
@@ -57,6 +71,12 @@ class ChatRepository:
         self._data_version: int | None = None
         self._checked_at = 0.0
         self._generation = 0  # bumped on every invalidation, so a load that raced a change is not cached
+        self._hooks: Callable[[ChatAuth], AccountHooks] | None = None
+
+    def use_hooks(self, hooks_for: Callable[[ChatAuth], AccountHooks]) -> None:
+        """Every ChatAuth read from now on carries `hooks_for(auth)` in its credentials (see bot.accounts)."""
+        self._hooks = hooks_for
+        self.invalidate()
 
     async def get(self, chat_id: int) -> ChatAuth | None:
         await self._refresh_if_stale()
@@ -78,23 +98,36 @@ class ChatRepository:
         return auth
 
     async def put(self, chat_id: int, user_id: int, token: str, *, notify_chat_id: int | None = None,
-                  added_by: int | None = None, by_admin: bool = False) -> ChatAuth:
-        """Connect the chat; `by_admin`: the bot's admins did (the CLI, an admin's /login, /link by the owner of
-        such a chat)."""
+                  added_by: int | None = None, by_admin: bool = False, refresh_token: str | None = None,
+                  email: str | None = None, checked: bool = True) -> ChatAuth:
+        """Connect the chat: with an API token, or (`refresh_token` given) with the pair from a sign-in.
+        `by_admin`: the bot's admins did (the CLI, an admin's /login, /link by the owner of such a chat).
+        `checked`: Plusofon accepted the token just now."""
         added_at = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
+        refresh_blob = self._cipher.encrypt(refresh_token) if refresh_token else None
+        connected_by = SIGN_IN if refresh_token else TOKEN
+        accepted_at = time.time() if checked else None
         await self._conn.execute(
             """INSERT INTO chats (chat_id, plusofon_user_id, token_encrypted, notify_chat_id, added_by, added_at,
-                                  connected_by_admin)
-               VALUES (?, ?, ?, ?, ?, ?, ?)
+                                  connected_by_admin, refresh_token_encrypted, connected_by, email, accepted_at,
+                                  failure)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)
                ON CONFLICT (chat_id) DO UPDATE SET plusofon_user_id = excluded.plusofon_user_id,
                    token_encrypted = excluded.token_encrypted, notify_chat_id = excluded.notify_chat_id,
                    added_by = excluded.added_by, added_at = excluded.added_at, active = 1,
-                   connected_by_admin = excluded.connected_by_admin""",
-            (chat_id, user_id, self._cipher.encrypt(token), notify_chat_id, added_by, added_at, int(by_admin)),
+                   connected_by_admin = excluded.connected_by_admin,
+                   refresh_token_encrypted = excluded.refresh_token_encrypted,
+                   connected_by = excluded.connected_by, email = excluded.email,
+                   accepted_at = excluded.accepted_at, failure = NULL""",
+            (chat_id, user_id, self._cipher.encrypt(token), notify_chat_id, added_by, added_at, int(by_admin),
+             refresh_blob, connected_by, email, accepted_at),
         )
         self.invalidate()
         register_secret(token)
-        return ChatAuth(chat_id, user_id, token, notify_chat_id, added_by, added_at, by_admin=by_admin)
+        if refresh_token:
+            register_secret(refresh_token)
+        return ChatAuth(chat_id, user_id, token, notify_chat_id, added_by, added_at, by_admin=by_admin,
+                        refresh_token=refresh_token, email=email, accepted_at=accepted_at)
 
     async def settle_connected_by(self, admin_ids: frozenset[int], allow_self_login: bool) -> int:
         """Decide who connected the chats connected before that was recorded; return how many. Without
@@ -119,6 +152,59 @@ class ChatRepository:
                                      [(int(by_admin), chat_id) for chat_id, by_admin in settled.items()])
         self.invalidate()
         return len(settled)
+
+    async def signed_in_pairs(self, user_id: int) -> list[tuple[str, str, str | None]]:
+        """(token, refresh token, failure) of each chat of the account connected by sign-in, read afresh."""
+        async with self._conn.execute(
+            "SELECT token_encrypted, refresh_token_encrypted, failure FROM chats "
+            "WHERE plusofon_user_id = ? AND refresh_token_encrypted IS NOT NULL ORDER BY chat_id", (user_id,),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        pairs = []
+        for token_blob, refresh_blob, failure in rows:
+            try:
+                pair = self._cipher.decrypt(token_blob), self._cipher.decrypt(refresh_blob)
+            except SecretKeyError:
+                continue
+            register_secret(pair[0])
+            register_secret(pair[1])
+            pairs.append((*pair, failure))
+        return pairs
+
+    async def renewed(self, user_id: int, token: str, refresh_token: str) -> None:
+        """The account's sign-in was renewed: every chat connected by sign-in to it gets the new pair."""
+        register_secret(token)
+        register_secret(refresh_token)
+        await self._conn.execute(
+            "UPDATE chats SET token_encrypted = ?, refresh_token_encrypted = ?, accepted_at = ?, failure = NULL "
+            "WHERE plusofon_user_id = ? AND refresh_token_encrypted IS NOT NULL",
+            (self._cipher.encrypt(token), self._cipher.encrypt(refresh_token), time.time(), user_id),
+        )
+        self.invalidate()
+
+    async def sign_in_failed(self, user_id: int, failure: str) -> list[int]:
+        """Mark every chat connected by sign-in to the account as failing; return those chats."""
+        async with self._conn.execute(
+            "UPDATE chats SET failure = ? WHERE plusofon_user_id = ? AND refresh_token_encrypted IS NOT NULL "
+            "RETURNING chat_id", (failure, user_id),
+        ) as cursor:
+            chat_ids = [row[0] for row in await cursor.fetchall()]
+        self.invalidate()
+        return sorted(chat_ids)
+
+    async def mark(self, chat_id: int, *, accepted_at: float | None = None, failure: str | None = None) -> None:
+        """Plusofon accepted the chat's token at `accepted_at` (clears the failure), or refused it (`failure`)."""
+        if accepted_at is not None:
+            await self._conn.execute("UPDATE chats SET accepted_at = ?, failure = NULL WHERE chat_id = ?",
+                                     (accepted_at, chat_id))
+        else:
+            await self._conn.execute("UPDATE chats SET failure = ? WHERE chat_id = ?", (failure, chat_id))
+        self._generation += 1  # only this chat changed: the others stay cached, and it is updated in place
+        cached = self._known.get(chat_id)
+        if cached is not None:
+            updated = replace(cached, accepted_at=accepted_at or cached.accepted_at,
+                              failure=None if accepted_at is not None else failure)
+            self._known[chat_id] = replace(updated, hooks=self._hooks(updated)) if self._hooks else updated
 
     async def set_active(self, chat_id: int, active: bool) -> None:
         """The bot was removed from the chat (False) or came back (True)."""
@@ -175,15 +261,21 @@ class ChatRepository:
     def _decode(self, row: aiosqlite.Row) -> ChatAuth | None:
         try:
             token = self._cipher.decrypt(row["token_encrypted"])
+            refresh_blob = row["refresh_token_encrypted"]
+            refresh_token = self._cipher.decrypt(refresh_blob) if refresh_blob is not None else None
         except SecretKeyError:
             log.error("chat %s: its token cannot be decrypted with SECRET_KEY; treating it as not connected",
                       row["chat_id"])
             return None
         register_secret(token)
-        return ChatAuth(row["chat_id"], row["plusofon_user_id"], token, row["notify_chat_id"], row["added_by"],
+        if refresh_token:
+            register_secret(refresh_token)
+        auth = ChatAuth(row["chat_id"], row["plusofon_user_id"], token, row["notify_chat_id"], row["added_by"],
                         row["added_at"], bool(row["active"]), bool(row["admins_only"]),
-                        bool(row["connected_by_admin"]))
+                        by_admin=bool(row["connected_by_admin"]), refresh_token=refresh_token,
+                        email=row["email"], accepted_at=row["accepted_at"], failure=row["failure"])
+        return replace(auth, hooks=self._hooks(auth)) if self._hooks is not None else auth
 
 
 _COLUMNS = ("chat_id, plusofon_user_id, token_encrypted, notify_chat_id, added_by, added_at, active, admins_only, "
-            "connected_by_admin")
+            "connected_by_admin, refresh_token_encrypted, email, accepted_at, failure")

@@ -133,4 +133,13 @@ MIGRATIONS: list[str] = [
     CREATE INDEX outbox_created ON outbox (created_at);
     CREATE INDEX outbox_audit ON outbox (audit_id);
     """,
+    # 8: sign-in: the refresh token (encrypted like the token), how the chat was connected, the account's e-mail,
+    # when Plusofon last accepted the chat's token and why it fails now (NULL: it does not)
+    """
+    ALTER TABLE chats ADD COLUMN refresh_token_encrypted BLOB;
+    ALTER TABLE chats ADD COLUMN connected_by TEXT NOT NULL DEFAULT 'token';
+    ALTER TABLE chats ADD COLUMN email TEXT;
+    ALTER TABLE chats ADD COLUMN accepted_at REAL;
+    ALTER TABLE chats ADD COLUMN failure TEXT;
+    """,
 ]

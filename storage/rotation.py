@@ -1,4 +1,5 @@
-"""Key rotation: every stored API token re-encrypted with the first key of SECRET_KEY, all or nothing."""
+"""Key rotation: every stored API token and refresh token re-encrypted with the first key of SECRET_KEY,
+all or nothing."""
 
 from __future__ import annotations
 
@@ -21,18 +22,22 @@ async def rotate_tokens(conn: aiosqlite.Connection, cipher: TokenCipher) -> Rota
     await conn.execute("PRAGMA secure_delete = ON")  # no old ciphertext left in free space
     await conn.execute("BEGIN IMMEDIATE")  # the bot may write meanwhile: it waits, it does not interleave
     try:
-        async with conn.execute("SELECT chat_id, token_encrypted FROM chats ORDER BY chat_id") as cursor:
+        async with conn.execute(
+            "SELECT chat_id, token_encrypted, refresh_token_encrypted FROM chats ORDER BY chat_id"
+        ) as cursor:
             rows = await cursor.fetchall()
         updates, undecryptable = [], []
-        for chat_id, blob in rows:
+        for chat_id, blob, refresh_blob in rows:
             try:
-                updates.append((cipher.rotate(blob), chat_id))
+                refresh = cipher.rotate(refresh_blob) if refresh_blob is not None else None
+                updates.append((cipher.rotate(blob), refresh, chat_id))
             except SecretKeyError:
                 undecryptable.append(chat_id)
         if undecryptable:
             await conn.execute("ROLLBACK")
             return Rotation(0, undecryptable)
-        await conn.executemany("UPDATE chats SET token_encrypted = ? WHERE chat_id = ?", updates)
+        await conn.executemany(
+            "UPDATE chats SET token_encrypted = ?, refresh_token_encrypted = ? WHERE chat_id = ?", updates)
         await conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:

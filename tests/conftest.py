@@ -80,6 +80,14 @@ async def harness(tmp_path, plusofon: FakePlusofon):
     await bot.stop()
 
 
+WATCHED_SECRETS: list[str] = []
+
+
+def watch_secret(*secrets: str) -> None:
+    """This test's log must not contain these either (passwords, tokens from sign-in, refresh tokens)."""
+    WATCHED_SECRETS.extend(secrets)
+
+
 @pytest.fixture(autouse=True)
 def no_secrets_in_debug_logs():
     """Every test runs with DEBUG logging through the bot's own redacting formatters, text and JSON; neither the
@@ -103,6 +111,8 @@ def no_secrets_in_debug_logs():
     root.setLevel(level)
     written = stream.getvalue()
     assert PLUSOFON_TOKEN not in written, "the Plusofon token reached a log line"
+    watched, WATCHED_SECRETS[:] = list(WATCHED_SECRETS), []
+    assert not [secret for secret in watched if secret in written], "a watched secret reached a log line"
     assert TEST_TOKEN not in written and TEST_TOKEN.split(":")[1] not in written, "the bot token reached a log line"
 
 

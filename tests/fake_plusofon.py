@@ -6,6 +6,8 @@ A real aiohttp server on 127.0.0.1 for tests and benchmarks:
         api.add_account(40, "token")
         api.seed(40, 31)
         api.inject("drop_after", method="POST")
+        api.add_login(40, "boss@example.com", "password")   # sign-in: /authuser, /login, /refresh
+        api.token_lifetime = 60; api.expire_tokens(); api.revoke_refresh_tokens()
         ... point the client at api.base_url ...
 
 Standalone:
@@ -25,6 +27,7 @@ import asyncio
 import json
 import math
 import re
+import secrets
 import signal
 import sys
 import time
@@ -39,6 +42,8 @@ from aiohttp import web
 from multidict import CIMultiDict
 
 API_PATH = "/api/v1/smart-numbers"
+AUTHUSER_PATH, LOGIN_PATH, REFRESH_PATH = "/api/v1/authuser", "/api/v1/login", "/api/v1/refresh"
+WRONG_PASSWORD = "Неверный e-mail или пароль"
 PHONE_A = "79991230046"
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 SEED_EPOCH = datetime(2022, 7, 1, 7, 59, 59)
@@ -78,6 +83,12 @@ class RecordedRequest:
     headers: CIMultiDict[str]  # a CIMultiDict copy: lookups are case-insensitive
     json: Any  # parsed JSON body, or None (no body / not JSON)
     raw_body: bytes
+
+
+@dataclass
+class _Login:
+    user_id: int
+    password: str
 
 
 @dataclass
@@ -139,6 +150,13 @@ class FakePlusofon:
         self._runner: web.AppRunner | None = None
         self._arrivals: list[tuple[str, asyncio.Future[RecordedRequest]]] = []
         self._calls_by_token: dict[str, deque[float]] = {}
+        # sign-in: e-mail -> account; tokens from sign-in expire `token_lifetime` seconds after they are issued
+        self.token_lifetime: float | None = None
+        self.issued: list[tuple[str, str]] = []  # every (token, refresh_token) given out, oldest first
+        self._logins: dict[str, _Login] = {}
+        self._profiles: dict[int, dict[str, Any]] = {}
+        self._sessions: dict[str, tuple[int, float]] = {}  # token -> (user_id, expires at, monotonic)
+        self._refresh_tokens: dict[str, int] = {}  # the live ones -> user_id
 
     # ---- lifecycle -------------------------------------------------------------
 
@@ -150,6 +168,9 @@ class FakePlusofon:
         app.router.add_get(API_PATH, self._list)
         app.router.add_post(API_PATH, self._add)
         app.router.add_delete(API_PATH + "/{id}", self._delete)
+        app.router.add_get(AUTHUSER_PATH, self._authuser)
+        app.router.add_post(LOGIN_PATH, self._login)
+        app.router.add_get(REFRESH_PATH, self._refresh)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", self.port)
@@ -192,6 +213,39 @@ class FakePlusofon:
     def add_account(self, user_id: int, token: str) -> None:
         self._tokens[token] = user_id
         self._numbers.setdefault(user_id, [])
+
+    def add_login(self, user_id: int, email: str, password: str, *, first_name: str = "", last_name: str = "",
+                  middle_name: str = "", phone: str = "") -> None:
+        """An account one can sign in to with `email` and `password` (it may also have API tokens)."""
+        self._logins[email.lower()] = _Login(user_id, password)
+        self._profiles[user_id] = {"email": email, "first_name": first_name, "last_name": last_name,
+                                   "middle_name": middle_name, "phone": phone}
+        self._numbers.setdefault(user_id, [])
+
+    def expire_tokens(self, user_id: int | None = None) -> None:
+        """Every token from sign-in (of `user_id`, or of everyone) expires now; refresh tokens still work."""
+        for token, (owner, _) in list(self._sessions.items()):
+            if user_id is None or owner == user_id:
+                self._sessions[token] = (owner, 0.0)
+
+    def revoke_token(self, token: str) -> None:
+        """The web account revoked an API token: from now on it gets 401."""
+        self._tokens.pop(token, None)
+
+    def revoke_refresh_tokens(self, user_id: int | None = None) -> None:
+        for token, owner in list(self._refresh_tokens.items()):
+            if user_id is None or owner == user_id:
+                del self._refresh_tokens[token]
+
+    def _issue(self, user_id: int) -> dict[str, Any]:
+        token, refresh_token = f"sess-{user_id}-{secrets.token_hex(12)}", f"refr-{user_id}-{secrets.token_hex(12)}"
+        lifetime = self.token_lifetime
+        expires = time.monotonic() + lifetime if lifetime is not None else math.inf
+        self._sessions[token] = (user_id, expires)
+        self._refresh_tokens[refresh_token] = user_id
+        self.issued.append((token, refresh_token))
+        return {"token": token, "refresh_token": refresh_token, "token_type": "bearer",
+                "expires_in": int(lifetime) if lifetime is not None else None}
 
     def seed(
         self, user_id: int, count: int, *, phone_b: str | None = None, description: str | None = None
@@ -392,7 +446,11 @@ class FakePlusofon:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer":
             return None
-        return self._tokens.get(token.strip())
+        token = token.strip()
+        if token in self._tokens:
+            return self._tokens[token]
+        user_id, expires = self._sessions.get(token, (None, 0.0))
+        return user_id if time.monotonic() < expires else None
 
     # ---- endpoints -----------------------------------------------------------------
 
@@ -458,6 +516,42 @@ class FakePlusofon:
             return _error("Smart number not found", 404)
         del items[i]
         return json_response({"success": True})
+
+
+    async def _authuser(self, request: web.Request) -> web.Response:
+        user_id = self._auth_user(request)
+        if user_id is None:
+            return _unauthenticated()
+        profile = self._profiles.get(user_id, {})
+        return json_response({"user": {
+            "id": user_id, "email": profile.get("email"), "phone": profile.get("phone") or None,
+            "first_name": profile.get("first_name") or None, "last_name": profile.get("last_name") or None,
+            "middle_name": profile.get("middle_name") or None, "role": {"name": "client", "client_id": 1},
+            "created_at": "2022-07-01 07:59:59",
+        }})
+
+    async def _login(self, request: web.Request) -> web.Response:
+        if request.headers.get("Client") != self.client_id:
+            return _unauthenticated()
+        body = request[JSON_KEY] if isinstance(request[JSON_KEY], dict) else {}
+        email, password = body.get("email"), body.get("password")
+        missing = {name: [f"The {name} field is required."] for name, value in (("email", email),
+                   ("password", password)) if not isinstance(value, str) or not value}
+        if missing:
+            return _validation_error(missing)
+        login = self._logins.get(email.strip().lower())
+        if login is None or login.password != password:
+            return json_response({"message": WRONG_PASSWORD}, 401)
+        return json_response(self._issue(login.user_id))
+
+    async def _refresh(self, request: web.Request) -> web.Response:
+        if request.headers.get("Client") != self.client_id:
+            return _unauthenticated()
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        user_id = self._refresh_tokens.pop(token.strip(), None) if scheme.lower() == "bearer" else None
+        if user_id is None:
+            return json_response({"message": "Token has expired and can no longer be refreshed"}, 401)
+        return json_response(self._issue(user_id))
 
 
 # ---- helpers -------------------------------------------------------------------------

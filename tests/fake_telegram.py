@@ -268,6 +268,7 @@ class FakeTelegram:
         self._members: dict[tuple[int, int], dict[str, Any]] = {}
         self._failures: dict[str, deque[dict[str, Any]]] = {}
         self._blocked: dict[int, str] = {}
+        self.undeletable: set[tuple[int, int]] = set()  # (chat_id, message_id) that deleteMessage refuses
         self._file_ids = itertools.count(1)
         self._handlers: dict[str, Callable[[dict[str, Any]], Any]] = {
             "getme": lambda params: self.bot_user,
@@ -436,6 +437,8 @@ class FakeTelegram:
     def _delete_message(self, params: dict[str, Any]) -> bool:
         chat_id = _as_chat_id(params.get("chat_id"))
         message_id = _as_chat_id(params.get("message_id"))
+        if (chat_id, message_id) in self.undeletable:
+            raise ApiError(400, "Bad Request: message can't be deleted")
         self.messages.pop((chat_id, message_id), None)  # type: ignore[arg-type]
         return True
 

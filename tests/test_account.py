@@ -188,7 +188,7 @@ async def test_login_with_a_user_id_the_token_does_not_own(admin_bot, plusofon):
     assert plusofon.count("GET") == 1
 
 
-@pytest.mark.parametrize("args", ["", "abc", "40", f"abc {PLUSOFON_TOKEN}", f"40 {PLUSOFON_TOKEN} extra",
+@pytest.mark.parametrize("args", ["abc", "40", f"abc {PLUSOFON_TOKEN}", f"40 {PLUSOFON_TOKEN} extra",
                                   f"-40 {PLUSOFON_TOKEN}", f"٤٠ {PLUSOFON_TOKEN}"])
 async def test_login_in_a_wrong_format_shows_the_usage(admin_bot, plusofon, args):
     h = admin_bot

@@ -174,7 +174,8 @@ async def test_remove(cli: Cli):
 
 
 @pytest.mark.parametrize("args", [
-    ["add", str(CHAT_ID)],  # no --user-id
+    ["add", str(CHAT_ID), "--no-check"],  # no --user-id: nothing to check it against
+    ["add", str(CHAT_ID), "--email", "boss@example.com", "--no-check"],
     ["add", "notanumber", "--user-id", "1"],
     ["add", str(CHAT_ID), "--user-id", "forty"],
     ["add", "--user-id", "1"],  # no chat id
@@ -264,3 +265,56 @@ async def test_wrong_secret_key_hides_the_chat(cli: Cli):
     assert result.code == 0, result
     assert str(CHAT_ID) in result.stderr  # logged as undecryptable
     assert str(CHAT_ID) not in result.stdout
+
+
+# ---- connecting without a user_id: authuser, or the e-mail and password ------------------------------
+
+EMAIL, PASSWORD = "boss@example.com", "Pa55word-cli-secret"
+
+
+async def test_add_without_user_id_asks_plusofon_whose_token_it_is(api_cli: Cli, plusofon: FakePlusofon):
+    plusofon.add_login(PLUSOFON_USER_ID, EMAIL, PASSWORD, first_name="Иван")
+    result = await api_cli("add", str(CHAT_ID), stdin=PLUSOFON_TOKEN + "\n")
+    assert result.code == 0, result
+    assert f"user_id {PLUSOFON_USER_ID}" in result.stdout and EMAIL in result.stdout
+    assert [(r.method, r.path) for r in plusofon.requests] == [("GET", "/api/v1/authuser")]
+    row = next(line for line in (await listed(api_cli)).splitlines() if str(CHAT_ID) in line)
+    assert str(PLUSOFON_USER_ID) in row.split() and EMAIL in row and "токен" in row and "работает" in row
+    assert PLUSOFON_TOKEN not in result.output
+
+
+async def test_add_without_user_id_and_a_wrong_token_stores_nothing(api_cli: Cli, plusofon: FakePlusofon):
+    result = await api_cli("add", str(CHAT_ID), stdin="wrong-token-1234567\n")
+    assert result.code == 1, result
+    assert "отклонил" in result.stderr and "wrong-token-1234567" not in result.output
+    assert str(CHAT_ID) not in await listed(api_cli)
+
+
+async def test_add_with_email_signs_in_with_the_password_from_stdin(api_cli: Cli, plusofon: FakePlusofon):
+    plusofon.add_login(PLUSOFON_USER_ID, EMAIL, PASSWORD)
+    result = await api_cli("add", str(CHAT_ID), "--email", EMAIL, stdin=PASSWORD + "\n", LOG_LEVEL="DEBUG")
+    assert result.code == 0, result
+    [(token, refresh_token)] = plusofon.issued
+    login = next(r for r in plusofon.requests if r.path == "/api/v1/login")
+    assert login.json == {"email": EMAIL, "password": PASSWORD} and "Authorization" not in login.headers
+    out = await listed(api_cli)
+    row = next(line for line in out.splitlines() if str(CHAT_ID) in line)
+    assert EMAIL in row and "вход" in row and str(PLUSOFON_USER_ID) in row.split()
+    for secret in (PASSWORD, token, refresh_token):
+        assert secret not in result.output + out  # DEBUG logs included
+        assert secret.encode() not in raw_bytes(api_cli.db_path)
+
+
+async def test_add_with_email_and_a_wrong_password_stores_nothing(api_cli: Cli, plusofon: FakePlusofon):
+    plusofon.add_login(PLUSOFON_USER_ID, EMAIL, PASSWORD)
+    result = await api_cli("add", str(CHAT_ID), "--email", EMAIL, stdin="not-the-password\n")
+    assert result.code == 1, result
+    assert "не принял e-mail или пароль" in result.stderr and "not-the-password" not in result.output
+    assert str(CHAT_ID) not in await listed(api_cli)
+    assert plusofon.issued == []
+
+
+async def test_list_tells_a_chat_never_checked_from_one_that_works(cli: Cli):
+    assert (await cli.add(CHAT_ID, "--no-check")).code == 0
+    row = next(line for line in (await listed(cli)).splitlines() if str(CHAT_ID) in line)
+    assert "не проверялся" in row and "работает" not in row and "токен" in row

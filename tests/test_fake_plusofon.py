@@ -483,3 +483,73 @@ async def test_standalone_process():
             proc.terminate()
         rc = await asyncio.wait_for(proc.wait(), 10)
     assert rc == 0
+
+
+# ---- signing in: /authuser, /login, /refresh ---------------------------------------------------------
+
+EMAIL, PASSWORD = "boss@example.com", "correct horse 42"
+
+
+def no_token_headers() -> dict[str, str]:
+    return {"Content-Type": "application/json", "Accept": "application/json", "Client": "10553"}
+
+
+async def sign_in(client: httpx.AsyncClient, email: str = EMAIL, password: str = PASSWORD) -> httpx.Response:
+    return await client.post("/api/v1/login", json={"email": email, "password": password},
+                             headers=no_token_headers())
+
+
+async def test_login_gives_a_pair_that_works_and_authuser_tells_whose_it_is(api, client):
+    api.add_login(USER, EMAIL, PASSWORD, first_name="Иван", last_name="Петров")
+    answer = await sign_in(client, email="Boss@Example.com")
+    assert answer.status_code == 200
+    pair = answer.json()
+    assert pair["token"].startswith("sess-") and pair["refresh_token"].startswith("refr-")
+    assert api.issued == [(pair["token"], pair["refresh_token"])]
+    who = await client.get("/api/v1/authuser", headers=headers(pair["token"]))
+    user = who.json()["user"]
+    assert (user["id"], user["email"], user["first_name"], user["last_name"]) == (USER, EMAIL, "Иван", "Петров")
+    assert (await list_page(client)).status_code == 200  # the plain token still works
+    listed = await client.request("GET", PATH, json={"user_id": USER}, headers=headers(pair["token"]))
+    assert listed.status_code == 200
+
+
+async def test_authuser_knows_plain_tokens_and_refuses_unknown_ones(api, client):
+    who = await client.get("/api/v1/authuser")
+    assert who.status_code == 200 and who.json()["user"]["id"] == USER
+    assert (await client.get("/api/v1/authuser", headers=headers("nope"))).status_code == 401
+
+
+@pytest.mark.parametrize(("email", "password", "status"), [
+    (EMAIL, "wrong", 401), ("nobody@example.com", PASSWORD, 401), ("", PASSWORD, 422), (EMAIL, "", 422)])
+async def test_login_refuses_wrong_or_missing_credentials(api, client, email, password, status):
+    api.add_login(USER, EMAIL, PASSWORD)
+    answer = await sign_in(client, email, password)
+    assert answer.status_code == status and answer.json()["message"]
+    assert api.issued == []
+
+
+async def test_tokens_expire_and_the_refresh_token_renews_them_once(api, client):
+    api.add_login(USER, EMAIL, PASSWORD)
+    pair = (await sign_in(client)).json()
+    api.expire_tokens(USER)
+    assert (await client.get("/api/v1/authuser", headers=headers(pair["token"]))).status_code == 401
+    renewed = await client.get("/api/v1/refresh", headers={**no_token_headers(), **headers(pair["refresh_token"])})
+    assert renewed.status_code == 200
+    fresh = renewed.json()
+    assert fresh["token"] != pair["token"] and fresh["refresh_token"] != pair["refresh_token"]
+    assert (await client.get("/api/v1/authuser", headers=headers(fresh["token"]))).status_code == 200
+    # a refresh token is good for one renewal
+    again = await client.get("/api/v1/refresh", headers=headers(pair["refresh_token"]))
+    assert again.status_code == 401
+
+
+async def test_token_lifetime_and_revoked_refresh_tokens(api, client):
+    api.add_login(USER, EMAIL, PASSWORD)
+    api.token_lifetime = 0.0  # expired as soon as issued
+    pair = (await sign_in(client)).json()
+    assert (await client.get("/api/v1/authuser", headers=headers(pair["token"]))).status_code == 401
+    api.revoke_refresh_tokens(USER)
+    refused = await client.get("/api/v1/refresh", headers=headers(pair["refresh_token"]))
+    assert refused.status_code == 401 and refused.json()["message"]
+    assert api.count("GET", "/api/v1/refresh") == 1

@@ -108,3 +108,22 @@ async def test_rotating_twice_and_with_no_tokens_is_harmless(db_path: Path):
     assert (await rotate_key(db_path, f"{KEY_B},{KEY_A}")).code == 0
     assert (await rotate_key(db_path, f"{KEY_B},{KEY_A}")).code == 0
     assert await read_tokens(db_path, KEY_B) == TOKENS
+
+
+async def test_refresh_tokens_from_sign_in_move_to_the_new_key_too(db_path: Path):
+    conn = await connect(db_path)
+    try:
+        await ChatRepository(conn, TokenCipher([KEY_A])).put(77, 40, "sess-token-secret-value",
+                                                            refresh_token="refr-token-secret-value")
+    finally:
+        await conn.close()
+    result = await rotate_key(db_path, f"{KEY_B},{KEY_A}")
+    assert result.code == 0, result
+    assert "refr-token-secret-value" not in result.output
+    conn = await connect(db_path)
+    try:
+        [auth] = await ChatRepository(conn, TokenCipher([KEY_B])).all()  # the old key is gone
+    finally:
+        await conn.close()
+    assert (auth.token, auth.refresh_token) == ("sess-token-secret-value", "refr-token-secret-value")
+    assert b"refr-token-secret-value" not in raw_bytes(db_path)

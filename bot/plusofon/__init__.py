@@ -13,12 +13,27 @@ from bot.plusofon.errors import (
     PlusofonError,
     RateLimitError,
     ServerError,
+    SignInExpired,
     UserNotFoundError,
     ValidationError,
+    WrongCredentials,
 )
-from bot.plusofon.models import AddResult, Credentials, SmartNumber, SmartNumberPage
+from bot.plusofon.models import (
+    AccountHooks,
+    AccountOwner,
+    AddResult,
+    Credentials,
+    SignInTokens,
+    SmartNumber,
+    SmartNumberPage,
+)
 
 __all__ = [
+    "AccountHooks",
+    "AccountOwner",
+    "SignInExpired",
+    "SignInTokens",
+    "WrongCredentials",
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",

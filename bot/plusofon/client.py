@@ -17,7 +17,7 @@ import pydantic
 
 from bot.backoff import retry_delay
 from bot.plusofon import errors, responses
-from bot.plusofon.models import AddResult, Credentials, SmartNumber, SmartNumberPage
+from bot.plusofon.models import AccountOwner, AddResult, Credentials, SignInTokens, SmartNumber, SmartNumberPage
 
 if TYPE_CHECKING:
     from bot.metrics import Metrics
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PATH = "/api/v1/smart-numbers"
+AUTHUSER_PATH, LOGIN_PATH, REFRESH_PATH = "/api/v1/authuser", "/api/v1/login", "/api/v1/refresh"
 # The end (loop time) of the user action in progress: all its calls share it, see PlusofonClient.within.
 _action_deadline: ContextVar[float | None] = ContextVar("plusofon_action_deadline", default=None)
 ModelT = TypeVar("ModelT", bound=pydantic.BaseModel)
@@ -157,6 +158,34 @@ class PlusofonClient:
     async def delete(self, creds: Credentials, number_id: int) -> None:
         await self._call("DELETE", f"{PATH}/{number_id}", creds, retry=True, gone_is_done=True)
 
+    # -- signing in ------------------------------------------------------------------------------
+
+    async def authuser(self, token: str) -> AccountOwner:
+        """Whose account `token` opens (its `id` is the `user_id` of every smart-numbers call)."""
+        body = await self._call("GET", AUTHUSER_PATH, None, bearer=token, retry=True)
+        return _model(AccountOwner, body, "the authuser answer has no user id")
+
+    async def login(self, email: str, password: str) -> SignInTokens:
+        """Sign in with the account's e-mail and password; WrongCredentials when Plusofon refuses them."""
+        try:
+            body = await self._call("POST", LOGIN_PATH, None, json={"email": email, "password": password},
+                                    retry=False)
+        except (errors.AuthenticationError, errors.ValidationError, errors.UserNotFoundError) as error:
+            raise errors.WrongCredentials(error.message, status_code=error.status_code, code=error.code) from None
+        return _model(SignInTokens, body, "the sign-in answer has no token or refresh_token")
+
+    async def refresh(self, refresh_token: str) -> SignInTokens:
+        """A new pair for a refresh token; SignInExpired when Plusofon refuses it (expired or revoked).
+
+        Not retried: a refresh that reached the server may have used the refresh token up."""
+        try:
+            body = await self._call("GET", REFRESH_PATH, None, bearer=refresh_token, retry=False)
+        except (errors.ServerError, errors.RateLimitError):
+            raise
+        except errors.APIStatusError as error:
+            raise errors.SignInExpired(error.message, status_code=error.status_code, code=error.code) from None
+        return _model(SignInTokens, body, "the refresh answer has no token or refresh_token")
+
     # -- built on top of them -------------------------------------------------------------------
 
     async def list_all(self, creds: Credentials, *, first: SmartNumberPage | None = None) -> list[SmartNumber]:
@@ -236,20 +265,38 @@ class PlusofonClient:
 
     # -- one call: attempts, retries, deadline ------------------------------------------------
 
-    async def _call(self, method: str, path: str, creds: Credentials, *, params: dict[str, Any] | None = None,
-                    json: Any = None, retry: bool, gone_is_done: bool = False) -> Any:
+    async def _call(self, method: str, path: str, creds: Credentials | None, *,
+                    params: dict[str, Any] | None = None, json: Any = None, retry: bool,
+                    gone_is_done: bool = False, bearer: str | None = None) -> Any:
+        """One call: retried when `retry` (and the error allows), and, when the credentials can renew their
+        token, renewed once after a 401 and made again (a 401 is a definite "not done": safe even for an add)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._deadline
         action_deadline = _action_deadline.get()
         if action_deadline is not None:
             deadline = min(deadline, action_deadline)
+        hooks = creds.hooks if creds is not None else None
+        token = bearer if creds is None else creds.token if hooks is None else hooks.current(creds.token)
         attempt = 0
+        renewed = False
         while True:
             remaining = deadline - loop.time()
             if remaining <= 0.05:
                 raise errors.APITimeoutError("no time left for this action", request_sent=False)
             try:
-                return await self._observed(method, path, creds, params, json, min(self._request_timeout, remaining))
+                body = await self._observed(method, path, creds, token, params, json,
+                                            min(self._request_timeout, remaining))
+            except errors.AuthenticationError:
+                if hooks is None:
+                    raise
+                if not renewed:
+                    fresh = await hooks.renew(token or "")
+                    if fresh is not None:
+                        log.info("%s %s: token renewed after a 401; once more", method, path)
+                        renewed, token = True, fresh
+                        continue
+                await hooks.rejected()
+                raise
             except errors.NotFoundError:
                 if gone_is_done and attempt > 0:
                     log.info("%s %s: gone on retry, so the earlier attempt did it", method, path)
@@ -262,6 +309,10 @@ class PlusofonClient:
                 log.warning("%s %s failed (%s); retry %d in %.2fs", method, path, error, attempt + 1, delay)
                 await asyncio.sleep(delay)
                 attempt += 1
+            else:
+                if hooks is not None:
+                    await hooks.accepted()
+                return body
 
     def _retry_delay(self, error: errors.PlusofonError, attempt: int) -> float | None:
         if attempt >= self._max_retries:
@@ -272,15 +323,16 @@ class PlusofonClient:
         retry_after = error.retry_after if isinstance(error, errors.RateLimitError) else None
         return retry_delay(attempt, self._backoff, retry_after=retry_after, cap=self._retry_after_cap)
 
-    async def _observed(self, method: str, path: str, creds: Credentials, params: dict[str, Any] | None,
-                        json: Any, timeout: float) -> Any:
-        if not self._observers:
-            return await self._attempt(method, path, creds, params, json, timeout)
+    async def _observed(self, method: str, path: str, creds: Credentials | None, token: str | None,
+                        params: dict[str, Any] | None, json: Any, timeout: float) -> Any:
+        """One attempt, told to the observers when it acts for an account (sign-in calls do not)."""
+        if not self._observers or creds is None:
+            return await self._attempt(method, path, token, params, json, timeout)
         for observer in self._observers:
             observer.call_started(creds)
         outcome: errors.PlusofonError | None = None
         try:
-            return await self._attempt(method, path, creds, params, json, timeout)
+            return await self._attempt(method, path, token, params, json, timeout)
         except errors.PlusofonError as error:
             outcome = error
             raise
@@ -291,26 +343,29 @@ class PlusofonClient:
             for observer in self._observers:
                 observer.call_finished(creds, outcome)
 
-    async def _attempt(self, method: str, path: str, creds: Credentials, params: dict[str, Any] | None,
+    async def _attempt(self, method: str, path: str, token: str | None, params: dict[str, Any] | None,
                        json: Any, timeout: float) -> Any:
         if self._metrics is None:
-            return await self._request(method, path, creds, params, json, timeout)
+            return await self._request(method, path, token, params, json, timeout)
         started, outcome = time.perf_counter(), "server_error"
         try:
-            body = await self._request(method, path, creds, params, json, timeout)
+            body = await self._request(method, path, token, params, json, timeout)
             outcome = "ok"
             return body
         except errors.PlusofonError as error:
             outcome = next((name for kind, name in _OUTCOMES if isinstance(error, kind)), "server_error")
             raise
         finally:
-            self._metrics.plusofon_request(_ENDPOINTS.get(method, "other"), outcome, time.perf_counter() - started)
+            endpoint = _ENDPOINTS.get(method, "other") if path.startswith(PATH) else "other"
+            self._metrics.plusofon_request(endpoint, outcome, time.perf_counter() - started)
 
-    async def _request(self, method: str, path: str, creds: Credentials, params: dict[str, Any] | None,
+    async def _request(self, method: str, path: str, token: str | None, params: dict[str, Any] | None,
                        json: Any, timeout: float) -> Any:
-        if not _sendable(creds.token):
-            raise errors.AuthenticationError("the API token is malformed", status_code=401)
-        headers = {"Authorization": f"Bearer {creds.token}"}
+        headers = {}
+        if path != LOGIN_PATH:
+            if token is None or not _sendable(token):
+                raise errors.AuthenticationError("the API token is malformed", status_code=401)
+            headers["Authorization"] = f"Bearer {token}"
         try:
             async with asyncio.timeout(max(timeout, 0.001)):
                 response = await self._http.request(method, path, params=params, json=json, headers=headers)
@@ -339,12 +394,12 @@ def _sendable(token: str) -> bool:
     return bool(token) and token.isascii() and token.isprintable() and not any(ch.isspace() for ch in token)
 
 
-def _model(cls: type[ModelT], body: Any) -> ModelT:
+def _model(cls: type[ModelT], body: Any, problem: str = "the answer does not look like the documented one",
+           ) -> ModelT:
     try:
         return cls.model_validate(body)
     except pydantic.ValidationError:
-        raise errors.MalformedResponseError("the answer does not look like the documented one",
-                                            status_code=200) from None
+        raise errors.MalformedResponseError(problem, status_code=200) from None
 
 
 def _on_page(page: SmartNumberPage, number_id: int) -> SmartNumber | None:

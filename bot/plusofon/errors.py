@@ -28,6 +28,14 @@ class AuthenticationError(APIStatusError):
     """401: the token is invalid or expired."""
 
 
+class SignInExpired(AuthenticationError):
+    """A token from sign-in expired and could not be renewed (the refresh token expired or was revoked)."""
+
+
+class WrongCredentials(APIStatusError):
+    """Sign-in refused the e-mail and password (401 or 422)."""
+
+
 class UserNotFoundError(APIStatusError):
     """The token is valid but does not own this user_id ("User not found")."""
 

@@ -5,8 +5,25 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+class AccountHooks(Protocol):
+    """What the client tells the bot about a chat's token, and how it gets a renewed one (bot/accounts.py)."""
+
+    def current(self, token: str) -> str:
+        """The token that replaced `token` since these credentials were read (or `token` itself)."""
+
+    async def renew(self, failed_token: str) -> str | None:
+        """A new token after `failed_token` got a 401; None when the account cannot renew (an API token)."""
+
+    async def accepted(self) -> None:
+        """Plusofon accepted the token just now."""
+
+    async def rejected(self) -> None:
+        """Plusofon refused the token (401), renewal included."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,6 +32,7 @@ class Credentials:
 
     user_id: int
     token: str = field(repr=False)
+    hooks: AccountHooks | None = field(default=None, repr=False, compare=False)
 
 
 class SmartNumber(BaseModel):
@@ -69,3 +87,53 @@ class AddResult:
 
     created: bool
     number: SmartNumber | None = None
+
+
+class AccountOwner(BaseModel):
+    """`authuser`'s `user`: whose account a token opens."""
+
+    model_config = ConfigDict(coerce_numbers_to_str=True, frozen=True)
+
+    id: int
+    email: str | None = None
+    phone: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    middle_name: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unwrap(cls, value: Any) -> Any:
+        """The documented `{"user": {...}}`, or the object itself, either of them under `data`."""
+        for key in ("data", "user"):
+            if isinstance(value, dict) and isinstance(value.get(key), dict):
+                value = value[key]
+        return value
+
+    @property
+    def name(self) -> str:
+        return " ".join(part.strip() for part in (self.first_name, self.middle_name, self.last_name)
+                        if part and part.strip())
+
+
+class SignInTokens(BaseModel):
+    """What `login` and `refresh` answer: the Bearer token and the token that renews it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    token: str = Field(validation_alias=AliasChoices("token", "access_token"), repr=False)
+    refresh_token: str = Field(repr=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unwrap(cls, value: Any) -> Any:
+        if isinstance(value, dict) and isinstance(value.get("data"), dict) and "token" not in value:
+            return value["data"]
+        return value
+
+    @field_validator("token", "refresh_token")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("empty")
+        return value.strip()
