@@ -34,8 +34,11 @@ REPLACED_KEEP = 1000              # renewed tokens remembered, so a call with a 
 
 class AccountTokens:
     def __init__(self, chats: ChatRepository, plusofon: PlusofonClient, outbox: Outbox, notifier: Notifier, *,
-                 admin_ids: frozenset[int] = frozenset(), clock: Callable[[], float] = time.time) -> None:
+                 admin_ids: frozenset[int] = frozenset(), clock: Callable[[], float] = time.time,
+                 on_renewal: Callable[[bool], None] = lambda ok: None) -> None:
+        """`on_renewal(ok)` hears of each /refresh and whether Plusofon renewed the pair (the metrics)."""
         self._chats, self._plusofon, self._outbox, self._notifier = chats, plusofon, outbox, notifier
+        self._on_renewal = on_renewal
         self._admin_ids = admin_ids
         self.clock = clock
         self.renewals = 0          # pairs renewed (one /refresh each): public, for metrics
@@ -76,12 +79,14 @@ class AccountTokens:
                 fresh = await self._plusofon.refresh(refresh_token)
             except SignInExpired:
                 self.renewal_failures += 1
+                self._on_renewal(False)
                 chat_ids = await self._chats.sign_in_failed(user_id, EXPIRED)
                 log.warning("Plusofon refused to renew the sign-in of account %s (chats %s)", user_id, chat_ids)
                 await self._tell_admins(user_id, chat_ids)
                 raise
             await self._chats.renewed(user_id, fresh.token, fresh.refresh_token)
             self.renewals += 1
+            self._on_renewal(True)
             if len(self._replaced) >= REPLACED_KEEP:
                 self._replaced.clear()
             self._replaced[token] = fresh.token

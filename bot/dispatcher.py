@@ -95,7 +95,8 @@ def create_dispatcher(
                     interval=settings.mirror_sync_minutes * 60, on_read=metrics.mirror_synced,
                     **(mirror_options or {}))
     search_cache, expiries = SearchCache(), ExpiryStore(db)
-    accounts = AccountTokens(chats, plusofon, outbox, notifier, admin_ids=settings.admin_ids)
+    accounts = AccountTokens(chats, plusofon, outbox, notifier, admin_ids=settings.admin_ids,
+                             on_renewal=metrics.renewal)
     expirer = Expirer(expiries, chats, plusofon, journal, mirror, **(expiry_options or {}))
     in_flight, throttle = InFlight(), Throttle(settings, on_throttled=metrics.throttle)
     metrics.on_scrape(_outbox_gauges(outbox))

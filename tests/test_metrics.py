@@ -69,9 +69,10 @@ async def test_a_scrape_shows_updates_latency_plusofon_calls_and_expiries(harnes
     assert value(text, "expiries_pending") == 1
     assert value(text, "expiries_failing") == 0
     assert value(text, "outbox_pending") == 0
-    # the metrics the other features wire are there from the start, at zero
-    for name in ("mirror_accounts", "mirror_numbers", "mirror_sync_lag_seconds"):
-        assert value(text, name) == 0
+    # the mirror holds the one account used, whole after /add's check (one page), with the added number
+    assert value(text, "mirror_accounts") == 1
+    assert value(text, "mirror_numbers") == len(plusofon.numbers(40)) == 4
+    assert 0 <= value(text, "mirror_sync_lag_seconds") < 60
     for name in ("token_renewals", "mirror_syncs", "throttled_requests"):
         assert f"# TYPE {PREFIX}{name}_total counter" in text
 

@@ -7,6 +7,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from prometheus_client import generate_latest
 
 from tests.conftest import PLUSOFON_TOKEN, PLUSOFON_USER_ID, watch_secret
 from tests.fake_plusofon import FakePlusofon
@@ -242,6 +243,7 @@ async def test_twenty_chats_hitting_an_expired_token_at_once_renew_it_once(bot: 
         assert "Умные номера: 3" in text_of(calls), (chat_id, h.tg.describe_calls())
     assert plusofon.count("GET", "/api/v1/refresh") == 1
     assert h.dp["accounts"].renewals == 1
+    assert 'plusofon_bot_token_renewals_total{outcome="ok"} 1.0' in generate_latest(h.dp["metrics"].registry).decode()
     new_token, new_refresh = plusofon.issued[-1]
     for chat_id in chat_ids:
         auth = await h.chats.get(chat_id)

@@ -80,8 +80,8 @@ def snapshot(path: Path, columns: dict[str, list[str]] | None = None) -> tuple[d
         if columns is None:
             columns = {table: [row[1] for row in db.execute(f"PRAGMA table_info({table})")]
                        for table in tables(db)}
-        rows = {table: db.execute(f"SELECT {', '.join(names)} FROM {table} ORDER BY rowid").fetchall()
-                for table, names in columns.items()}
+        rows = {table: sorted(db.execute(f"SELECT {', '.join(names)} FROM {table}").fetchall(), key=repr)
+                for table, names in columns.items()}  # sorted here: some tables have no rowid
     return columns, rows
 
 
