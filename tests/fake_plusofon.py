@@ -221,6 +221,10 @@ class FakePlusofon:
         """Copies of the user's current numbers, ordered by id."""
         return [dict(n) for n in self._numbers.get(user_id, [])]
 
+    def total(self, user_id: int) -> int:
+        """How many numbers the user has (without copying them)."""
+        return len(self._numbers.get(user_id, []))
+
     def remove(self, user_id: int, number_id: int) -> None:
         """Delete a number behind the bot's back (as the web account would)."""
         self._numbers[user_id] = [n for n in self._numbers.get(user_id, []) if n["id"] != number_id]
