@@ -15,6 +15,7 @@ from bench.latency.answers import Outcome, button, final_answer, message_id_of, 
 from bench.latency.traffic import Traffic, settle, take
 from bench.processes import PlusofonProcess
 from bench.scenarios import new_phone
+from bench.world import PER_PAGE
 from handlers.texts import Texts
 from tests.fake_bot_api import ApiCall, FakeBotApi
 
@@ -121,6 +122,11 @@ class Scene:
         print(f"      {self.label}{action}: {wait}{calls}{problem}", file=sys.stderr, flush=True)
         return sample
 
+    def not_done(self, action: str, because: str) -> None:
+        """An action the round could not do because an earlier one failed: it counts as failed."""
+        self.samples.append(Sample(action, Outcome(None, None, None, 0, f"not done: {because} failed"), None))
+        print(f"      {self.label}{action}: not done ({because} failed)", file=sys.stderr, flush=True)
+
 
 def _has(text: str, *parts: str) -> bool:
     return any(part in text for part in parts)
@@ -139,9 +145,14 @@ async def play_round(scene: Scene, picks: Picks, cold: bool) -> None:
 
     listing = await scene.act(LIST, scene.send("/list"), lambda c: _has(text_of(c), LIST_HEADER, Texts.list_empty))
     page = listing.outcome.final
-    if page is not None and (data := button(page, "▶")) is not None:
+    if page is None:
+        for action in (PAGE, CARD) if scene.numbers > PER_PAGE else (CARD,) if scene.numbers else ():
+            scene.not_done(action, LIST)
+    elif (data := button(page, "▶")) is not None:
         turned = await scene.act(PAGE, scene.press(page, data), lambda c: LIST_HEADER in text_of(c))
         page = turned.outcome.final
+        if page is None:
+            scene.not_done(CARD, PAGE)
     if page is not None and (data := button(page, "📇")) is not None:
         await scene.act(CARD, scene.press(page, data), lambda c: Texts.card_title in text_of(c))
 
@@ -158,13 +169,16 @@ async def play_round(scene: Scene, picks: Picks, cold: bool) -> None:
         await scene.act(DEL_OLD, scene.send(f"/del {picks.old['id']}"), _del_answer, _del_check)
     new_id = _number_id(added.outcome.final)
     if new_id is None:
+        scene.not_done(DEL_RECENT, ADD_NEW)
+        scene.not_done(CONFIRM, ADD_NEW)
         return
     asked = await scene.act(DEL_RECENT, scene.send(f"/del {new_id}"), _del_answer, _del_check)
-    if asked.outcome.final is not None and (data := button(asked.outcome.final, "✅")) is not None:
-        done = await scene.act(CONFIRM, scene.press(asked.outcome.final, data),
-                               lambda c: _starts(text_of(c), *DELETED))
-        if done.outcome.ok:
-            scene.numbers -= 1
+    if asked.outcome.final is None or (data := button(asked.outcome.final, "✅")) is None:
+        scene.not_done(CONFIRM, DEL_RECENT)
+        return
+    done = await scene.act(CONFIRM, scene.press(asked.outcome.final, data), lambda c: _starts(text_of(c), *DELETED))
+    if done.outcome.ok:
+        scene.numbers -= 1
 
 
 async def _find(scene: Scene, action: str, number: dict[str, Any] | None) -> None:

@@ -97,8 +97,9 @@ def rss_growth(results: LatencyResults) -> float | None:
     empty = results.empty
     if big is None or empty is None or not empty.starts:
         return None
-    return max(big.starts[0].rss_after_sync_mb - empty.starts[0].rss_after_sync_mb,
-               big.starts[-1].rss_end_mb - empty.starts[-1].rss_end_mb)
+    growth = big.starts[0].rss_after_sync_mb - empty.starts[0].rss_after_sync_mb
+    end, empty_end = big.starts[-1].rss_end_mb, empty.starts[-1].rss_end_mb
+    return growth if end is None or empty_end is None else max(growth, end - empty_end)
 
 
 # ---- the printed report ----
@@ -117,11 +118,13 @@ def table(results: LatencyResults) -> str:
         lines += size_block(run, f"{run.size:,} numbers ({run.pages:,} pages)")
     if results.limited is not None:
         run = results.limited
-        lines += size_block(run, f"{run.size:,} numbers, at most {run.rate_limit} calls a minute: after the sync")
-        lines.append("  during the sync (calls not counted):")
+        lines += size_block(run, f"{run.size:,} numbers ({run.pages:,} pages), at most {run.rate_limit} calls a "
+                                 "minute: the round after every page was read")
+        lines.append("  the round right after the first /list, while the sync runs (calls not counted; in the "
+                     "start's reads above):")
         for sample in run.during_sync:
             wait = _seconds(sample.outcome.wait)
-            lines.append(f"    {sample.action:<24}{wait:>8}   {sample.outcome.failure or ''}")
+            lines.append(f"    {sample.action:<24}{wait:>8}   {sample.outcome.failure or 'ok'}")
         lines.append("")
     if results.empty is not None:
         lines += size_block(results.empty, "empty account (the RSS baseline)")
@@ -131,7 +134,7 @@ def table(results: LatencyResults) -> str:
 
 
 def size_block(run: SizeRun, title: str) -> list[str]:
-    lines = [title, COLUMNS, "-" * len(COLUMNS)]
+    lines = [title, COLUMNS, "-" * len(COLUMNS)] if run.samples else [title.partition(":")[0]]
     for action, samples in by_action(run).items():
         waits = " ".join(_seconds(s.outcome.wait, short=True) for s in samples)
         firsts = [s.outcome.first_wait for s in samples if s.outcome.first_wait is not None]
@@ -151,7 +154,8 @@ def size_block(run: SizeRun, title: str) -> list[str]:
         sync = start.sync
         lines.append(f"  start {number}: background reads {sync.calls} calls, {sync.seconds:.1f} s ({sync.ended}"
                      f"{', ' + str(sync.traffic.refused) + ' answered 429' if sync.traffic.refused else ''}); "
-                     f"RSS after them {start.rss_after_sync_mb:.1f} MB, after the round {start.rss_end_mb:.1f} MB")
+                     f"RSS after them {start.rss_after_sync_mb:.1f} MB"
+                     + (f", after the round {start.rss_end_mb:.1f} MB" if start.rss_end_mb is not None else ""))
     if run.log_problems:
         lines.append(f"  the bot's log has {len(run.log_problems)} warning/error lines, e.g. {run.log_problems[0][:140]}")
     lines.append("")

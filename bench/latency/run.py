@@ -56,7 +56,8 @@ class Start:
 
     sync: Sync
     rss_after_sync_mb: float
-    rss_end_mb: float = 0.0
+    rss_end_mb: float | None = None
+    """None: no round was played after the reads (the rate-limited phase when they did not finish)."""
     trigger_wait: float | None = None
 
     def as_json(self) -> dict[str, Any]:
@@ -183,6 +184,9 @@ async def one_start(bot: BotProcess, plusofon: PlusofonProcess, account: Account
         print(f"      the first /list failed: {trigger.failure}", file=sys.stderr)
     print(f"      background reads: {sync.calls} calls, {sync.seconds:.1f} s ({sync.ended})", file=sys.stderr)
     start = Start(sync, bot.memory().rss_mb, trigger_wait=trigger.wait)
+    if during_sync and not sync.complete:  # the round after the sync would only repeat the failures
+        result.starts.append(start)
+        return numbers
     scene = Scene(bot.telegram, CHAT_ID, plusofon, account.user_id, numbers, count_calls=True,
                   quiet=options.action_quiet)
     await play_round(scene, picks, cold=not during_sync)

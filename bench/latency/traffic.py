@@ -104,8 +104,15 @@ class Sync:
     background: bool = False
     """List reads beyond the trigger's own were seen."""
     ended: str = ""
-    """How the watch ended: "read every page", "no background reads", "stopped part-way", "timed out"."""
+    """How the watch ended: "read every page", "no background reads", "went quiet with 40 of 667 pages read",
+    "timed out with ..."."""
     trigger_calls: int = 1
+    pages: int = 0
+    """The account's pages when the watch ended."""
+
+    @property
+    def pages_read(self) -> int:
+        return len(self.traffic.pages_ok & set(range(1, self.pages + 1)))
 
     @property
     def seconds(self) -> float:
@@ -122,7 +129,7 @@ class Sync:
     def as_json(self) -> dict[str, Any]:
         return {"calls": self.calls, "seconds": self.seconds, "complete": self.complete,
                 "background_reads": self.background, "ended": self.ended, "refused_429": self.traffic.refused,
-                "pages_read": len(self.traffic.pages_ok), "traffic": self.traffic.as_json()}
+                "pages_read": self.pages_read, "pages": self.pages, "traffic": self.traffic.as_json()}
 
 
 async def watch_sync(plusofon: PlusofonProcess, user_id: int, sync: Sync, *, quiet: float, stall: float,
@@ -139,7 +146,8 @@ async def watch_sync(plusofon: PlusofonProcess, user_id: int, sync: Sync, *, qui
         now = await take(plusofon, user_id, sync.traffic)
         sync.last_list_at = now.last_list_at if sync.traffic.list_calls else None
         sync.background = sync.traffic.list_calls > sync.trigger_calls
-        sync.complete = set(range(1, now.pages + 1)) <= sync.traffic.pages_ok
+        sync.pages = now.pages
+        sync.complete = sync.pages_read == sync.pages
         if not sync.background and now.quiet_for(quiet):
             sync.ended = "no background reads"
             return sync
@@ -147,9 +155,9 @@ async def watch_sync(plusofon: PlusofonProcess, user_id: int, sync: Sync, *, qui
             sync.ended = "read every page"
             return sync
         if sync.background and now.quiet_for(stall_refused if sync.traffic.refused else stall):
-            sync.ended = "stopped part-way"
+            sync.ended = f"went quiet with {sync.pages_read} of {sync.pages} pages read"
             return sync
         if time.monotonic() > deadline:
-            sync.ended = "timed out"
+            sync.ended = f"timed out with {sync.pages_read} of {sync.pages} pages read"
             return sync
         await asyncio.sleep(POLL_SECONDS * 4)
