@@ -43,6 +43,9 @@ def main(argv: list[str] | None = None) -> int:
                          help="calls a minute per token in the rate-limited phase (default 60)")
     latency.add_argument("--limited-size", type=int, default=1_000,
                          help="numbers in the rate-limited phase's account; 0 skips it (default 1000)")
+    latency.add_argument("--sync-quiet", type=float, default=3.0,
+                         help="seconds without a Plusofon call that end the watch of a start's background reads "
+                              "(default 3)")
     args = parser.parse_args(argv)
     if args.latency:
         return run_latency_mode(args)
@@ -59,11 +62,12 @@ def run_latency_mode(args: argparse.Namespace) -> int:
     from bench.latency import report
     from bench.latency.run import LatencyOptions, run_latency
 
-    if args.rtt_ms < 0 or args.repeat < 1 or args.rate_limit < 1 or args.limited_size < 0:
-        print("--rtt-ms ≥ 0, --repeat ≥ 1, --rate-limit ≥ 1 and --limited-size ≥ 0, please", file=sys.stderr)
+    if args.rtt_ms < 0 or args.repeat < 1 or args.rate_limit < 1 or args.limited_size < 0 or args.sync_quiet <= 0:
+        print("--rtt-ms ≥ 0, --repeat ≥ 1, --rate-limit ≥ 1, --limited-size ≥ 0 and --sync-quiet > 0, please",
+              file=sys.stderr)
         return 2
     options = LatencyOptions(rtt_ms=args.rtt_ms, sizes=args.sizes, repeat=args.repeat, rate_limit=args.rate_limit,
-                             limited_size=args.limited_size)
+                             limited_size=args.limited_size, sync_quiet=args.sync_quiet)
     results = asyncio.run(run_latency(options))
     print(report.table(results))
     out = args.out or LATENCY_OUT

@@ -25,6 +25,7 @@ from handlers.texts import Texts
 CHAT_ID = 7_000_001
 FIRST_ACCOUNT = 70_000
 RSS_SIZE = 100_000
+FIRST_LIST = "/list (first after start)"
 
 
 @dataclass(frozen=True)
@@ -60,9 +61,12 @@ class Start:
     """None: no round was played after the reads (the rate-limited phase when they did not finish)."""
     trigger_wait: float | None = None
 
+    trigger_failure: str | None = None
+
     def as_json(self) -> dict[str, Any]:
         return {"sync": self.sync.as_json(), "rss_after_sync_mb": self.rss_after_sync_mb,
-                "rss_end_mb": self.rss_end_mb, "first_list_wait_s": self.trigger_wait}
+                "rss_end_mb": self.rss_end_mb, "first_list_wait_s": self.trigger_wait,
+                "first_list_failure": self.trigger_failure}
 
 
 @dataclass
@@ -180,10 +184,12 @@ async def one_start(bot: BotProcess, plusofon: PlusofonProcess, account: Account
         numbers = scene.numbers
     else:
         sync = await watching
+    if during_sync:
+        result.during_sync.insert(0, Sample(FIRST_LIST, trigger, None))
     if not trigger.ok:
         print(f"      the first /list failed: {trigger.failure}", file=sys.stderr)
     print(f"      background reads: {sync.calls} calls, {sync.seconds:.1f} s ({sync.ended})", file=sys.stderr)
-    start = Start(sync, bot.memory().rss_mb, trigger_wait=trigger.wait)
+    start = Start(sync, bot.memory().rss_mb, trigger_wait=trigger.wait, trigger_failure=trigger.failure)
     if during_sync and not sync.complete:  # the round after the sync would only repeat the failures
         result.starts.append(start)
         return numbers
