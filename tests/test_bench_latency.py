@@ -179,3 +179,15 @@ async def test_answers_in_other_chats_are_not_this_users(telegram):
     outcome = await final_answer(telegram, CHAT, push(telegram), found, idle=5, cap=10)
     await bot
     assert outcome.ok and outcome.final.params["text"] == "Найдено: 1" and outcome.interim == 0
+
+
+async def test_a_progress_message_may_stand_longer_than_the_wait_for_a_first_answer(telegram):
+    async def progress_then_pause() -> None:
+        sent = await bot_says(telegram, "sendMessage", text="Загружаю список: 100 из 10 000…")
+        await asyncio.sleep(0.6)  # the imitated bot's own pace: longer than `idle`
+        await bot_says(telegram, "editMessageText", message_id=sent["message_id"], text="Найдено: 1")
+
+    bot = asyncio.create_task(progress_then_pause())
+    outcome = await final_answer(telegram, CHAT, push(telegram), found, idle=0.3, cap=10, progress_idle=5)
+    await bot
+    assert outcome.ok and outcome.interim == 1 and outcome.wait >= 0.6

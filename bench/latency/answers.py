@@ -4,8 +4,8 @@ A slow action may first send a progress message ("Загружаю список:
 the wait is measured to the FINAL answer: the first sendMessage, editMessageText or sendDocument in the chat
 that the action's `is_final` recognises (the result's header, the document, the confirmation's buttons).
 An answer that is one of the bot's error texts ends the wait as a failure; any other answer is interim (a
-progress message) and the wait goes on while answers keep coming: it fails after `idle` seconds without one,
-or `cap` seconds in all.
+progress message) and the wait goes on: it fails after `idle` seconds without a first answer, `progress_idle`
+seconds without another once there was one (a progress message may stand a while), or `cap` seconds in all.
 """
 
 from __future__ import annotations
@@ -94,7 +94,8 @@ async def next_answer(telegram: FakeBotApi, chat_id: int, since: int, timeout: f
 
 
 async def final_answer(telegram: FakeBotApi, chat_id: int, push: Callable[[], object],
-                       is_final: Callable[[ApiCall], bool], *, idle: float, cap: float) -> Outcome:
+                       is_final: Callable[[ApiCall], bool], *, idle: float, cap: float,
+                       progress_idle: float = 120.0) -> Outcome:
     """Push the update and follow the chat's answers to the final one (see the module doc)."""
     since = telegram.cursor()
     queued = time.monotonic()
@@ -103,13 +104,14 @@ async def final_answer(telegram: FakeBotApi, chat_id: int, push: Callable[[], ob
     interim = 0
     last: ApiCall | None = None
     while True:
-        left = min(idle, queued + cap - time.monotonic())
+        silence = idle if first is None else progress_idle
+        left = min(silence, queued + cap - time.monotonic())
         if left <= 0:
             return _failed(first, queued, interim, f"no final answer within {cap:.0f} s", last)
         try:
             call = await next_answer(telegram, chat_id, since, left)
         except TimeoutError:
-            return _failed(first, queued, interim, f"no final answer ({idle:.0f} s without an answer)", last)
+            return _failed(first, queued, interim, f"no final answer ({silence:.0f} s without an answer)", last)
         since = call.index + 1
         if call.status != 200:  # Telegram refused it: the user never saw it
             continue
