@@ -178,8 +178,10 @@ async def one_start(bot: BotProcess, plusofon: PlusofonProcess, account: Account
         watcher = asyncio.create_task(watching)
         try:
             await play_round(scene, picks, cold=True)
-        finally:
-            sync = await watcher
+        except BaseException:
+            watcher.cancel()
+            raise
+        sync = await watcher
         result.during_sync += scene.samples
         numbers = scene.numbers
     else:
