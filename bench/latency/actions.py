@@ -77,6 +77,8 @@ class Picks:
     cold: dict[str, Any] | None
     warm: dict[str, Any] | None
     """Numbers /find looks for (by their customer's phone: exactly one match)."""
+    newest: dict[str, Any] | None = None
+    """The account's newest number: /del and ✅ take it when the round's /add made none."""
 
 
 @dataclass
@@ -138,7 +140,8 @@ def _starts(text: str, *prefixes: str) -> bool:
 
 async def play_round(scene: Scene, picks: Picks, cold: bool) -> None:
     """/find (cold when it is the first since the bot started), /find again, /list, ▶, 📇, /export, /add for a new
-    and for an existing customer, /del of an old id and of the number just added, ✅: the account ends as it began.
+    and for an existing customer, /del of an old id and of the number just added (the newest seeded one if the
+    /add failed), ✅: the account ends as it began.
     Actions the account is too small for (▶ on one page, a card of nothing) are left out."""
     await _find(scene, FIND_COLD if cold else FIND_WARM, picks.cold)
     await _find(scene, FIND_WARM, picks.warm)
@@ -168,6 +171,8 @@ async def play_round(scene: Scene, picks: Picks, cold: bool) -> None:
     if picks.old is not None:
         await scene.act(DEL_OLD, scene.send(f"/del {picks.old['id']}"), _del_answer, _del_check)
     new_id = _number_id(added.outcome.final)
+    if new_id is None and picks.newest is not None:
+        new_id = picks.newest["id"]  # the /add failed: the newest number there is (the account shrinks by one)
     if new_id is None:
         scene.not_done(DEL_RECENT, ADD_NEW)
         scene.not_done(CONFIRM, ADD_NEW)

@@ -225,4 +225,4 @@ async def pick(plusofon: PlusofonProcess, user_id: int, numbers: int, turn: int)
 
     old = max(PER_PAGE, numbers // 4) if numbers > PER_PAGE else numbers // 2
     return Picks(old=await at(old), customer=await at(numbers // 2), cold=await at(3 * numbers // 4 + turn),
-                 warm=await at(numbers // 3 + turn))
+                 warm=await at(numbers // 3 + turn), newest=await at(numbers - 1))
