@@ -319,19 +319,13 @@ class FakePlusofon:
                 for method, arrival in self._arrivals:
                     if method == request.method and not arrival.done():
                         arrival.set_result(recorded)
-            try:
-                await self._sleep(self.delay)
-                fault = self._take_fault(request.method)
-                if fault is not None:
-                    response = await self._apply_fault(fault, request, handler)
-                else:
-                    response = self._throttle(request) or await _call(handler, request)
-            except _Stopped:
-                response = _drop(request)
-            if recorded is not None:
-                dropped = request.transport is None or request.transport.is_closing()
-                recorded.status = 0 if dropped else response.status
-            return response
+            await self._sleep(self.delay)
+            fault = self._take_fault(request.method)
+            if fault is None:
+                return _answered(recorded, request, self._throttle(request) or await _call(handler, request))
+            return _answered(recorded, request, await self._apply_fault(fault, request, handler))
+        except _Stopped:
+            return _answered(recorded, request, _drop(request))
         finally:
             self._active -= 1
             if self._active == 0:
@@ -479,6 +473,15 @@ async def _call(handler: Any, request: web.Request) -> web.StreamResponse:
         return await handler(request)
     except web.HTTPException as exc:
         return json_response({"message": exc.reason}, exc.status)
+
+
+def _answered(recorded: RecordedRequest | None, request: web.Request, response: web.StreamResponse
+              ) -> web.StreamResponse:
+    """Note the answer's status on the recorded request (0: the connection was dropped)."""
+    if recorded is not None:
+        dropped = request.transport is None or request.transport.is_closing()
+        recorded.status = 0 if dropped else response.status
+    return response
 
 
 def _drop(request: web.Request) -> web.Response:

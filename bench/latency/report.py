@@ -145,11 +145,14 @@ def size_block(run: SizeRun, title: str) -> list[str]:
         first = f"{median(firsts):.2f}" if firsts else "-"
         lines.append(f"{action:<26}{_seconds(median_wait(samples)):>8}{waits:>22}{first:>12}"
                      f"{_num(median_calls(samples)):>7}{calls:>14}   {shown_routes}")
+    problems: dict[tuple[str, str], int] = {}
     for sample in run.samples:
-        if sample.outcome.failure:
-            lines.append(f"  ! {sample.action}: {sample.outcome.failure}")
-        elif not sample.settled:
-            lines.append(f"  ! {sample.action}: the fake did not go quiet after it; calls counted for 15 s")
+        problem = sample.outcome.failure or (None if sample.settled else
+                                             "the fake did not go quiet after it; calls counted for 15 s")
+        if problem:
+            problems[sample.action, problem] = problems.get((sample.action, problem), 0) + 1
+    for (action, problem), times in problems.items():
+        lines.append(f"  ! {action}: {problem}" + (f" (×{times})" if times > 1 else ""))
     for number, start in enumerate(run.starts, 1):
         sync = start.sync
         lines.append(f"  start {number}: background reads {sync.calls} calls, {sync.seconds:.1f} s ({sync.ended}"
