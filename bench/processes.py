@@ -177,13 +177,13 @@ class PlusofonProcess(Child):
         return sum((await self.take_counts()).values())
 
     async def take_calls(self) -> dict[str, Any]:
-        """The requests answered since the previous take, and the fake's state now (see bench.plusofon_server)."""
+        """The requests answered since the previous take, and the fake's state now (bench.plusofon_server)."""
         assert self._http is not None
         async with self._http.get(self._control_url + "/calls") as response:
             return await response.json()
 
     async def number(self, user_id: int, position: int) -> dict[str, Any] | None:
-        """The number at `position` (0-based, negative from the end) of the account's list, as the API shows it."""
+        """The number at `position` (0-based, negative: from the end) of the account's list."""
         assert self._http is not None
         params = {"user_id": str(user_id), "position": str(position)}
         async with self._http.get(self._control_url + "/number", params=params) as response:

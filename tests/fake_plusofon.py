@@ -577,7 +577,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--client-id", default="10553")
     parser.add_argument("--per-page", type=int, default=15)
     parser.add_argument("--delay", type=float, default=0.0, help="seconds added to every request")
-    parser.add_argument("--rate-limit", type=int, default=None, help="requests a minute per token (429 beyond)")
+    parser.add_argument("--rate-limit", type=int, default=None, help="requests a minute per token")
     asyncio.run(_serve(parser.parse_args(argv)))
 
 

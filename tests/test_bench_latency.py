@@ -70,7 +70,11 @@ async def test_a_sync_that_reads_every_page(plusofon, http):
 
 async def test_a_sync_that_stops_part_way(plusofon, http):
     sync = await watch(plusofon, http, range(2, 11))
-    assert (sync.ended, sync.complete, sync.background) == ("went quiet with 10 of 20 pages read", False, True)
+    assert (sync.ended, sync.complete, sync.background) == (
+        "went quiet with 10 of 20 pages read",
+        False,
+        True,
+    )
     assert sync.calls == 9
 
 
@@ -78,7 +82,12 @@ async def test_no_background_reads(plusofon, http):
     started = time.monotonic()
     sync = await watch(plusofon, http, range(0))
     assert (sync.ended, sync.complete, sync.background, sync.calls, sync.seconds) == (
-        "no background reads", False, False, 0, 0.0)
+        "no background reads",
+        False,
+        False,
+        0,
+        0.0,
+    )
     assert time.monotonic() - started < 5  # ended by the quiet, not the timeout
 
 
@@ -144,9 +153,16 @@ async def test_the_wait_runs_to_the_edit_that_carries_the_result(telegram):
     async def progress_then_result() -> None:
         sent = await bot_says(telegram, "sendMessage", text="Загружаю список: 3 400 из 10 000…")
         await bot_says(telegram, "sendChatAction", action="typing")
-        await bot_says(telegram, "editMessageText", message_id=sent["message_id"], text="Загружаю список: 9 000 из 10 000…")
+        await bot_says(
+            telegram,
+            "editMessageText",
+            message_id=sent["message_id"],
+            text="Загружаю список: 9 000 из 10 000…",
+        )
         await asyncio.sleep(0.3)  # the imitated bot's own pace, not a wait for something
-        await bot_says(telegram, "editMessageText", message_id=sent["message_id"], text="<b>Найдено: 1 · «999»</b>")
+        await bot_says(
+            telegram, "editMessageText", message_id=sent["message_id"], text="<b>Найдено: 1 · «999»</b>"
+        )
 
     bot = asyncio.create_task(progress_then_result())
     outcome = await final_answer(telegram, CHAT, push(telegram), found, idle=5, cap=10)
@@ -172,7 +188,9 @@ async def test_silence_ends_the_wait_as_a_failure(telegram):
 async def test_answers_in_other_chats_are_not_this_users(telegram):
     async def elsewhere_then_here() -> None:
         async with httpx.AsyncClient(base_url=telegram.base_url) as client:
-            await client.post(f"/bot{BOT_TOKEN}/sendMessage", json={"chat_id": CHAT + 1, "text": "Найдено: 9"})
+            await client.post(
+                f"/bot{BOT_TOKEN}/sendMessage", json={"chat_id": CHAT + 1, "text": "Найдено: 9"}
+            )
         await bot_says(telegram, "sendMessage", text="Найдено: 1")
 
     bot = asyncio.create_task(elsewhere_then_here())

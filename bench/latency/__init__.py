@@ -1,1 +1,2 @@
-"""`python -m bench --latency`: one user's wait and Plusofon calls per action when every call costs a round trip."""
+"""`python -m bench --latency`: one user's wait and Plusofon calls per action, each call costing a round
+trip."""

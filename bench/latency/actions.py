@@ -30,7 +30,19 @@ ADD_EXISTING = "/add existing customer"
 DEL_OLD = "/del old id"
 DEL_RECENT = "/del recent id"
 CONFIRM = "✅ (delete)"
-ACTIONS = (LIST, PAGE, CARD, FIND_COLD, FIND_WARM, EXPORT, ADD_NEW, ADD_EXISTING, DEL_OLD, DEL_RECENT, CONFIRM)
+ACTIONS = (
+    LIST,
+    PAGE,
+    CARD,
+    FIND_COLD,
+    FIND_WARM,
+    EXPORT,
+    ADD_NEW,
+    ADD_EXISTING,
+    DEL_OLD,
+    DEL_RECENT,
+    CONFIRM,
+)
 ADDS = (ADD_NEW, ADD_EXISTING)
 
 
@@ -54,16 +66,20 @@ class Sample:
     traffic: Traffic | None
     """None when calls are not counted (while a sync runs, they cannot be told apart)."""
     settled: bool = True
-    """Whether the fake went quiet after the answer (if not, `traffic` is what came within the time allowed)."""
+    """Whether the fake went quiet after the answer (if not, `traffic` is what came in the time allowed)."""
 
     @property
     def calls(self) -> int | None:
         return None if self.traffic is None else self.traffic.calls
 
     def as_json(self) -> dict[str, Any]:
-        return {**self.outcome.as_json(), "calls": self.calls,
-                "routes": None if self.traffic is None else dict(self.traffic.routes),
-                "statuses": None if self.traffic is None else dict(self.traffic.statuses), "settled": self.settled}
+        return {
+            **self.outcome.as_json(),
+            "calls": self.calls,
+            "routes": None if self.traffic is None else dict(self.traffic.routes),
+            "statuses": None if self.traffic is None else dict(self.traffic.statuses),
+            "settled": self.settled,
+        }
 
 
 @dataclass(frozen=True)
@@ -103,14 +119,26 @@ class Scene:
         return lambda: self.telegram.push_message(text, chat_id=self.chat_id, user_id=self.chat_id)
 
     def press(self, message: ApiCall, data: str) -> Callable[[], object]:
-        return lambda: self.telegram.push_callback(data, chat_id=self.chat_id, user_id=self.chat_id,
-                                                   message_id=message_id_of(message), message_text=text_of(message))
+        return lambda: self.telegram.push_callback(
+            data,
+            chat_id=self.chat_id,
+            user_id=self.chat_id,
+            message_id=message_id_of(message),
+            message_text=text_of(message),
+        )
 
-    async def act(self, action: str, push: Callable[[], object], is_final: Callable[[ApiCall], bool],
-                  check: Callable[[ApiCall], str | None] | None = None) -> Sample:
+    async def act(
+        self,
+        action: str,
+        push: Callable[[], object],
+        is_final: Callable[[ApiCall], bool],
+        check: Callable[[ApiCall], str | None] | None = None,
+    ) -> Sample:
         if self.count_calls:
             await take(self.plusofon, self.account)  # whatever came before is not this action's
-        outcome = await final_answer(self.telegram, self.chat_id, push, is_final, idle=self.idle, cap=self.cap)
+        outcome = await final_answer(
+            self.telegram, self.chat_id, push, is_final, idle=self.idle, cap=self.cap
+        )
         if outcome.final is not None and check is not None:
             outcome.failure = check(outcome.final)
         traffic, settled = None, True
@@ -139,14 +167,16 @@ def _starts(text: str, *prefixes: str) -> bool:
 
 
 async def play_round(scene: Scene, picks: Picks, cold: bool) -> None:
-    """/find (cold when it is the first since the bot started), /find again, /list, ▶, 📇, /export, /add for a new
-    and for an existing customer, /del of an old id and of the number just added (the newest seeded one if the
-    /add failed), ✅: the account ends as it began.
+    """/find (cold when it is the first since the bot started), /find again, /list, ▶, 📇, /export, /add for a
+    new and for an existing customer, /del of an old id and of the number just added (the newest seeded one if
+    the /add failed), ✅: the account ends as it began.
     Actions the account is too small for (▶ on one page, a card of nothing) are left out."""
     await _find(scene, FIND_COLD if cold else FIND_WARM, picks.cold)
     await _find(scene, FIND_WARM, picks.warm)
 
-    listing = await scene.act(LIST, scene.send("/list"), lambda c: _has(text_of(c), LIST_HEADER, Texts.list_empty))
+    listing = await scene.act(
+        LIST, scene.send("/list"), lambda c: _has(text_of(c), LIST_HEADER, Texts.list_empty)
+    )
     page = listing.outcome.final
     if page is None:
         for action in (PAGE, CARD) if scene.numbers > PER_PAGE else (CARD,) if scene.numbers else ():
@@ -159,20 +189,33 @@ async def play_round(scene: Scene, picks: Picks, cold: bool) -> None:
     if page is not None and (data := button(page, "📇")) is not None:
         await scene.act(CARD, scene.press(page, data), lambda c: Texts.card_title in text_of(c))
 
-    await scene.act(EXPORT, scene.send("/export"),
-                    lambda c: c.method == "sendDocument" or text_of(c) == Texts.export_empty,
-                    lambda c: _export_check(c, scene.numbers))
+    await scene.act(
+        EXPORT,
+        scene.send("/export"),
+        lambda c: c.method == "sendDocument" or text_of(c) == Texts.export_empty,
+        lambda c: _export_check(c, scene.numbers),
+    )
 
-    added = await scene.act(ADD_NEW, scene.send(f"/add {new_phone()} bench latency"),
-                            lambda c: _starts(text_of(c), *CREATED), lambda c: _created(scene, c))
+    added = await scene.act(
+        ADD_NEW,
+        scene.send(f"/add {new_phone()} bench latency"),
+        lambda c: _starts(text_of(c), *CREATED),
+        lambda c: _created(scene, c),
+    )
     if picks.customer is not None:
-        await scene.act(ADD_EXISTING, scene.send(f"/add +{picks.customer['phoneB']} bench latency again"),
-                        lambda c: _starts(text_of(c), GUARD, *CREATED), lambda c: _guarded(scene, c))
+        await scene.act(
+            ADD_EXISTING,
+            scene.send(f"/add +{picks.customer['phoneB']} bench latency again"),
+            lambda c: _starts(text_of(c), GUARD, *CREATED),
+            lambda c: _guarded(scene, c),
+        )
     if picks.old is not None:
         await scene.act(DEL_OLD, scene.send(f"/del {picks.old['id']}"), _del_answer, _del_check)
     new_id = _number_id(added.outcome.final)
     if new_id is None and picks.newest is not None:
-        new_id = picks.newest["id"]  # the /add failed: the newest number there is (the account shrinks by one)
+        new_id = picks.newest[
+            "id"
+        ]  # the /add failed: the newest number there is (the account shrinks by one)
     if new_id is None:
         scene.not_done(DEL_RECENT, ADD_NEW)
         scene.not_done(CONFIRM, ADD_NEW)
@@ -181,7 +224,9 @@ async def play_round(scene: Scene, picks: Picks, cold: bool) -> None:
     if asked.outcome.final is None or (data := button(asked.outcome.final, "✅")) is None:
         scene.not_done(CONFIRM, DEL_RECENT)
         return
-    done = await scene.act(CONFIRM, scene.press(asked.outcome.final, data), lambda c: _starts(text_of(c), *DELETED))
+    done = await scene.act(
+        CONFIRM, scene.press(asked.outcome.final, data), lambda c: _starts(text_of(c), *DELETED)
+    )
     if done.outcome.ok:
         scene.numbers -= 1
 
@@ -198,9 +243,12 @@ async def _find(scene: Scene, action: str, number: dict[str, Any] | None) -> Non
             return f"expected the one number {number['id']}, got {text_of(call)[:120]!r}"
         return None
 
-    await scene.act(action, scene.send(f"/find {phone}"),
-                    lambda c: FOUND.search(text_of(c)) is not None or _starts(text_of(c), _prefix(Texts.find_nothing)),
-                    check)
+    await scene.act(
+        action,
+        scene.send(f"/find {phone}"),
+        lambda c: FOUND.search(text_of(c)) is not None or _starts(text_of(c), _prefix(Texts.find_nothing)),
+        check,
+    )
 
 
 def _export_check(call: ApiCall, expected: int) -> str | None:
@@ -235,4 +283,8 @@ def _del_answer(call: ApiCall) -> bool:
 
 
 def _del_check(call: ApiCall) -> str | None:
-    return None if _starts(text_of(call), CONFIRM_DELETE) and button(call, "✅") else "the bot did not find the number"
+    return (
+        None
+        if _starts(text_of(call), CONFIRM_DELETE) and button(call, "✅")
+        else "the bot did not find the number"
+    )

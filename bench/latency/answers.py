@@ -20,8 +20,16 @@ from handlers.texts import Texts
 from tests.fake_bot_api import ApiCall, FakeBotApi
 
 ANSWER_METHODS = ("sendMessage", "editMessageText", "sendDocument")
-ERROR_TEXTS = ("error_auth", "error_user", "error_unavailable", "error_rate_limited", "error_validation",
-               "error_other", "error_internal", "add_unknown_outcome")
+ERROR_TEXTS = (
+    "error_auth",
+    "error_user",
+    "error_unavailable",
+    "error_rate_limited",
+    "error_validation",
+    "error_other",
+    "error_internal",
+    "add_unknown_outcome",
+)
 ERROR_PREFIXES = tuple(getattr(Texts, name).split("{")[0][:40] for name in ERROR_TEXTS)
 
 
@@ -69,8 +77,12 @@ class Outcome:
         return self.failure is None
 
     def as_json(self) -> dict[str, Any]:
-        return {"wait_s": self.wait, "first_answer_s": self.first_wait, "interim_answers": self.interim,
-                "failure": self.failure}
+        return {
+            "wait_s": self.wait,
+            "first_answer_s": self.first_wait,
+            "interim_answers": self.interim,
+            "failure": self.failure,
+        }
 
 
 async def next_answer(telegram: FakeBotApi, chat_id: int, since: int, timeout: float) -> ApiCall:
@@ -79,8 +91,10 @@ async def next_answer(telegram: FakeBotApi, chat_id: int, since: int, timeout: f
     def in_chat(params: dict[str, Any]) -> bool:
         return params.get("chat_id") == chat_id
 
-    tasks = [asyncio.ensure_future(telegram.wait_for(method, in_chat, timeout, since=since))
-             for method in ANSWER_METHODS]
+    tasks = [
+        asyncio.ensure_future(telegram.wait_for(method, in_chat, timeout, since=since))
+        for method in ANSWER_METHODS
+    ]
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     finally:
@@ -93,9 +107,16 @@ async def next_answer(telegram: FakeBotApi, chat_id: int, since: int, timeout: f
     return min(arrived, key=lambda call: call.index)
 
 
-async def final_answer(telegram: FakeBotApi, chat_id: int, push: Callable[[], object],
-                       is_final: Callable[[ApiCall], bool], *, idle: float, cap: float,
-                       progress_idle: float = 120.0) -> Outcome:
+async def final_answer(
+    telegram: FakeBotApi,
+    chat_id: int,
+    push: Callable[[], object],
+    is_final: Callable[[ApiCall], bool],
+    *,
+    idle: float,
+    cap: float,
+    progress_idle: float = 120.0,
+) -> Outcome:
     """Push the update and follow the chat's answers to the final one (see the module doc)."""
     since = telegram.cursor()
     queued = time.monotonic()
@@ -111,7 +132,9 @@ async def final_answer(telegram: FakeBotApi, chat_id: int, push: Callable[[], ob
         try:
             call = await next_answer(telegram, chat_id, since, left)
         except TimeoutError:
-            return _failed(first, queued, interim, f"no final answer ({silence:.0f} s without an answer)", last)
+            return _failed(
+                first, queued, interim, f"no final answer ({silence:.0f} s without an answer)", last
+            )
         since = call.index + 1
         if call.status != 200:  # Telegram refused it: the user never saw it
             continue

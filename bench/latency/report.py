@@ -72,26 +72,47 @@ def targets(results: LatencyResults) -> list[Target]:
         if run.size == SYNC_SIZE and run.starts:
             sync = run.starts[0].sync
             shown = f"{sync.seconds:.1f} s, {sync.calls} calls, {sync.ended}"
-            found.append(Target(f"first sync of {run.size:,} numbers", shown, f"every page read, ≤ {SYNC_LIMIT_S:.0f} s",
-                                sync.complete and sync.background and sync.seconds <= SYNC_LIMIT_S))
+            found.append(
+                Target(
+                    f"first sync of {run.size:,} numbers",
+                    shown,
+                    f"every page read, ≤ {SYNC_LIMIT_S:.0f} s",
+                    sync.complete and sync.background and sync.seconds <= SYNC_LIMIT_S,
+                )
+            )
     limited = results.limited
     if limited is not None and limited.starts:
         sync = limited.starts[0].sync
         actions = [*limited.during_sync, *limited.samples]
         failed = [s for s in actions if not s.outcome.ok]
-        shown = (f"sync: {sync.ended} ({sync.calls} calls, {sync.traffic.refused} answered 429, {sync.seconds:.0f} s); "
-                 f"{len(failed)} of {len(actions)} actions failed")
-        found.append(Target(f"at most {limited.rate_limit} calls a minute, {limited.size:,} numbers", shown,
-                            "the sync reads every page, no action fails",
-                            sync.complete and sync.background and not failed))
+        shown = (
+            f"sync: {sync.ended} ({sync.calls} calls, {sync.traffic.refused} answered 429, "
+            f"{sync.seconds:.0f} s); "
+            f"{len(failed)} of {len(actions)} actions failed"
+        )
+        found.append(
+            Target(
+                f"at most {limited.rate_limit} calls a minute, {limited.size:,} numbers",
+                shown,
+                "the sync reads every page, no action fails",
+                sync.complete and sync.background and not failed,
+            )
+        )
     growths = rss_growths(results)
     if growths is not None:
         after_sync, after_round = growths
         growth = max(after_sync, after_round if after_round is not None else after_sync)
         shown = f"{after_sync:+.1f} MB after the background reads" + (
-            f", {after_round:+.1f} MB after the round" if after_round is not None else "")
-        found.append(Target(f"RSS growth from mirroring {RSS_SIZE:,} numbers (vs an empty account)", shown,
-                            f"< {RSS_GROWTH_LIMIT_MB:.0f} MB at both", growth < RSS_GROWTH_LIMIT_MB))
+            f", {after_round:+.1f} MB after the round" if after_round is not None else ""
+        )
+        found.append(
+            Target(
+                f"RSS growth from mirroring {RSS_SIZE:,} numbers (vs an empty account)",
+                shown,
+                f"< {RSS_GROWTH_LIMIT_MB:.0f} MB at both",
+                growth < RSS_GROWTH_LIMIT_MB,
+            )
+        )
     return found
 
 
@@ -115,18 +136,26 @@ COLUMNS = f"{'action':<26}{'wait s':>8}{'each':>22}{'1st answer':>12}{'calls':>7
 def table(results: LatencyResults) -> str:
     o = results.options
     m = results.machine
-    lines = [f"latency mode: every Plusofon call answered after {o.rtt_ms} ms; one user acting in sequence; "
-             f"each action once per bot start, {o.repeat} starts per size (medians)",
-             f"machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}; load average at start "
-             f"{m['load_average'][0]}", ""]
+    lines = [
+        f"latency mode: every Plusofon call answered after {o.rtt_ms} ms; one user acting in sequence; "
+        f"each action once per bot start, {o.repeat} starts per size (medians)",
+        f"machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}; load average at start "
+        f"{m['load_average'][0]}",
+        "",
+    ]
     for run in results.sizes:
         lines += size_block(run, f"{run.size:,} numbers ({run.pages:,} pages)")
     if results.limited is not None:
         run = results.limited
-        lines += size_block(run, f"{run.size:,} numbers ({run.pages:,} pages), at most {run.rate_limit} calls a "
-                                 "minute: the round after every page was read")
-        lines.append("  the round right after the first /list, while the sync runs (calls not counted; in the "
-                     "start's reads above):")
+        lines += size_block(
+            run,
+            f"{run.size:,} numbers ({run.pages:,} pages), at most {run.rate_limit} calls a "
+            "minute: the round after every page was read",
+        )
+        lines.append(
+            "  the round right after the first /list, while the sync runs (calls not counted; in the "
+            "start's reads above):"
+        )
         for sample in run.during_sync:
             wait = _seconds(sample.outcome.wait)
             lines.append(f"    {sample.action:<24}{wait:>8}   {sample.outcome.failure or 'ok'}")
@@ -145,27 +174,37 @@ def size_block(run: SizeRun, title: str) -> list[str]:
         firsts = [s.outcome.first_wait for s in samples if s.outcome.first_wait is not None]
         calls = " ".join("-" if s.calls is None else str(s.calls) for s in samples)
         routes = samples[0].traffic.routes if samples[0].traffic is not None else {}
-        shown_routes = ", ".join(f"{route.split()[0]}{'/id' if route.endswith('}') else ''} {n}"
-                                 for route, n in sorted(routes.items()))
+        shown_routes = ", ".join(
+            f"{route.split()[0]}{'/id' if route.endswith('}') else ''} {n}"
+            for route, n in sorted(routes.items())
+        )
         first = f"{median(firsts):.2f}" if firsts else "-"
-        lines.append(f"{action:<26}{_seconds(median_wait(samples)):>8}{waits:>22}{first:>12}"
-                     f"{_num(median_calls(samples)):>7}{calls:>14}   {shown_routes}")
+        lines.append(
+            f"{action:<26}{_seconds(median_wait(samples)):>8}{waits:>22}{first:>12}"
+            f"{_num(median_calls(samples)):>7}{calls:>14}   {shown_routes}"
+        )
     problems: dict[tuple[str, str], int] = {}
     for sample in run.samples:
-        problem = sample.outcome.failure or (None if sample.settled else
-                                             "the fake did not go quiet after it; calls counted for 15 s")
+        problem = sample.outcome.failure or (
+            None if sample.settled else "the fake did not go quiet after it; calls counted for 15 s"
+        )
         if problem:
             problems[sample.action, problem] = problems.get((sample.action, problem), 0) + 1
     for (action, problem), times in problems.items():
         lines.append(f"  ! {action}: {problem}" + (f" (×{times})" if times > 1 else ""))
     for number, start in enumerate(run.starts, 1):
         sync = start.sync
-        lines.append(f"  start {number}: background reads {sync.calls} calls, {sync.seconds:.1f} s ({sync.ended}"
-                     f"{', ' + str(sync.traffic.refused) + ' answered 429' if sync.traffic.refused else ''}); "
-                     f"RSS after them {start.rss_after_sync_mb:.1f} MB"
-                     + (f", after the round {start.rss_end_mb:.1f} MB" if start.rss_end_mb is not None else ""))
+        lines.append(
+            f"  start {number}: background reads {sync.calls} calls, {sync.seconds:.1f} s ({sync.ended}"
+            f"{', ' + str(sync.traffic.refused) + ' answered 429' if sync.traffic.refused else ''}); "
+            f"RSS after them {start.rss_after_sync_mb:.1f} MB"
+            + (f", after the round {start.rss_end_mb:.1f} MB" if start.rss_end_mb is not None else "")
+        )
     if run.log_problems:
-        lines.append(f"  the bot's log has {len(run.log_problems)} warning/error lines, e.g. {run.log_problems[0][:140]}")
+        lines.append(
+            f"  the bot's log has {len(run.log_problems)} warning/error lines, "
+            f"e.g. {run.log_problems[0][:140]}"
+        )
     lines.append("")
     return lines
 
@@ -176,8 +215,9 @@ def as_json(results: LatencyResults) -> dict[str, Any]:
         "options": results.options_json(),
         "seconds": results.seconds,
         "sizes": {str(run.size): {**run.as_json(), "medians": medians(run)} for run in results.sizes},
-        "rate_limited": None if results.limited is None else {**results.limited.as_json(),
-                                                               "medians": medians(results.limited)},
+        "rate_limited": None
+        if results.limited is None
+        else {**results.limited.as_json(), "medians": medians(results.limited)},
         "empty_account": None if results.empty is None else results.empty.as_json(),
         "rss_growth_mb": rss_growths(results),
         "targets": [target.as_json() for target in targets(results)],
@@ -185,9 +225,14 @@ def as_json(results: LatencyResults) -> dict[str, Any]:
 
 
 def medians(run: SizeRun) -> dict[str, dict[str, Any]]:
-    return {action: {"wait_s": _finite(median_wait(samples)), "calls": median_calls(samples),
-                     "failed": sum(not s.outcome.ok for s in samples)}
-            for action, samples in by_action(run).items()}
+    return {
+        action: {
+            "wait_s": _finite(median_wait(samples)),
+            "calls": median_calls(samples),
+            "failed": sum(not s.outcome.ok for s in samples),
+        }
+        for action, samples in by_action(run).items()
+    }
 
 
 def write_json(results: LatencyResults, path: Path) -> None:

@@ -64,9 +64,13 @@ class Start:
     trigger_failure: str | None = None
 
     def as_json(self) -> dict[str, Any]:
-        return {"sync": self.sync.as_json(), "rss_after_sync_mb": self.rss_after_sync_mb,
-                "rss_end_mb": self.rss_end_mb, "first_list_wait_s": self.trigger_wait,
-                "first_list_failure": self.trigger_failure}
+        return {
+            "sync": self.sync.as_json(),
+            "rss_after_sync_mb": self.rss_after_sync_mb,
+            "rss_end_mb": self.rss_end_mb,
+            "first_list_wait_s": self.trigger_wait,
+            "first_list_failure": self.trigger_failure,
+        }
 
 
 @dataclass
@@ -87,10 +91,16 @@ class SizeRun:
         by_action: dict[str, list[dict[str, Any]]] = {}
         for sample in self.samples:
             by_action.setdefault(sample.action, []).append(sample.as_json())
-        return {"numbers": self.size, "pages": self.pages, "rate_limit": self.rate_limit,
-                "starts": [start.as_json() for start in self.starts], "actions": by_action,
-                "during_sync": [{"action": s.action, **s.as_json()} for s in self.during_sync],
-                "log_problems": self.log_problems[:20], "log_problem_count": len(self.log_problems)}
+        return {
+            "numbers": self.size,
+            "pages": self.pages,
+            "rate_limit": self.rate_limit,
+            "starts": [start.as_json() for start in self.starts],
+            "actions": by_action,
+            "during_sync": [{"action": s.action, **s.as_json()} for s in self.during_sync],
+            "log_problems": self.log_problems[:20],
+            "log_problem_count": len(self.log_problems),
+        }
 
 
 @dataclass
@@ -115,21 +125,34 @@ async def run_latency(options: LatencyOptions) -> LatencyResults:
         for index, size in enumerate(options.sizes):
             sizes.append(await run_size(size, options, workdir / f"size-{size}", FIRST_ACCOUNT + index))
         if options.limited_size:
-            limited = await run_size(options.limited_size, options, workdir / "limited", FIRST_ACCOUNT + 100,
-                                     rate_limit=options.rate_limit)
+            limited = await run_size(
+                options.limited_size,
+                options,
+                workdir / "limited",
+                FIRST_ACCOUNT + 100,
+                rate_limit=options.rate_limit,
+            )
         if RSS_SIZE in options.sizes:
             empty = await run_size(0, options, workdir / "empty", FIRST_ACCOUNT + 200, repeat=1)
     return LatencyResults(options, about, sizes, limited, empty, time.monotonic() - started)
 
 
-async def run_size(size: int, options: LatencyOptions, workdir: Path, user_id: int, *,
-                   rate_limit: int | None = None, repeat: int | None = None) -> SizeRun:
+async def run_size(
+    size: int,
+    options: LatencyOptions,
+    workdir: Path,
+    user_id: int,
+    *,
+    rate_limit: int | None = None,
+    repeat: int | None = None,
+) -> SizeRun:
     account = Account(user_id, size)
     limited = f", at most {rate_limit} calls a minute" if rate_limit else ""
     print(f"… {size:,} numbers, round trip {options.rtt_ms} ms{limited}", file=sys.stderr, flush=True)
     result = SizeRun(size, rate_limit=rate_limit)
-    plusofon = PlusofonProcess([(user_id, account.token, size)], workdir / "plusofon", delay=options.rtt,
-                               rate_limit=rate_limit)
+    plusofon = PlusofonProcess(
+        [(user_id, account.token, size)], workdir / "plusofon", delay=options.rtt, rate_limit=rate_limit
+    )
     database = workdir / "bot" / "bot.sqlite3"
     await write_database(database, [Chat(CHAT_ID, account)])
     env = {"PLUSOFON_API_URL": "", "DATABASE_PATH": str(database), "SECRET_KEY": SECRET_KEY}
@@ -140,8 +163,15 @@ async def run_size(size: int, options: LatencyOptions, workdir: Path, user_id: i
         for start_number in range(repeat or options.repeat):
             bot = BotProcess(f"bot-{start_number + 1}", ["bot"], workdir / "bot", env)
             try:
-                numbers = await one_start(bot, plusofon, account, numbers, options, result,
-                                          during_sync=rate_limit is not None and start_number == 0)
+                numbers = await one_start(
+                    bot,
+                    plusofon,
+                    account,
+                    numbers,
+                    options,
+                    result,
+                    during_sync=rate_limit is not None and start_number == 0,
+                )
             except (BenchError, TimeoutError, RuntimeError):
                 if bot.child is not None:
                     print(f"--- last lines of the bot's log:\n{bot.child.log_tail()}", file=sys.stderr)
@@ -157,24 +187,51 @@ async def run_size(size: int, options: LatencyOptions, workdir: Path, user_id: i
     return result
 
 
-async def one_start(bot: BotProcess, plusofon: PlusofonProcess, account: Account, numbers: int,
-                    options: LatencyOptions, result: SizeRun, *, during_sync: bool) -> int:
+async def one_start(
+    bot: BotProcess,
+    plusofon: PlusofonProcess,
+    account: Account,
+    numbers: int,
+    options: LatencyOptions,
+    result: SizeRun,
+    *,
+    during_sync: bool,
+) -> int:
     """Start the bot, mark the account used with a /list, watch the background reads, play a round (while they
     run, in the rate-limited phase; then another once they are done). The account's size at the end."""
     await take(plusofon, account.user_id)  # what came before this start is not its sync
     await bot.start()
     sync = Sync(started_at=time.monotonic())
-    trigger = await final_answer(bot.telegram, CHAT_ID,
-                                 lambda: bot.telegram.push_message("/list", chat_id=CHAT_ID, user_id=CHAT_ID),
-                                 lambda c: LIST_HEADER in str(c.params.get("text")) or
-                                 c.params.get("text") == Texts.list_empty, idle=30.0, cap=60.0)
+    trigger = await final_answer(
+        bot.telegram,
+        CHAT_ID,
+        lambda: bot.telegram.push_message("/list", chat_id=CHAT_ID, user_id=CHAT_ID),
+        lambda c: LIST_HEADER in str(c.params.get("text")) or c.params.get("text") == Texts.list_empty,
+        idle=30.0,
+        cap=60.0,
+    )
     picks = await pick(plusofon, account.user_id, numbers, len(result.starts))
     pages = max(1, -(-numbers // PER_PAGE))
-    watching = watch_sync(plusofon, account.user_id, sync, quiet=options.sync_quiet, stall=15.0,
-                          stall_refused=65.0 + options.sync_quiet, timeout=sync_timeout(pages, options, result))
+    watching = watch_sync(
+        plusofon,
+        account.user_id,
+        sync,
+        quiet=options.sync_quiet,
+        stall=15.0,
+        stall_refused=65.0 + options.sync_quiet,
+        timeout=sync_timeout(pages, options, result),
+    )
     if during_sync:
-        scene = Scene(bot.telegram, CHAT_ID, plusofon, account.user_id, numbers, count_calls=False,
-                      quiet=options.action_quiet, label="during the sync: ")
+        scene = Scene(
+            bot.telegram,
+            CHAT_ID,
+            plusofon,
+            account.user_id,
+            numbers,
+            count_calls=False,
+            quiet=options.action_quiet,
+            label="during the sync: ",
+        )
         watcher = asyncio.create_task(watching)
         try:
             await play_round(scene, picks, cold=True)
@@ -195,8 +252,15 @@ async def one_start(bot: BotProcess, plusofon: PlusofonProcess, account: Account
     if during_sync and not sync.complete:  # the round after the sync would only repeat the failures
         result.starts.append(start)
         return numbers
-    scene = Scene(bot.telegram, CHAT_ID, plusofon, account.user_id, numbers, count_calls=True,
-                  quiet=options.action_quiet)
+    scene = Scene(
+        bot.telegram,
+        CHAT_ID,
+        plusofon,
+        account.user_id,
+        numbers,
+        count_calls=True,
+        quiet=options.action_quiet,
+    )
     await play_round(scene, picks, cold=not during_sync)
     start.rss_end_mb = bot.memory().rss_mb
     result.starts.append(start)
@@ -224,5 +288,10 @@ async def pick(plusofon: PlusofonProcess, user_id: int, numbers: int, turn: int)
         return found
 
     old = max(PER_PAGE, numbers // 4) if numbers > PER_PAGE else numbers // 2
-    return Picks(old=await at(old), customer=await at(numbers // 2), cold=await at(3 * numbers // 4 + turn),
-                 warm=await at(numbers // 3 + turn), newest=await at(numbers - 1))
+    return Picks(
+        old=await at(old),
+        customer=await at(numbers // 2),
+        cold=await at(3 * numbers // 4 + turn),
+        warm=await at(numbers // 3 + turn),
+        newest=await at(numbers - 1),
+    )

@@ -72,12 +72,18 @@ async def take(plusofon: PlusofonProcess, user_id: int, into: Traffic | None = N
     if into is not None:
         into.add(batch)
     ago = batch["last_list_ago"]
-    return FakeNow(in_flight=batch["in_flight"], idle_for=batch["idle_for"],
-                   last_list_at=None if ago is None else time.monotonic() - ago,
-                   numbers=batch["numbers"][str(user_id)], per_page=batch["per_page"])
+    return FakeNow(
+        in_flight=batch["in_flight"],
+        idle_for=batch["idle_for"],
+        last_list_at=None if ago is None else time.monotonic() - ago,
+        numbers=batch["numbers"][str(user_id)],
+        per_page=batch["per_page"],
+    )
 
 
-async def settle(plusofon: PlusofonProcess, user_id: int, quiet: float, timeout: float) -> tuple[Traffic, bool]:
+async def settle(
+    plusofon: PlusofonProcess, user_id: int, quiet: float, timeout: float
+) -> tuple[Traffic, bool]:
     """The calls answered until nothing is in flight and nothing arrived for `quiet` seconds; and whether that
     happened within `timeout` (if not, the traffic so far)."""
     traffic = Traffic()
@@ -93,8 +99,8 @@ async def settle(plusofon: PlusofonProcess, user_id: int, quiet: float, timeout:
 
 @dataclass
 class Sync:
-    """The bot's reads of an account from its start (or a trigger) until it has read every page and gone quiet,
-    or gone quiet without reading beyond the pages the trigger itself reads."""
+    """The bot's reads of an account from its start (or a trigger) until it has read every page and gone
+    quiet, or gone quiet without reading beyond the pages the trigger itself reads."""
 
     traffic: Traffic = field(default_factory=Traffic)
     started_at: float = 0.0
@@ -127,19 +133,35 @@ class Sync:
         return max(0, self.traffic.calls - self.trigger_calls)
 
     def as_json(self) -> dict[str, Any]:
-        return {"calls": self.calls, "seconds": self.seconds, "complete": self.complete,
-                "background_reads": self.background, "ended": self.ended, "refused_429": self.traffic.refused,
-                "pages_read": self.pages_read, "pages": self.pages, "traffic": self.traffic.as_json()}
+        return {
+            "calls": self.calls,
+            "seconds": self.seconds,
+            "complete": self.complete,
+            "background_reads": self.background,
+            "ended": self.ended,
+            "refused_429": self.traffic.refused,
+            "pages_read": self.pages_read,
+            "pages": self.pages,
+            "traffic": self.traffic.as_json(),
+        }
 
 
-async def watch_sync(plusofon: PlusofonProcess, user_id: int, sync: Sync, *, quiet: float, stall: float,
-                     stall_refused: float, timeout: float) -> Sync:
+async def watch_sync(
+    plusofon: PlusofonProcess,
+    user_id: int,
+    sync: Sync,
+    *,
+    quiet: float,
+    stall: float,
+    stall_refused: float,
+    timeout: float,
+) -> Sync:
     """Poll the fake until the sync is done (see Sync) or `timeout` passes.
 
-    Done: every page read and `quiet` seconds without a request; or `quiet` seconds without a request and no list
-    read beyond the trigger's (no background sync). A sync that read some pages but not all is given `stall`
-    seconds of silence before it counts as stopped; `stall_refused` once the fake has answered 429 (a bot waiting
-    out a Retry-After is silent that long).
+    Done: every page read and `quiet` seconds without a request; or `quiet` seconds without a request and no
+    list read beyond the trigger's (no background sync). A sync that read some pages but not all is given
+    `stall` seconds of silence before it counts as stopped; `stall_refused` once the fake has answered 429 (a
+    bot waiting out a Retry-After is silent that long).
     """
     deadline = time.monotonic() + timeout
     while True:
