@@ -209,3 +209,62 @@ async def test_a_progress_message_may_stand_longer_than_the_wait_for_a_first_ans
     outcome = await final_answer(telegram, CHAT, push(telegram), found, idle=0.3, cap=10, progress_idle=5)
     await bot
     assert outcome.ok and outcome.interim == 1 and outcome.wait >= 0.6
+
+
+# ---- the targets ----
+
+
+def sample(action: str, wait: float | None, calls: int):
+    from collections import Counter
+
+    from bench.latency.actions import Sample
+    from bench.latency.answers import Outcome
+    from bench.latency.traffic import Traffic
+
+    failure = None if wait is not None else "error"
+    traffic = Traffic(routes=Counter({"GET /api/v1/smart-numbers": calls}))
+    return Sample(action, Outcome(None, wait, wait, 0, failure), traffic)
+
+
+def verdicts(runs, **options) -> dict[str, bool]:
+    from bench.latency.report import targets
+    from bench.latency.run import LatencyOptions, LatencyResults
+
+    machine = {"cpu": "x", "cores": 2, "python": "3.11", "load_average": [0.0]}
+    results = LatencyResults(LatencyOptions(**options), machine, runs, None, None)
+    return {target.name: target.passed for target in targets(results)}
+
+
+def test_targets_at_100_ms():
+    from bench.latency.run import SizeRun, Start
+
+    run = SizeRun(10_000, samples=[
+        sample("/list", 0.29, 1), sample("/list", 0.31, 1), sample("/list", 0.30, 3),  # median 0.30: in
+        sample("▶", 0.31, 1),  # 2 round trips + 100 ms is 0.30
+        sample("/add new customer", 0.39, 4),  # an /add may take 3 round trips + 100 ms and 4 calls
+        sample("/add existing customer", 0.2, 5),
+        sample("/export", 0.9, 3),  # up to 1 s at 10,000 numbers
+        sample("/find cold", 0.1, 1), sample("/find cold", None, 1), sample("/find cold", None, 1),
+    ])
+    sync = Sync(started_at=0.0, last_list_at=25.0, complete=True, background=True, pages=667)
+    run.starts.append(Start(sync, 100.0))
+    assert verdicts([run]) == {
+        "10,000 numbers · /list": True, "10,000 numbers · ▶": False,
+        "10,000 numbers · /find cold": False,  # two of three failed: the median wait is endless
+        "10,000 numbers · /export": True,
+        "10,000 numbers · /add new customer": True, "10,000 numbers · /add existing customer": False,
+        "first sync of 10,000 numbers": True,
+    }
+    sync.last_list_at = 31.0  # 31 s
+    assert not verdicts([run])["first sync of 10,000 numbers"]
+    sync.last_list_at, sync.complete = 20.0, False
+    assert not verdicts([run])["first sync of 10,000 numbers"]
+
+
+def test_targets_follow_the_round_trip_and_size():
+    from bench.latency.run import SizeRun
+
+    run = SizeRun(100_000, samples=[sample("/list", 0.39, 1), sample("/export", 5.0, 3)])
+    assert verdicts([run], rtt_ms=150) == {"100,000 numbers · /list": True,  # 2 × 150 ms + 100 ms
+                                           "100,000 numbers · /export": True}  # no wait target above 10,000
+    assert not verdicts([run], rtt_ms=100)["100,000 numbers · /list"]
