@@ -1,4 +1,7 @@
-"""`python -m bench [--quick] [--out PATH]`: run the benchmark, print the report, write it as JSON."""
+"""`python -m bench [--quick] [--out PATH]`: run the benchmark, print the report, write it as JSON.
+
+`python -m bench --latency [--rtt-ms 100] [--sizes 40,10000,100000] ...`: the latency mode, see
+bench/README.md."""
 
 from __future__ import annotations
 
@@ -10,19 +13,72 @@ from pathlib import Path
 from bench.report import table, write_json
 from bench.run import Options, run
 
-DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "latest.json"
+RESULTS = Path(__file__).resolve().parent / "results"
+DEFAULT_OUT = RESULTS / "latest.json"
+LATENCY_OUT = RESULTS / "latency.json"
+
+
+def sizes(text: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(part.replace("_", "")) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected sizes like 40,10000,100000, got {text!r}") from None
+    if not values or any(value < 1 for value in values):
+        raise argparse.ArgumentTypeError("sizes are whole numbers of at least 1")
+    return values
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="one short window per case and a smaller memory run")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"JSON results (default {DEFAULT_OUT})")
+    parser.add_argument("--quick", action="store_true",
+                        help="one short window per case and a smaller memory run")
+    parser.add_argument("--out", type=Path, default=None,
+                        help=f"JSON results (default {DEFAULT_OUT}, or {LATENCY_OUT} with --latency)")
+    latency = parser.add_argument_group("latency mode")
+    latency.add_argument("--latency", action="store_true",
+                         help="one user's wait and Plusofon calls per action, each call a round trip")
+    latency.add_argument("--rtt-ms", type=int, default=100,
+                         help="the fake Plusofon's round trip (default 100)")
+    latency.add_argument("--sizes", type=sizes, default=(40, 10_000, 100_000),
+                         help="account sizes, comma-separated (default 40,10000,100000)")
+    latency.add_argument("--repeat", type=int, default=3,
+                         help="bot starts per size, one round each (default 3)")
+    latency.add_argument("--rate-limit", type=int, default=60,
+                         help="calls a minute per token in the rate-limited phase (default 60)")
+    latency.add_argument("--limited-size", type=int, default=1_000,
+                         help="numbers in the rate-limited phase's account; 0 skips it (default 1000)")
+    latency.add_argument("--sync-quiet", type=float, default=3.0,
+                         help="seconds without a Plusofon call that end the watch of a start's "
+                              "background reads (default 3)")
     args = parser.parse_args(argv)
+    if args.latency:
+        return run_latency_mode(args)
     options = Options.quick() if args.quick else Options()
     results = asyncio.run(run(options))
     print(table(results))
-    write_json(results, args.out)
-    print(f"\nwritten to {args.out}")
+    out = args.out or DEFAULT_OUT
+    write_json(results, out)
+    print(f"\nwritten to {out}")
+    return 0
+
+
+def run_latency_mode(args: argparse.Namespace) -> int:
+    from bench.latency import report
+    from bench.latency.run import LatencyOptions, run_latency
+
+    bad = min(args.rtt_ms, args.limited_size) < 0 or min(args.repeat, args.rate_limit) < 1
+    if bad or args.sync_quiet <= 0:
+        print("--rtt-ms ≥ 0, --repeat ≥ 1, --rate-limit ≥ 1, --limited-size ≥ 0 and --sync-quiet > 0, please",
+              file=sys.stderr)
+        return 2
+    options = LatencyOptions(rtt_ms=args.rtt_ms, sizes=args.sizes, repeat=args.repeat,
+                             rate_limit=args.rate_limit, limited_size=args.limited_size,
+                             sync_quiet=args.sync_quiet)
+    results = asyncio.run(run_latency(options))
+    print(report.table(results))
+    out = args.out or LATENCY_OUT
+    report.write_json(results, out)
+    print(f"\nwritten to {out}")
     return 0
 
 

@@ -12,6 +12,7 @@ import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 
@@ -66,6 +67,14 @@ def machine() -> dict[str, object]:
     }
 
 
+def _die_with_parent() -> None:
+    """In the child before exec: Linux sends it SIGTERM if the driver dies, however it dies (even SIGKILL)."""
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 class Child:
     """A `python -m <module>` child; its stderr goes to a log file, shown when something goes wrong."""
 
@@ -82,6 +91,7 @@ class Child:
         with self.log_path.open("wb") as log:
             self.process = await asyncio.create_subprocess_exec(
                 *self.args, cwd=self.workdir, env=self.env, stdout=asyncio.subprocess.PIPE, stderr=log,
+                preexec_fn=_die_with_parent,
             )
 
     @property
@@ -127,13 +137,18 @@ class Child:
 
 
 class PlusofonProcess(Child):
-    """bench/plusofon_server.py: the fake Plusofon API seeded with `accounts`, and its request counter."""
+    """bench/plusofon_server.py: the fake Plusofon API seeded with `accounts`, and its request counter.
+    `delay`: seconds before each answer; `rate_limit`: requests a minute per token (429 beyond)."""
 
-    def __init__(self, accounts: list[tuple[int, str, int]], workdir: Path) -> None:
+    def __init__(self, accounts: list[tuple[int, str, int]], workdir: Path, *, delay: float = 0.0,
+                 rate_limit: int | None = None) -> None:
         accounts_file = workdir / "accounts.json"
         workdir.mkdir(parents=True, exist_ok=True)
         accounts_file.write_text(json.dumps(accounts))
-        super().__init__("plusofon", ["bench.plusofon_server", "--accounts", str(accounts_file)], {}, workdir)
+        args = ["bench.plusofon_server", "--accounts", str(accounts_file), "--delay", str(delay)]
+        if rate_limit is not None:
+            args += ["--rate-limit", str(rate_limit)]
+        super().__init__("plusofon", args, {}, workdir)
         self.base_url = ""
         self._control_url = ""
         self._http: aiohttp.ClientSession | None = None
@@ -160,6 +175,19 @@ class PlusofonProcess(Child):
 
     async def take_total(self) -> int:
         return sum((await self.take_counts()).values())
+
+    async def take_calls(self) -> dict[str, Any]:
+        """The requests answered since the previous take, and the fake's state now (bench.plusofon_server)."""
+        assert self._http is not None
+        async with self._http.get(self._control_url + "/calls") as response:
+            return await response.json()
+
+    async def number(self, user_id: int, position: int) -> dict[str, Any] | None:
+        """The number at `position` (0-based, negative: from the end) of the account's list."""
+        assert self._http is not None
+        params = {"user_id": str(user_id), "position": str(position)}
+        async with self._http.get(self._control_url + "/number", params=params) as response:
+            return await response.json()
 
     async def stop(self, timeout: float = 10.0) -> int | None:
         if self._http is not None:

@@ -17,7 +17,11 @@ Standalone:
 prints ``READY http://127.0.0.1:PORT`` once listening and serves until SIGTERM/SIGINT.
 
 Order of checks for each request: record it, apply ``delay``, apply a pending fault,
-then auth (401), user_id (500 "User not found"), validation (422/400), action.
+then the rate limit (429), auth (401), user_id (500 "User not found"), validation (422/400), action.
+
+``rate_limit = 60`` allows 60 requests per token (per Authorization header) in each ``rate_window``
+(60 s) window, counted from the window's first request, as Laravel's ``throttle`` does; beyond it the
+answer is 429 with ``Retry-After`` (whole seconds until the window ends) and the request is not counted.
 """
 
 from __future__ import annotations
@@ -32,7 +36,6 @@ import signal
 import sys
 import time
 from bisect import bisect_left
-from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from operator import itemgetter
@@ -83,6 +86,8 @@ class RecordedRequest:
     headers: CIMultiDict[str]  # a CIMultiDict copy: lookups are case-insensitive
     json: Any  # parsed JSON body, or None (no body / not JSON)
     raw_body: bytes
+    at: float = 0.0  # time.monotonic() when it arrived
+    status: int | None = None  # the answer's status once answered; 0 if the connection was dropped
 
 
 @dataclass
@@ -130,11 +135,11 @@ class FakePlusofon:
         self.per_page = per_page
         self.port = port
         self.delay = 0.0  # seconds added to every request
-        # (calls, seconds): at most that many requests per token in any such span, beyond it 429 + Retry-After
-        self.rate_limit: tuple[int, float] | None = None
-        self.rate_limited = 0  # requests answered 429 by the rate limit
         self.list_order: dict[int, Any] = {}  # user_id -> function reordering the list as the server pages it
         self.record_requests = True  # set False in long benchmarks to save memory
+        self.rate_limit: int | None = None  # requests per token per rate_window; None = unlimited
+        self.rate_window = 60.0
+        self.rate_limited = 0  # requests answered 429 by the rate limit
         self.base_url = ""
         self.requests: list[RecordedRequest] = []
         self._tokens: dict[str, int] = {}
@@ -149,7 +154,7 @@ class FakePlusofon:
         self._stopping: asyncio.Event | None = None
         self._runner: web.AppRunner | None = None
         self._arrivals: list[tuple[str, asyncio.Future[RecordedRequest]]] = []
-        self._calls_by_token: dict[str, deque[float]] = {}
+        self._windows: dict[str, tuple[float, int]] = {}  # Authorization header -> (window start, requests)
         # sign-in: e-mail -> account; tokens from sign-in expire `token_lifetime` seconds after they are issued
         self.token_lifetime: float | None = None
         self.issued: list[tuple[str, str]] = []  # every (token, refresh_token) given out, oldest first
@@ -272,6 +277,10 @@ class FakePlusofon:
         """Copies of the user's current numbers, ordered by id."""
         return [dict(n) for n in self._numbers.get(user_id, [])]
 
+    def total(self, user_id: int) -> int:
+        """How many numbers the user has (without copying them)."""
+        return len(self._numbers.get(user_id, []))
+
     def remove(self, user_id: int, number_id: int) -> None:
         """Delete a number behind the bot's back (as the web account would)."""
         self._numbers[user_id] = [n for n in self._numbers.get(user_id, []) if n["id"] != number_id]
@@ -347,6 +356,7 @@ class FakePlusofon:
         self._active += 1
         assert self._idle is not None
         self._idle.clear()
+        recorded: RecordedRequest | None = None
         try:
             raw = await request.read()
             body = _parse_json(raw)
@@ -359,40 +369,40 @@ class FakePlusofon:
                     headers=CIMultiDict(request.headers),
                     json=body,
                     raw_body=raw,
+                    at=time.monotonic(),
                 )
                 self.requests.append(recorded)
                 for method, arrival in self._arrivals:
                     if method == request.method and not arrival.done():
                         arrival.set_result(recorded)
             await self._sleep(self.delay)
-            limited = self._over_rate_limit(request)
-            if limited is not None:
-                return limited
             fault = self._take_fault(request.method)
             if fault is None:
-                return await _call(handler, request)
-            return await self._apply_fault(fault, request, handler)
+                return _answered(recorded, request, self._throttle(request) or await _call(handler, request))
+            return _answered(recorded, request, await self._apply_fault(fault, request, handler))
         except _Stopped:
-            return _drop(request)
+            return _answered(recorded, request, _drop(request))
         finally:
             self._active -= 1
             if self._active == 0:
                 self._idle.set()
 
-    def _over_rate_limit(self, request: web.Request) -> web.Response | None:
+    def _throttle(self, request: web.Request) -> web.Response | None:
+        """429 when this token has used up its window's requests (see the module doc); else count it."""
         if self.rate_limit is None:
             return None
-        calls, span = self.rate_limit
-        token = request.headers.get("Authorization", "")
+        key = request.headers.get("Authorization", "")
         now = time.monotonic()
-        sent = self._calls_by_token.setdefault(token, deque())
-        while sent and sent[0] <= now - span:
-            sent.popleft()
-        if len(sent) >= calls:
+        started, used = self._windows.get(key, (now, 0))
+        if now - started >= self.rate_window:
+            started, used = now, 0
+        if used >= self.rate_limit:
             self.rate_limited += 1
-            retry_after = max(1, math.ceil(sent[0] + span - now))
-            return json_response({"message": "Too Many Attempts."}, 429, {"Retry-After": str(retry_after)})
-        sent.append(now)
+            retry_after = max(1, math.ceil(started + self.rate_window - now))
+            headers = {"Retry-After": str(retry_after), "X-RateLimit-Limit": str(self.rate_limit),
+                       "X-RateLimit-Remaining": "0"}
+            return json_response({"message": "Too Many Attempts."}, 429, headers)
+        self._windows[key] = (started, used + 1)
         return None
 
     async def _apply_fault(self, fault: _Fault, request: web.Request, handler: Any) -> web.StreamResponse:
@@ -565,6 +575,15 @@ async def _call(handler: Any, request: web.Request) -> web.StreamResponse:
         return json_response({"message": exc.reason}, exc.status)
 
 
+def _answered(recorded: RecordedRequest | None, request: web.Request, response: web.StreamResponse
+              ) -> web.StreamResponse:
+    """Note the answer's status on the recorded request (0: the connection was dropped)."""
+    if recorded is not None:
+        dropped = request.transport is None or request.transport.is_closing()
+        recorded.status = 0 if dropped else response.status
+    return response
+
+
 def _drop(request: web.Request) -> web.Response:
     """Close the connection without a response; aiohttp ignores the write to the closed transport."""
     if request.transport is not None:
@@ -632,6 +651,7 @@ def _parse_seed(value: str) -> tuple[int, str, int]:
 async def _serve(args: argparse.Namespace) -> None:
     api = FakePlusofon(client_id=args.client_id, per_page=args.per_page, port=args.port)
     api.delay = args.delay
+    api.rate_limit = args.rate_limit
     api.record_requests = False  # a long-running process would otherwise grow without bound
     for user_id, token, count in args.seed:
         api.add_account(user_id, token)
@@ -657,6 +677,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--client-id", default="10553")
     parser.add_argument("--per-page", type=int, default=15)
     parser.add_argument("--delay", type=float, default=0.0, help="seconds added to every request")
+    parser.add_argument("--rate-limit", type=int, default=None, help="requests a minute per token")
     asyncio.run(_serve(parser.parse_args(argv)))
 
 

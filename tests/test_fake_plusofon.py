@@ -380,6 +380,32 @@ async def test_permanent_delay(api, client):
     assert time.monotonic() - t0 >= 0.15
 
 
+async def test_rate_limit_per_token(api, client):
+    api.seed(USER, 20)
+    api.rate_limit, api.rate_window = 3, 1.0
+    statuses = [(await list_page(client)).status_code for _ in range(3)]
+    refused = await list_page(client)
+    assert statuses == [200, 200, 200] and refused.status_code == 429
+    assert refused.headers["Retry-After"] == "1" and refused.json() == {"message": "Too Many Attempts."}
+    assert (await add(client)).status_code == 429 and len(api.numbers(USER)) == 20  # refused, not done
+    async with httpx.AsyncClient(base_url=api.base_url, headers=headers(OTHER_TOKEN), timeout=5.0) as other:
+        assert (await list_page(other, user_id=OTHER_USER)).status_code == 200  # each token has its own
+    assert [r.status for r in api.requests] == [200, 200, 200, 429, 429, 200]
+
+    deadline = time.monotonic() + 3.0  # the window ends: allowed again (refusals did not extend it)
+    while (answer := await list_page(client)).status_code == 429:
+        assert time.monotonic() < deadline, "the window never ended"
+        await asyncio.sleep(0.05)
+    assert answer.status_code == 200 and answer.json()["total"] == 20
+
+
+async def test_rate_limit_retry_after_counts_down(api, client):
+    api.rate_limit = 1  # the default 60 s window
+    assert (await list_page(client)).status_code == 200
+    refused = await list_page(client)
+    assert refused.status_code == 429 and 58 <= int(refused.headers["Retry-After"]) <= 60
+
+
 # ---- recording ----------------------------------------------------------------------
 
 
