@@ -3,6 +3,7 @@ calls are counted."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -108,6 +109,17 @@ class Counted:
         return sum(self.calls) / len(self.calls)
 
 
+async def quiet(plusofon: PlusofonProcess, *, seconds: float, timeout: float) -> None:
+    """Wait until the fake Plusofon has had nothing in flight and no request for `seconds` (at most `timeout`)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        state = await plusofon.take_calls()
+        if state["in_flight"] == 0 and (state["idle_for"] is None or state["idle_for"] >= seconds):
+            return
+        await asyncio.sleep(0.2)
+    raise RuntimeError(f"the fake Plusofon was still busy after {timeout:.0f} s")
+
+
 async def calls_of(plusofon: PlusofonProcess, action: Callable[[], Awaitable[object]]) -> int:
     """Plusofon requests made between the start of `action` and the bot's last answer to it."""
     await plusofon.take_counts()
@@ -130,6 +142,12 @@ async def count_actions(plusofon: PlusofonProcess, *, small: User, paged: User, 
         await plusofon.take_counts()  # only 🗑 + ✅ count
         ask = expect(await own.press(listing, "🗑", "sendMessage"), "Удалить умный номер?")
         expect(await own.press(ask, "✅", "editMessageText"), "удалён")
+
+    # Each account's first use starts its background read into the bot's mirror: let those finish first, so
+    # that each count holds only what its own action cost.
+    for user in (small, paged, large, own):
+        expect(await user.send("/list"), LIST_HEADER)
+    await quiet(plusofon, seconds=2.0, timeout=120.0)
 
     added: list[int] = []
 
