@@ -24,6 +24,12 @@ def make(tmp_path, api: FakePlusofon, **settings) -> BotHarness:
     return h
 
 
+async def read_over(h: BotHarness, account: int = 40) -> None:
+    """Until the account's read in progress has ended (progress() says None)."""
+    while h.mirror.progress(account) is not None:
+        await asyncio.sleep(0.02)
+
+
 def pages_read(api: FakePlusofon) -> list[int]:
     return [int(r.query.get("page", "1")) for r in api.requests if r.method == "GET"]
 
@@ -360,3 +366,27 @@ async def test_an_old_copy_says_as_of_when(big, plusofon):
     calls = await big.send("/find тестовый умный номер 5")
     assert "Данные на" in texts(calls)[0]
     assert buttons(markup_of(only(calls, "sendMessage")))
+
+
+async def test_a_read_during_which_the_account_changed_removes_nothing_it_did_not_see(tmp_path, plusofon):
+    """Deletes early in the list shift later numbers onto pages the read has passed: it misses them. Such a read
+    (Plusofon's count moved under it) must not take what it did not see for deleted."""
+    plusofon.seed(40, 600)  # 40 pages
+    h = make(tmp_path, plusofon)
+    h.mirror_options["retry_delays"] = (600.0,)  # the repair read comes much later: look at this read's result
+    await h.start()
+    try:
+        await h.connect_chat(100)
+        await h.synced()
+        plusofon.delay = 0.01
+        h.mirror.read_now(40)
+        while int((await plusofon.arrival("GET")).query["page"]) < 10:
+            pass
+        for gone in plusofon.numbers(40)[:15]:  # page 1, read already: everything after moves up one page
+            plusofon.remove(40, gone["id"])
+        await asyncio.wait_for(read_over(h), timeout=20)
+        plusofon.delay = 0.0
+        rows = csv_rows(await h.send("/export"))
+        assert {n["id"] for n in plusofon.numbers(40)} <= {int(row[0]) for row in rows[1:]}
+    finally:
+        await h.stop()
