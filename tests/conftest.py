@@ -70,6 +70,25 @@ def plusofon_client(plusofon_client_factory: Callable[..., PlusofonClient]) -> P
 
 
 @pytest.fixture
+async def make(tmp_path, plusofon: FakePlusofon):
+    """Build (and at teardown stop) a harness with the given settings; no chat is connected."""
+    from tests.harness import BotHarness
+
+    made: list[BotHarness] = []
+
+    async def make_harness(**settings) -> BotHarness:
+        directory = tmp_path / f"h{len(made)}"
+        directory.mkdir()
+        h = BotHarness(directory, plusofon, **settings)
+        made.append(h)
+        return await h.start()
+
+    yield make_harness
+    for h in made:
+        await h.stop()
+
+
+@pytest.fixture
 async def harness(tmp_path, plusofon: FakePlusofon):
     """The whole bot (see tests/harness.py) with chat 100 (private, user 100) connected to account 40."""
     from tests.harness import BotHarness

@@ -29,23 +29,6 @@ INTERNAL_ERROR = "Что-то пошло не так"
 
 
 @pytest.fixture
-async def make(tmp_path, plusofon):
-    """Build (and at teardown stop) a harness with the given settings; no chat is connected."""
-    made: list[BotHarness] = []
-
-    async def make_harness(**settings) -> BotHarness:
-        directory = tmp_path / f"h{len(made)}"
-        directory.mkdir()
-        h = BotHarness(directory, plusofon, **settings)
-        made.append(h)
-        return await h.start()
-
-    yield make_harness
-    for h in made:
-        await h.stop()
-
-
-@pytest.fixture
 async def admin_bot(make) -> BotHarness:
     return await make(admin_ids=frozenset({BOT_ADMIN}), notify_chat_id=-100500)
 

@@ -20,22 +20,6 @@ EXPIRED = "истёк: /login заново"
 
 
 @pytest.fixture
-async def make(tmp_path, plusofon):
-    made: list[BotHarness] = []
-
-    async def make_harness(**settings) -> BotHarness:
-        directory = tmp_path / f"h{len(made)}"
-        directory.mkdir()
-        h = BotHarness(directory, plusofon, **settings)
-        made.append(h)
-        return await h.start()
-
-    yield make_harness
-    for h in made:
-        await h.stop()
-
-
-@pytest.fixture
 async def bot(make, plusofon: FakePlusofon) -> BotHarness:
     plusofon.add_login(PLUSOFON_USER_ID, EMAIL, PASSWORD, first_name="Иван", last_name="<b>Петров</b>")
     watch_secret(PASSWORD)
