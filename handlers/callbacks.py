@@ -8,18 +8,19 @@ from aiogram.filters.callback_data import CallbackData
 from pydantic import Field
 
 SQLiteInt = Annotated[int, Field(ge=0, lt=2**63)]  # what SQLite can compare with: else the button is forged
+PageNumber = Annotated[int, Field(ge=0, lt=2**31)]  # no list has more pages (an offset of 15 a page stays an int)
 
 
 class PageCallback(CallbackData, prefix="p"):
     """Show page `page` of /list (the middle button re-renders the current one)."""
 
-    page: int
+    page: PageNumber
 
 
 class DeleteCallback(CallbackData, prefix="d"):
     """🗑 next to a number: ask for the same confirmation as /del."""
 
-    id: int
+    id: SQLiteInt
 
 
 class ConfirmCallback(CallbackData, prefix="c"):
@@ -41,15 +42,15 @@ class FindCallback(CallbackData, prefix="f"):
     """Show page `page` of a /find; `key` names the query, kept server-side (bot.search.SearchCache)."""
 
     key: str
-    page: int
+    page: PageNumber
 
 
 class CardCallback(CallbackData, prefix="n"):
     """📇 next to a number: open its card. `key` empty: it came from /list page `page`; else from page `page`
     of the /find saved under `key` (bot.search.SearchCache), which is where its ◀ Назад leads."""
 
-    id: int
-    page: int
+    id: SQLiteInt
+    page: PageNumber
     key: str = ""
 
 

@@ -168,7 +168,8 @@ async def test_only_the_user_who_started_a_delete_may_confirm_it(harness, plusof
 
 @pytest.mark.parametrize("data", ["c:doesnotexist:1", "c:doesnotexist:0", "zzz", "p:notanint", "d:notanint",
                                   "c:a:b:c:1", "", "p:", "a:skip", "x:more:9223372036854775808:0",
-                                  "x:now:-10000000000000000000000000:1"])
+                                  "x:now:-10000000000000000000000000:1", "n:9223372036854775808:1:",
+                                  "d:9223372036854775808", "f:key:99999999999999999999", "p:99999999999999999999"])
 async def test_forged_callback_data_gets_an_alert_and_no_api_call(harness, plusofon, data):
     plusofon.seed(40, 31)
     calls = await harness.press_data(data, chat_id=100, message_id=1000)
