@@ -82,8 +82,8 @@ class Metrics:
             PREFIX + "mirror_numbers", "Smart numbers held in the local mirror, all accounts together.",
             registry=r)
         self.mirror_sync_lag = Gauge(
-            PREFIX + "mirror_sync_lag_seconds", "Seconds since the least recently synced account was last synced "
-            "successfully (the worst account's staleness). Alert when far above the sync interval.", registry=r)
+            PREFIX + "mirror_sync_lag_seconds", "Of the accounts used in the last hour, the most seconds since one "
+            "was last read whole (the worst staleness). Alert when far above the sync interval.", registry=r)
         self.mirror_syncs = Counter(
             PREFIX + "mirror_syncs", "Background syncs of one account's numbers, by outcome (ok, failed).",
             ["outcome"], registry=r)

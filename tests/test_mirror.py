@@ -390,3 +390,17 @@ async def test_a_read_during_which_the_account_changed_removes_nothing_it_did_no
         assert {n["id"] for n in plusofon.numbers(40)} <= {int(row[0]) for row in rows[1:]}
     finally:
         await h.stop()
+
+
+async def test_the_sync_lag_counts_only_accounts_in_use(big, plusofon):
+    big.mirror_options["clock"] = big.clock
+    await big.restart()
+    await big.synced()
+    await big.send("/list")  # the account is in use
+    await big.mirror.settled(40, 5)
+    big.clock.advance(1200)
+    accounts, numbers, lag = await big.mirror.summary()
+    assert (accounts, numbers) == (1, 2000)
+    assert 1200 <= lag < 1300  # used lately, read whole 20 minutes ago
+    big.clock.advance(3 * 3600)
+    assert (await big.mirror.summary())[2] == 0  # nobody used it for hours: it is not kept fresh, so no lag

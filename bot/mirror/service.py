@@ -282,12 +282,12 @@ class Mirror:
         return None
 
     async def summary(self) -> tuple[int, int, float]:
-        """Accounts in the copy, numbers held, and the seconds since the least recently read one was read whole
-        (0 when none is held)."""
+        """Accounts in the copy, numbers held, and the sync lag: of the accounts used in the last hour (the ones
+        kept fresh), the most seconds since one was last read whole (or, never read, since it was first used)."""
         states = await self._store.states()
         now = self._clock()
-        lag = max((now - (state.synced_at or 0.0) if state.synced_at else now - (state.used_at or now)
-                   for state in states), default=0.0)
+        lag = max((now - (state.synced_at or state.used_at or now) for state in states
+                   if (state.used_at or 0) >= now - USED_LATELY), default=0.0)
         return len(states), sum(state.count for state in states), lag
 
     def progress(self, account: int) -> tuple[int, int] | None:
