@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import csv
-import io
 import os
 import tempfile
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
 
@@ -17,19 +16,10 @@ BOM = "\ufeff"  # without it Excel reads UTF-8 as the local code page
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet runs a cell starting so as a formula (OWASP)
 
 
-def numbers_csv(numbers: Iterable[SmartNumber]) -> bytes:
-    """UTF-8 with a BOM, comma-separated, quoted where needed (RFC 4180, csv's "excel" dialect)."""
-    out = io.StringIO()
-    out.write(BOM)
-    writer = csv.writer(out)
-    writer.writerow(HEADER)
-    writer.writerows(map(_row, numbers))
-    return out.getvalue().encode("utf-8")
-
-
 async def csv_file(batches: AsyncIterator[list[SmartNumber]]) -> tuple[Path, int]:
-    """The same CSV written batch by batch into a temporary file (the caller deletes it), and how many rows:
-    an account of any size costs the process one batch of memory."""
+    """The CSV (UTF-8 with a BOM, comma-separated, quoted where needed: RFC 4180, csv's "excel" dialect), written
+    batch by batch into a temporary file (the caller deletes it), and how many rows: an account of any size
+    costs the process one batch of memory."""
     handle, name = tempfile.mkstemp(prefix="smart-numbers-", suffix=".csv")
     rows = 0
     try:

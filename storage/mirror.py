@@ -141,10 +141,6 @@ class MirrorStore:
         await self._conn.execute("UPDATE mirror_accounts SET total = max(0, total + ?) WHERE account_id = ?",
                                  (delta, account))
 
-    async def forget_account(self, account: int) -> None:
-        await self._conn.execute("DELETE FROM mirror_numbers WHERE account_id = ?", (account,))
-        await self._conn.execute("DELETE FROM mirror_accounts WHERE account_id = ?", (account,))
-
     # -- numbers ---------------------------------------------------------------------------------
 
     async def put(self, account: int, numbers: Iterable[tuple[SmartNumber, int | None]], *,

@@ -205,7 +205,7 @@ async def test_numbers_deleted_and_added_during_a_read_end_up_right(tmp_path, pl
 
 async def test_a_restart_in_the_middle_of_a_read_carries_on_where_it_stopped(tmp_path, plusofon):
     plusofon.seed(40, 1500)  # 100 pages
-    h = await make(tmp_path, plusofon, mirror_calls_per_minute=600).start()  # 10 calls a second
+    h = await make(tmp_path, plusofon, mirror_calls_per_minute=1200).start()  # 20 calls a second
     try:
         await h.connect_chat(100)
         h.mirror.touch((await h.chats.get(100)).credentials)
@@ -333,7 +333,7 @@ async def test_a_chat_whose_token_was_revoked_sees_nothing_from_the_copy(big, pl
 
 async def test_find_before_the_first_read_shows_progress_then_the_result(tmp_path, plusofon):
     plusofon.seed(40, 1500)
-    h = await make(tmp_path, plusofon, mirror_calls_per_minute=1200).start()  # ~5 s to read
+    h = await make(tmp_path, plusofon, mirror_calls_per_minute=3000).start()  # 2 s to read 100 pages
     try:
         await h.connect_chat(100)
         calls = await h.send(f"/find {plusofon.numbers(40)[1498]['phoneB']}")  # on the last pages
