@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiosqlite
@@ -26,7 +27,7 @@ from bot.heartbeat import Heartbeat, heartbeat_path
 from bot.login_attempts import LoginAttempts
 from bot.logs import register_secret
 from bot.mirror import Mirror
-from bot.metrics import Metrics
+from bot.metrics import Metrics, Refresher
 from bot.notifier import Notifier
 from bot.observing import UpdateObserver
 from bot.plusofon import PlusofonClient
@@ -99,9 +100,9 @@ def create_dispatcher(
                              on_renewal=metrics.renewal)
     expirer = Expirer(expiries, chats, plusofon, journal, mirror, **(expiry_options or {}))
     in_flight, throttle = InFlight(), Throttle(settings, on_throttled=metrics.throttle)
-    metrics.on_scrape(_outbox_gauges(outbox))
-    metrics.on_scrape(_expiry_gauges(expiries))
-    metrics.on_scrape(_mirror_gauges(mirror))
+    for read, record in ((outbox.backlog, metrics.outbox_state), (expiries.counts, metrics.expiry_state),
+                         (mirror.summary, metrics.mirror_state)):
+        metrics.on_scrape(_gauges(read, record))
     dp = Dispatcher(
         storage=SQLiteStorage(db),
         settings=settings,
@@ -142,26 +143,12 @@ def create_dispatcher(
     return dp
 
 
-def _outbox_gauges(outbox: Outbox):
-    async def refresh(metrics: Metrics) -> None:
-        pending, oldest_age = await outbox.backlog()
-        metrics.outbox_pending.set(pending)
-        metrics.outbox_oldest_age.set(oldest_age)
-    return refresh
+def _gauges(read: Callable[[], Awaitable[tuple[Any, ...]]], record: Callable[..., None]) -> Refresher:
+    """A scrape-time refresher: `record(*await read())` (a count from SQLite into its gauges)."""
+    async def refresh(_: Metrics) -> None:
+        record(*await read())
 
-
-def _expiry_gauges(expiries: ExpiryStore):
-    async def refresh(metrics: Metrics) -> None:
-        pending, failing = await expiries.counts()
-        metrics.expiries_pending.set(pending)
-        metrics.expiries_failing.set(failing)
-    return refresh
-
-
-def _mirror_gauges(mirror: Mirror):
-    async def refresh(metrics: Metrics) -> None:
-        accounts, numbers, lag = await mirror.summary()
-        metrics.mirror_state(accounts=accounts, numbers=numbers, lag_seconds=lag)
+    refresh.__qualname__ = getattr(read, "__qualname__", "gauges")  # names it in the log if it fails
     return refresh
 
 

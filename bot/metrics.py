@@ -130,10 +130,18 @@ class Metrics:
     def mirror_synced(self, ok: bool) -> None:
         self.mirror_syncs.labels("ok" if ok else "failed").inc()
 
-    def mirror_state(self, *, accounts: int, numbers: int, lag_seconds: float) -> None:
+    def mirror_state(self, accounts: int, numbers: int, lag_seconds: float) -> None:
         self.mirror_accounts.set(accounts)
         self.mirror_numbers.set(numbers)
         self.mirror_sync_lag.set(max(lag_seconds, 0.0))
+
+    def outbox_state(self, pending: int, oldest_age: float) -> None:
+        self.outbox_pending.set(pending)
+        self.outbox_oldest_age.set(oldest_age)
+
+    def expiry_state(self, pending: int, failing: int) -> None:
+        self.expiries_pending.set(pending)
+        self.expiries_failing.set(failing)
 
     def throttle(self, kind: str) -> None:
         self.throttled.labels(_fixed(kind, THROTTLED_KINDS)).inc()

@@ -5,12 +5,13 @@ from __future__ import annotations
 from aiogram import Bot, Router
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery
+from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.mirror import Mirror
 from bot.plusofon import Credentials
 from handlers.callbacks import CardCallback, FindCallback, PageCallback
 from handlers.filters import AuthorisedChat, GroupPolicy
-from handlers.replies import show, typing
+from handlers.replies import answer_now, show, typing
 from handlers.texts import Texts
 from handlers.views import back_keyboard, card_keyboard, card_text
 from storage.expiries import ExpiryStore
@@ -27,9 +28,10 @@ def create_card_router() -> Router:
     router.callback_query.middleware(GroupPolicy())
 
     @router.callback_query(CardCallback.filter())
-    async def open_card(callback: CallbackQuery, callback_data: CardCallback,
+    async def open_card(callback: CallbackQuery, callback_data: CardCallback, callback_answer: CallbackAnswer,
                         bot: Bot, creds: Credentials, mirror: Mirror, expiries: ExpiryStore, t: Texts) -> None:
         back = back_to(callback_data)
+        await answer_now(callback, callback_answer)  # no spinner while a token not trusted lately is checked
         chat_id = callback.message.chat.id if callback.message else callback.from_user.id
         async with typing(bot, chat_id):
             number = await mirror.number(creds, callback_data.id)  # the page just shown is in the copy

@@ -38,6 +38,7 @@ _OUTCOMES: tuple[tuple[type[errors.PlusofonError], str], ...] = (
     (errors.MalformedResponseError, "malformed"), (errors.APITimeoutError, "timeout"),
     (errors.APIConnectionError, "connection_error"),
 )
+_ABANDONED = errors.APIConnectionError("the call was abandoned", request_sent=True)  # a cancelled request
 
 
 class CallObserver(Protocol):
@@ -284,8 +285,8 @@ class PlusofonClient:
             if remaining <= 0.05:
                 raise errors.APITimeoutError("no time left for this action", request_sent=False)
             try:
-                body = await self._observed(method, path, creds, token, params, json,
-                                            min(self._request_timeout, remaining))
+                body = await self._attempt(method, path, creds, token, params, json,
+                                           min(self._request_timeout, remaining))
             except errors.AuthenticationError:
                 if hooks is None:
                     raise
@@ -323,41 +324,29 @@ class PlusofonClient:
         retry_after = error.retry_after if isinstance(error, errors.RateLimitError) else None
         return retry_delay(attempt, self._backoff, retry_after=retry_after, cap=self._retry_after_cap)
 
-    async def _observed(self, method: str, path: str, creds: Credentials | None, token: str | None,
-                        params: dict[str, Any] | None, json: Any, timeout: float) -> Any:
-        """One attempt, told to the observers when it acts for an account (sign-in calls do not)."""
-        if not self._observers or creds is None:
-            return await self._attempt(method, path, token, params, json, timeout)
-        for observer in self._observers:
+    async def _attempt(self, method: str, path: str, creds: Credentials | None, token: str | None,
+                       params: dict[str, Any] | None, json: Any, timeout: float) -> Any:
+        """One request: told to the observers when it acts for an account (sign-in calls do not), and counted and
+        timed for the metrics."""
+        observers = self._observers if creds is not None else ()
+        for observer in observers:
             observer.call_started(creds)
-        outcome: errors.PlusofonError | None = None
+        started = time.perf_counter()
+        error: errors.PlusofonError | None = None
         try:
-            return await self._attempt(method, path, token, params, json, timeout)
-        except errors.PlusofonError as error:
-            outcome = error
+            return await self._request(method, path, token, params, json, timeout)
+        except errors.PlusofonError as failed:
+            error = failed
             raise
         except BaseException:  # cancelled: neither an answer nor a refusal
-            outcome = errors.APIConnectionError("the call was abandoned", request_sent=True)
+            error = _ABANDONED
             raise
         finally:
-            for observer in self._observers:
-                observer.call_finished(creds, outcome)
-
-    async def _attempt(self, method: str, path: str, token: str | None, params: dict[str, Any] | None,
-                       json: Any, timeout: float) -> Any:
-        if self._metrics is None:
-            return await self._request(method, path, token, params, json, timeout)
-        started, outcome = time.perf_counter(), "server_error"
-        try:
-            body = await self._request(method, path, token, params, json, timeout)
-            outcome = "ok"
-            return body
-        except errors.PlusofonError as error:
-            outcome = next((name for kind, name in _OUTCOMES if isinstance(error, kind)), "server_error")
-            raise
-        finally:
-            endpoint = _ENDPOINTS.get(method, "other") if path.startswith(PATH) else "other"
-            self._metrics.plusofon_request(endpoint, outcome, time.perf_counter() - started)
+            for observer in observers:
+                observer.call_finished(creds, error)
+            if self._metrics is not None:
+                endpoint = _ENDPOINTS.get(method, "other") if path.startswith(PATH) else "other"
+                self._metrics.plusofon_request(endpoint, _outcome(error), time.perf_counter() - started)
 
     async def _request(self, method: str, path: str, token: str | None, params: dict[str, Any] | None,
                        json: Any, timeout: float) -> Any:
@@ -382,6 +371,15 @@ class PlusofonClient:
                 f"Plusofon dropped the connection ({type(error).__name__})", request_sent=True
             ) from _scrubbed(error)
         return responses.parse(response)
+
+
+def _outcome(error: errors.PlusofonError | None) -> str:
+    """The metric outcome of a request."""
+    if error is None:
+        return "ok"
+    if error is _ABANDONED:
+        return "server_error"
+    return next((name for kind, name in _OUTCOMES if isinstance(error, kind)), "server_error")
 
 
 def _scrubbed(error: httpx.HTTPError) -> Exception:
