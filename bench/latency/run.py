@@ -224,16 +224,8 @@ async def one_start(
         timeout=sync_timeout(pages, options, result),
     )
     if during_sync:
-        scene = Scene(
-            bot.telegram,
-            CHAT_ID,
-            plusofon,
-            account.user_id,
-            numbers,
-            count_calls=False,
-            quiet=options.action_quiet,
-            label="during the sync: ",
-        )
+        scene = Scene(bot.telegram, CHAT_ID, plusofon, account.user_id, numbers, count_calls=False,
+                      quiet=options.action_quiet, label="during the sync: ")
         watcher = asyncio.create_task(watching)
         try:
             await play_round(scene, picks, cold=True)
@@ -254,15 +246,8 @@ async def one_start(
     if during_sync and not sync.complete:  # the round after the sync would only repeat the failures
         result.starts.append(start)
         return numbers
-    scene = Scene(
-        bot.telegram,
-        CHAT_ID,
-        plusofon,
-        account.user_id,
-        numbers,
-        count_calls=True,
-        quiet=options.action_quiet,
-    )
+    scene = Scene(bot.telegram, CHAT_ID, plusofon, account.user_id, numbers, count_calls=True,
+                  quiet=options.action_quiet)
     await play_round(scene, picks, cold=not during_sync)
     start.rss_end_mb = bot.memory().rss_mb
     result.starts.append(start)
