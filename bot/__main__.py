@@ -7,8 +7,8 @@ import sys
 from collections.abc import Sequence
 
 from bot import cli
-from bot.logs import setup_logging
-from bot.settings import CoreSettings, Settings, SettingsError, load
+from bot.core.logs import setup_logging
+from bot.core.settings import CoreSettings, Settings, SettingsError, load
 from storage.cipher import SecretKeyError
 
 

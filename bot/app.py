@@ -11,9 +11,9 @@ from aiogram.methods import Response
 
 from bot.dispatcher import create_bot, create_dispatcher
 from bot.heartbeat import GetUpdatesHeartbeat
-from bot.logs import register_secret
+from bot.core.logs import register_secret
 from bot.plusofon import PlusofonClient
-from bot.settings import Settings
+from bot.core.settings import Settings
 from storage.cipher import load_cipher
 from storage.database import connect
 

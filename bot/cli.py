@@ -9,9 +9,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.durations import local_time
-from bot.logs import register_secret, secret_while
-from bot.owner import NoAuthuser, whose
+from bot.core.durations import local_time
+from bot.core.logs import register_secret, secret_while
+from bot.services.owner import NoAuthuser, whose
 from bot.plusofon import (
     AccountOwner,
     APIConnectionError,
@@ -22,7 +22,7 @@ from bot.plusofon import (
     UserNotFoundError,
     WrongCredentials,
 )
-from bot.settings import CoreSettings
+from bot.core.settings import CoreSettings
 from storage.backup import BackupError, backup
 from storage.chats import SIGN_IN, ChatRepository
 from storage.cipher import TokenCipher, load_cipher

@@ -19,24 +19,28 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BotCommand
 from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 
-from bot.accounts import AccountTokens
-from bot.admins import GroupAdmins
-from bot.durations import use_timezone
-from bot.expirer import Expirer
+from bot.core.durations import use_timezone
+from bot.core.logs import register_secret
+from bot.core.metrics import Metrics, Refresher
+from bot.core.settings import Settings
 from bot.heartbeat import Heartbeat, heartbeat_path
-from bot.login_attempts import LoginAttempts
-from bot.logs import register_secret
-from bot.mirror import Mirror
-from bot.metrics import Metrics, Refresher
-from bot.notifier import Notifier
 from bot.observing import UpdateObserver
 from bot.plusofon import PlusofonClient
-from bot.retention import Retention
-from bot.search import SearchCache
-from bot.settings import Settings
-from bot.telegram_retry import RetryMiddleware
+from bot.services.accounts import AccountTokens
+from bot.services.admins import GroupAdmins
+from bot.services.confirmations import Confirmations
+from bot.services.container import Services
+from bot.services.expirer import Expirer
+from bot.services.journal import Journal
+from bot.services.login_attempts import LoginAttempts
+from bot.services.mirror import Mirror
+from bot.services.notifier import Notifier
+from bot.services.numbers import Numbers
+from bot.services.retention import Retention
+from bot.services.search import SearchCache
+from bot.telegram.retry import RetryMiddleware
 from handlers import create_routers
-from handlers.journal import Journal
+from handlers.announcements import RussianAnnouncements
 from handlers.middlewares import ContextMiddleware, InFlight
 from handlers.texts import ENGLISH, RUSSIAN
 from handlers.throttle import Throttle
@@ -84,55 +88,32 @@ def create_dispatcher(
     """Wire the routers, middlewares and long-lived services; the dispatcher's shutdown closes them.
 
     `notifier_options`, `expiry_options` and `mirror_options` tune the background workers (the tests' clocks
-    and pauses). `metrics` (a new set by default) counts the updates and the Plusofon calls; see bot/metrics.py."""
+    and pauses). `metrics` (a new set by default) counts the updates and the Plusofon calls; see bot/core/metrics.py."""
     use_timezone(settings.timezone)
     metrics = metrics if metrics is not None else Metrics()
-    plusofon.instrument(metrics)
-    chats = ChatRepository(db, cipher)
-    audit, outbox = AuditLog(db), Outbox(db)
-    notifier = Notifier(outbox, **(notifier_options or {}))
-    journal = Journal(audit, outbox, notifier, settings)
-    mirror = Mirror(MirrorStore(db), plusofon, chats, per_minute=settings.mirror_calls_per_minute,
-                    interval=settings.mirror_sync_minutes * 60, on_read=metrics.mirror_synced,
-                    **(mirror_options or {}))
-    search_cache, expiries = SearchCache(), ExpiryStore(db)
-    accounts = AccountTokens(chats, plusofon, outbox, notifier, admin_ids=settings.admin_ids,
-                             on_renewal=metrics.renewal)
-    expirer = Expirer(expiries, chats, plusofon, journal, mirror, **(expiry_options or {}))
+    services = create_services(settings, db=db, plusofon=plusofon, cipher=cipher, metrics=metrics,
+                               notifier_options=notifier_options, expiry_options=expiry_options,
+                               mirror_options=mirror_options)
     in_flight, throttle = InFlight(), Throttle(settings, on_throttled=metrics.throttle)
-    for read, record in ((outbox.backlog, metrics.outbox_state), (expiries.counts, metrics.expiry_state),
-                         (mirror.summary, metrics.mirror_state)):
-        metrics.on_scrape(_gauges(read, record))
     dp = Dispatcher(
         storage=SQLiteStorage(db),
-        settings=settings,
+        services=services,
         db=db,
-        plusofon=plusofon,
-        chats=chats,
-        confirmations=ConfirmationStore(db),
-        audit=audit,
-        outbox=outbox,
-        notifier=notifier,
-        journal=journal,
-        mirror=mirror,
-        search_cache=search_cache,
-        expiries=expiries,
-        expirer=expirer,
-        group_admins=GroupAdmins(),
         in_flight=in_flight,
-        metrics=metrics,
-        heartbeat=Heartbeat(heartbeat_path(settings.database_path)),
         throttle=throttle,
-        retention=Retention(audit, outbox, outbox_days=settings.outbox_retention_days,
-                            audit_days=settings.audit_retention_days),
-        accounts=accounts,
-        login_attempts=LoginAttempts(),
+        heartbeat=Heartbeat(heartbeat_path(settings.database_path)),
+        # until every router takes `services`:
+        settings=settings, plusofon=plusofon, chats=services.chats, confirmations=ConfirmationStore(db),
+        audit=services.audit, outbox=services.outbox, notifier=services.notifier, journal=services.journal,
+        mirror=services.mirror, search_cache=services.searches, expiries=services.expiries,
+        expirer=services.expirer, group_admins=services.group_admins, metrics=metrics,
+        retention=services.retention, accounts=services.accounts, login_attempts=services.login_attempts,
     )
     dp.update.outer_middleware(UpdateObserver(metrics))
     dp.update.outer_middleware(in_flight)
     dp.message.outer_middleware(throttle)  # before the context: a dropped update costs no database read
     dp.callback_query.outer_middleware(throttle)
-    context = ContextMiddleware(chats, plusofon)
+    context = ContextMiddleware(services.chats, plusofon)
     dp.message.outer_middleware(context)
     dp.callback_query.outer_middleware(context)
     dp.edited_message.outer_middleware(context)
@@ -141,6 +122,49 @@ def create_dispatcher(
     dp.startup.register(_on_startup)
     dp.shutdown.register(_on_shutdown)
     return dp
+
+
+def create_services(settings: Settings, *, db: aiosqlite.Connection, plusofon: PlusofonClient,
+                    cipher: TokenCipher, metrics: Metrics, notifier_options: dict[str, Any] | None = None,
+                    expiry_options: dict[str, Any] | None = None,
+                    mirror_options: dict[str, Any] | None = None) -> Services:
+    plusofon.instrument(metrics)
+    chats = ChatRepository(db, cipher)
+    audit, outbox = AuditLog(db), Outbox(db)
+    notifier = Notifier(outbox, **(notifier_options or {}))
+    say = RussianAnnouncements()
+    journal = Journal(audit, outbox, notifier, settings, say)
+    mirror = Mirror(MirrorStore(db), plusofon, chats, per_minute=settings.mirror_calls_per_minute,
+                    interval=settings.mirror_sync_minutes * 60, on_read=metrics.mirror_synced,
+                    **(mirror_options or {}))
+    searches, expiries = SearchCache(), ExpiryStore(db)
+    confirmations = Confirmations(ConfirmationStore(db))
+    expirer = Expirer(expiries, chats, plusofon, journal, mirror, say, **(expiry_options or {}))
+    for read, record in ((outbox.backlog, metrics.outbox_state), (expiries.counts, metrics.expiry_state),
+                         (mirror.summary, metrics.mirror_state)):
+        metrics.on_scrape(_gauges(read, record))
+    return Services(
+        settings=settings,
+        numbers=Numbers(plusofon, mirror, expiries, expirer, journal, confirmations, searches, settings),
+        chats=chats,
+        accounts=AccountTokens(chats, plusofon, outbox, notifier, say, admin_ids=settings.admin_ids,
+                               on_renewal=metrics.renewal),
+        login_attempts=LoginAttempts(),
+        group_admins=GroupAdmins(),
+        confirmations=confirmations,
+        journal=journal,
+        notifier=notifier,
+        expirer=expirer,
+        expiries=expiries,
+        mirror=mirror,
+        searches=searches,
+        retention=Retention(audit, outbox, outbox_days=settings.outbox_retention_days,
+                            audit_days=settings.audit_retention_days),
+        audit=audit,
+        outbox=outbox,
+        plusofon=plusofon,
+        metrics=metrics,
+    )
 
 
 def _gauges(read: Callable[[], Awaitable[tuple[Any, ...]]], record: Callable[..., None]) -> Refresher:
@@ -152,29 +176,27 @@ def _gauges(read: Callable[[], Awaitable[tuple[Any, ...]]], record: Callable[...
     return refresh
 
 
-async def _on_startup(dispatcher: Dispatcher, bot: Bot, notifier: Notifier, expiries: ExpiryStore,
-                      expirer: Expirer, mirror: Mirror, chats: ChatRepository, settings: Settings,
-                      retention: Retention) -> None:
+async def _on_startup(dispatcher: Dispatcher, bot: Bot, services: Services) -> None:
     await dispatcher.fsm.storage.load()
-    if settled := await chats.settle_connected_by(settings.admin_ids, settings.allow_self_login):
+    settings = services.settings
+    if settled := await services.chats.settle_connected_by(settings.admin_ids, settings.allow_self_login):
         log.info("recorded who connected %d chats connected before that was kept", settled)
-    await expiries.load()
-    await mirror.start()
-    notifier.start(bot)
-    expirer.start(bot)
-    retention.start()
+    await services.expiries.load()
+    await services.mirror.start()
+    services.notifier.start(bot)
+    services.expirer.start(bot)
+    services.retention.start()
     await set_commands(bot)
 
 
-async def _on_shutdown(in_flight: InFlight, notifier: Notifier, expirer: Expirer, mirror: Mirror,
-                       plusofon: PlusofonClient, db: aiosqlite.Connection, retention: Retention) -> None:
-    cancelled, _, _ = await asyncio.gather(in_flight.finish(timeout=SHUTDOWN_GRACE), expirer.stop(),
-                                           retention.stop())
+async def _on_shutdown(in_flight: InFlight, services: Services, db: aiosqlite.Connection) -> None:
+    cancelled, _, _ = await asyncio.gather(in_flight.finish(timeout=SHUTDOWN_GRACE), services.expirer.stop(),
+                                           services.retention.stop())
     if cancelled:
         log.warning("cancelled %d updates still being handled after %.0f s", cancelled, SHUTDOWN_GRACE)
-    await mirror.stop()
-    await notifier.stop()
-    await plusofon.aclose()
+    await services.mirror.stop()
+    await services.notifier.stop()
+    await services.plusofon.aclose()
     await db.close()
     log.info("stopped cleanly")
 

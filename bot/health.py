@@ -15,7 +15,7 @@ import urllib.request
 from contextlib import closing
 
 from bot.heartbeat import age, heartbeat_path
-from bot.settings import Settings
+from bot.core.settings import Settings
 
 HEALTH_PATH = "/healthz"  # the webhook server's health endpoint (bot/webhook.py)
 MAX_SILENCE = 90.0   # seconds without an answered getUpdates before polling counts as stuck

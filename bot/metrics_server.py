@@ -7,7 +7,7 @@ import logging
 
 from aiohttp import web
 
-from bot.metrics import CONTENT_TYPE, Metrics
+from bot.core.metrics import CONTENT_TYPE, Metrics
 
 log = logging.getLogger(__name__)
 METRICS_PATH = "/metrics"

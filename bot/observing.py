@@ -10,8 +10,8 @@ from aiogram import BaseMiddleware
 from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.types import TelegramObject, Update
 
-from bot.logs import current_update
-from bot.metrics import Metrics
+from bot.core.logs import current_update
+from bot.core.metrics import Metrics
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 

@@ -16,7 +16,7 @@ from aiohttp import web
 from bot.health import HEALTH_PATH
 from bot.heartbeat import Heartbeat
 from bot.metrics_server import add_metrics_route
-from bot.settings import Settings
+from bot.core.settings import Settings
 
 log = logging.getLogger(__name__)
 

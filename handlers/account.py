@@ -10,13 +10,13 @@ from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
-from bot.admins import GroupAdmins
-from bot.login_attempts import LoginAttempts
-from bot.owner import NoAuthuser, looks_like_user_id, whose
+from bot.services.admins import GroupAdmins
+from bot.services.login_attempts import LoginAttempts
+from bot.services.owner import NoAuthuser, looks_like_user_id, whose
 from bot.plusofon import AuthenticationError, PlusofonClient, PlusofonError, UserNotFoundError
-from bot.settings import Settings
+from bot.core.settings import Settings
 from handlers.errors import describe
-from handlers.journal import Journal
+from bot.services.journal import Journal
 from handlers.replies import typing
 from handlers.signin import connected_text, may_connect, start_sign_in
 from handlers.start import admins_hint

@@ -39,7 +39,7 @@ class AddCallback(CallbackData, prefix="a"):
 
 
 class FindCallback(CallbackData, prefix="f"):
-    """Show page `page` of a /find; `key` names the query, kept server-side (bot.search.SearchCache)."""
+    """Show page `page` of a /find; `key` names the query, kept server-side (bot.services.search.SearchCache)."""
 
     key: str
     page: PageNumber
@@ -47,7 +47,7 @@ class FindCallback(CallbackData, prefix="f"):
 
 class CardCallback(CallbackData, prefix="n"):
     """📇 next to a number: open its card. `key` empty: it came from /list page `page`; else from page `page`
-    of the /find saved under `key` (bot.search.SearchCache), which is where its ◀ Назад leads."""
+    of the /find saved under `key` (bot.services.search.SearchCache), which is where its ◀ Назад leads."""
 
     id: SQLiteInt
     page: PageNumber

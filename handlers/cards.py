@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, Router
+from aiogram import Router
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from bot.mirror import Mirror
-from bot.plusofon import Credentials
+from bot.services.numbers import AccountNumbers
 from handlers.callbacks import CardCallback, FindCallback, PageCallback
-from handlers.filters import AuthorisedChat, GroupPolicy
-from handlers.replies import answer_now, show, typing
+from handlers.replies import answer_now, chat_id_of, show, typing
 from handlers.texts import Texts
 from handlers.views import back_keyboard, card_keyboard, card_text
-from storage.expiries import ExpiryStore
 
 
 def back_to(card: CardCallback) -> CallbackData:
@@ -22,23 +19,20 @@ def back_to(card: CardCallback) -> CallbackData:
     return FindCallback(key=card.key, page=card.page) if card.key else PageCallback(page=card.page)
 
 
+async def open_card(callback: CallbackQuery, callback_data: CardCallback, callback_answer: CallbackAnswer,
+                    numbers: AccountNumbers, t: Texts) -> None:
+    back = back_to(callback_data)
+    await answer_now(callback, callback_answer)  # no spinner while a token not trusted lately is checked
+    async with typing(callback.bot, chat_id_of(callback)):
+        card = await numbers.card(callback_data.id)
+    if card is None:
+        await show(callback, t.card_gone.format(id=callback_data.id), back_keyboard(back, t))
+        return
+    await show(callback, card_text(card.number, t, card.expires_at),
+               card_keyboard(card.number, back, t, card.expires_at))
+
+
 def create_card_router() -> Router:
     router = Router(name="cards")
-    router.callback_query.filter(AuthorisedChat())
-    router.callback_query.middleware(GroupPolicy())
-
-    @router.callback_query(CardCallback.filter())
-    async def open_card(callback: CallbackQuery, callback_data: CardCallback, callback_answer: CallbackAnswer,
-                        bot: Bot, creds: Credentials, mirror: Mirror, expiries: ExpiryStore, t: Texts) -> None:
-        back = back_to(callback_data)
-        await answer_now(callback, callback_answer)  # no spinner while a token not trusted lately is checked
-        chat_id = callback.message.chat.id if callback.message else callback.from_user.id
-        async with typing(bot, chat_id):
-            number = await mirror.number(creds, callback_data.id)  # the page just shown is in the copy
-        if number is None:
-            await show(callback, t.card_gone.format(id=callback_data.id), back_keyboard(back, t))
-            return
-        expires_at = expiries.of(creds.user_id).get(number.id)
-        await show(callback, card_text(number, t, expires_at), card_keyboard(number, back, t, expires_at))
-
+    router.callback_query.register(open_card, CardCallback.filter())
     return router

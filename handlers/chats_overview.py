@@ -8,8 +8,8 @@ from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import Message
 
-from bot.durations import local_time
-from bot.settings import Settings
+from bot.core.durations import local_time
+from bot.core.settings import Settings
 from handlers.texts import Texts
 from handlers.views import TELEGRAM_TEXT_LIMIT
 from storage.chats import SIGN_IN, ChatAuth, ChatRepository

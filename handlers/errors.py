@@ -8,7 +8,7 @@ from html import escape
 from aiogram import Bot, Router
 from aiogram.types import ErrorEvent, Update
 
-from bot.mirror import NotReady
+from bot.services.mirror import NotReady
 from bot.plusofon import (
     AddOutcomeUnknown,
     APIConnectionError,

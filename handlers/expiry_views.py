@@ -7,7 +7,7 @@ from html import escape
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.durations import local_time, parse_ttl, ttl_label
+from bot.core.durations import local_time, parse_ttl, ttl_label
 from handlers.callbacks import AddCallback, ExpiryCallback
 from handlers.texts import Texts
 from handlers.views import number_block

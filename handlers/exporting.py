@@ -2,49 +2,36 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 from datetime import datetime
 
-from aiogram import Bot, Router
+from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import FSInputFile, Message
 
-from bot.durations import local_zone
-from bot.export import csv_file, file_name
-from bot.mirror import Mirror
-from bot.plusofon import Credentials
-from handlers.filters import AuthorisedChat, GroupPolicy
-from handlers.loading import Progress, as_of, complete_copy
+from bot.core.durations import local_zone
+from bot.services.export import file_name
+from bot.services.numbers import AccountNumbers, Loading
+from handlers.loading import Progress, as_of, still_loading
 from handlers.replies import typing
 from handlers.texts import Texts
 
 
+async def export_command(message: Message, numbers: AccountNumbers, t: Texts) -> None:
+    bot, chat_id = message.bot, message.chat.id
+    progress = Progress(bot, chat_id, t)
+    async with typing(bot, chat_id), numbers.export(progress) as export:
+        if isinstance(export, Loading):
+            await progress.finish(still_loading(export, t))
+        elif not export.rows:
+            await progress.finish(t.export_empty)
+        else:
+            today = datetime.now(local_zone()).date()
+            caption = t.export_caption.format(total=export.rows, date=f"{today:%d.%m.%Y}") + as_of(export.fresh, t)
+            await bot.send_document(chat_id, FSInputFile(export.path, filename=file_name(today)), caption=caption)
+            await progress.close()
+
+
 def create_export_router() -> Router:
     router = Router(name="export")
-    router.message.filter(AuthorisedChat())
-    router.message.middleware(GroupPolicy())
-
-    @router.message(Command("export"))
-    async def export_command(message: Message, bot: Bot, creds: Credentials, mirror: Mirror, t: Texts) -> None:
-        chat_id = message.chat.id
-        progress = Progress(bot, chat_id, t)
-        async with typing(bot, chat_id):
-            fresh = await mirror.check(creds)  # the file is a record: the copy is checked against Plusofon first
-        if not await complete_copy(mirror, fresh, creds.user_id, progress):
-            return
-        path, rows = await csv_file(mirror.everything(creds.user_id))
-        try:
-            if not rows:
-                await progress.finish(t.export_empty)
-                return
-            today = datetime.now(local_zone()).date()
-            caption = t.export_caption.format(total=rows, date=f"{today:%d.%m.%Y}") + as_of(fresh, t)
-            async with typing(bot, chat_id):
-                await bot.send_document(chat_id, FSInputFile(path, filename=file_name(today)), caption=caption)
-            await progress.close()
-        finally:
-            with contextlib.suppress(OSError):
-                os.unlink(path)
-
+    router.message.register(export_command, Command("export"))
     return router

@@ -7,12 +7,12 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from bot.settings import Settings
+from bot.core.settings import Settings
 from handlers.start import admins_hint
 from handlers.texts import Texts
 from storage.chats import ChatAuth
 
-GUARDED_COMMANDS = ("list", "find", "add", "del", "export", "cancel")
+GUARDED_COMMANDS = ("list", "find", "add", "del", "export", "cancel", "history")
 
 
 def create_fallback_router() -> Router:

@@ -1,4 +1,6 @@
-"""Router guards: the chat must be connected, and in a group the group's policy must allow the user."""
+"""The guards of the authorised features, carried once by their parent router (handlers/__init__.py): the chat
+must be connected, and in a group the group's policy must allow the user. Whoever passes acts on the chat's
+account: the handlers get `numbers`, the account's numbers bound to this chat."""
 
 from __future__ import annotations
 
@@ -8,11 +10,10 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.filters import Filter
 from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, User
-from aiogram.utils.callback_answer import CallbackAnswer
 
-from bot.admins import ANONYMOUS_ADMIN_ID, GroupAdmins
-from bot.mirror import Mirror
-from bot.settings import Settings
+from bot.services.admins import ANONYMOUS_ADMIN_ID
+from bot.services.container import Services
+from handlers.replies import alert
 from handlers.texts import Texts
 from storage.chats import ChatAuth
 
@@ -27,35 +28,25 @@ class AuthorisedChat(Filter):
 
 
 class GroupPolicy(BaseMiddleware):
-    """In a group set to "administrators only" (/access admins), nobody else may act on its numbers. Whoever
-    may act uses the account: the mirror hears of it (its first use starts the account's copy)."""
+    """In a group set to "administrators only" (/access admins), nobody else may act on its numbers."""
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        auth: ChatAuth | None = data.get("auth")
-        chat: Chat | None = data.get("event_chat")
-        user: User | None = data.get("event_from_user")
-        if auth is None or not auth.admins_only or chat is None or chat.type == "private":
-            return await _in_use(handler, event, data)
-        settings: Settings = data["settings"]
-        if user is not None and (user.id in settings.admin_ids or user.id == ANONYMOUS_ADMIN_ID
-                                 or await group_admins(data).is_admin(data["bot"], chat.id, user.id)):
-            return await _in_use(handler, event, data)
+        auth: ChatAuth = data["auth"]
+        services: Services = data["services"]
+        if await _may_act(auth, data.get("event_chat"), data.get("event_from_user"), services, data):
+            data["numbers"] = services.numbers.of(auth)
+            return await handler(event, data)
         t: Texts = data["t"]
         if isinstance(event, CallbackQuery):
-            answer: CallbackAnswer = data["callback_answer"]
-            answer.text, answer.show_alert = t.admins_only, True
+            alert(data["callback_answer"], t.admins_only)
         elif isinstance(event, Message):
             await event.answer(t.admins_only)
         return None
 
 
-async def _in_use(handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-    auth: ChatAuth | None = data.get("auth")
-    if auth is not None:
-        mirror: Mirror = data["mirror"]
-        mirror.touch(auth.credentials)
-    return await handler(event, data)
-
-
-def group_admins(data: dict[str, Any]) -> GroupAdmins:
-    return data["group_admins"]
+async def _may_act(auth: ChatAuth, chat: Chat | None, user: User | None, services: Services,
+                   data: dict[str, Any]) -> bool:
+    if not auth.admins_only or chat is None or chat.type == "private":
+        return True
+    return user is not None and (user.id in services.settings.admin_ids or user.id == ANONYMOUS_ADMIN_ID
+                                 or await services.group_admins.is_admin(data["bot"], chat.id, user.id))

@@ -1,4 +1,4 @@
-"""The copy of a big account is still being read: say so at once, show progress in place, then the answer."""
+"""The copy of a big account is still being read: show progress in place, then the answer."""
 
 from __future__ import annotations
 
@@ -6,16 +6,14 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import InlineKeyboardMarkup, Message
 
-from bot.durations import local_time
-from bot.mirror import Freshness, Mirror
+from bot.core.durations import local_time
+from bot.services.mirror import Freshness
+from bot.services.numbers import Loading
 from handlers.texts import Texts
 
-WAIT_FOR_COPY = 120.0  # seconds a command waits for a first read before it says to come back
-QUIET_WAIT = 1.5       # seconds of that before it shows progress (a small account is read by then)
-
-
 class Progress:
-    """One message that says how far the read is, edited in place, and finally replaced by the answer."""
+    """One message that says how far the account's first read is (bot.services.numbers.CopyProgress), edited in
+    place, and finally replaced by the answer."""
 
     def __init__(self, bot: Bot, chat_id: int, t: Texts) -> None:
         self._bot, self._chat_id, self.texts = bot, chat_id, t
@@ -55,23 +53,9 @@ class Progress:
                 pass
 
 
-async def complete_copy(mirror: Mirror, fresh: Freshness, account: int, progress: Progress) -> bool:
-    """Whether the account's copy is whole, waiting (with progress shown) for a first read in progress."""
-    if fresh.complete:
-        return True
-
-    async def quietly(loaded: int, total: int) -> None:
-        pass
-
-    if await mirror.wait_complete(account, QUIET_WAIT, quietly):
-        return True
-    await progress.update(*(mirror.progress(account) or (fresh.loaded, fresh.total)))
-    if await mirror.wait_complete(account, WAIT_FOR_COPY, progress.update):
-        return True
-    loaded, total = mirror.progress(account) or (fresh.loaded, fresh.total)
-    still = progress.texts.mirror_still_loading
-    await progress.finish(still.format(loaded=_grouped(loaded), total=_grouped(total)))
-    return False
+def still_loading(loading: Loading, t: Texts) -> str:
+    """The answer had to wait too long for the account's first read: come back later."""
+    return t.mirror_still_loading.format(loaded=_grouped(loading.loaded), total=_grouped(loading.total))
 
 
 def as_of(fresh: Freshness, t: Texts) -> str:

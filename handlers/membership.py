@@ -7,8 +7,8 @@ import logging
 from aiogram import F, Router
 from aiogram.types import ChatMemberUpdated, Message
 
-from bot.admins import GroupAdmins
-from bot.notifier import Notifier
+from bot.services.admins import GroupAdmins
+from bot.services.notifier import Notifier
 from storage.audit import AuditLog
 from storage.chats import ChatRepository
 from storage.expiries import ExpiryStore

@@ -50,3 +50,13 @@ async def drop_keyboard(callback: CallbackQuery) -> None:
             await callback.message.edit_reply_markup(reply_markup=None)
         except TelegramBadRequest as error:
             log.info("cannot remove the buttons of message %s: %s", callback.message.message_id, error.message)
+
+
+def alert(callback_answer: CallbackAnswer, text: str) -> None:
+    """The callback's answer: `text` in a box the user must close."""
+    callback_answer.text, callback_answer.show_alert = text, True
+
+
+def chat_id_of(callback: CallbackQuery) -> int:
+    """The chat of the button's message; the user's own chat when Telegram no longer says (a message too old)."""
+    return callback.message.chat.id if callback.message else callback.from_user.id

@@ -17,12 +17,12 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import Message, User
 
-from bot.login_attempts import LoginAttempts
-from bot.logs import secret_while
+from bot.services.login_attempts import LoginAttempts
+from bot.core.logs import secret_while
 from bot.plusofon import AccountOwner, PlusofonClient, PlusofonError, WrongCredentials
-from bot.settings import Settings
+from bot.core.settings import Settings
 from handlers.errors import describe
-from handlers.journal import Journal
+from bot.services.journal import Journal
 from handlers.replies import typing
 from handlers.start import admins_hint
 from handlers.texts import Texts

@@ -8,7 +8,7 @@ from aiogram import Router
 from aiogram.filters import Command, CommandStart
 from aiogram.types import Chat, Message
 
-from bot.settings import Settings
+from bot.core.settings import Settings
 from handlers.texts import Texts
 from storage.chats import ChatAuth
 

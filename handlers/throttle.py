@@ -14,8 +14,8 @@ from aiogram import BaseMiddleware, Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, User
 
-from bot.logs import SECRET_COMMANDS
-from bot.settings import Settings
+from bot.core.logs import SECRET_COMMANDS
+from bot.core.settings import Settings
 from handlers.texts import texts_for
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]

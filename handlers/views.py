@@ -9,8 +9,8 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CopyTextButton, InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.durations import local_time
-from bot.phones import display, display_text
+from bot.core.durations import local_time
+from bot.core.phones import display, display_text
 from bot.plusofon import SmartNumber, SmartNumberPage
 from handlers.callbacks import (
     AddCallback,

@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 
 import aiosqlite
 
-from bot.logs import register_secret
-from bot.plusofon.models import AccountHooks, Credentials
+from bot.core.logs import register_secret
+from bot.core.models import AccountHooks, Credentials
 from storage.cipher import SecretKeyError, TokenCipher
 
 log = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ class ChatRepository:
         self._hooks: Callable[[ChatAuth], AccountHooks] | None = None
 
     def use_hooks(self, hooks_for: Callable[[ChatAuth], AccountHooks]) -> None:
-        """Every ChatAuth read from now on carries `hooks_for(auth)` in its credentials (see bot.accounts)."""
+        """Every ChatAuth read from now on carries `hooks_for(auth)` in its credentials (see bot.services.accounts)."""
         self._hooks = hooks_for
         self.invalidate()
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import aiosqlite
 
-from bot.plusofon.models import SmartNumber
+from bot.core.models import SmartNumber
 
 _COLUMNS = ("account_id, number_id, chat_id, user_id, user_name, phone_x, phone_b, description, expires_at, "
             "remind_at, due_at, attempts, last_error, deleting_at")

@@ -126,7 +126,7 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE chats ADD COLUMN connected_by_admin INTEGER;
     """,
-    # 7: retention (bot/retention.py): old audit records and sent notifications are purged by age; outbox.audit_id
+    # 7: retention (bot/services/retention.py): old audit records and sent notifications are purged by age; outbox.audit_id
     # is indexed so that deleting an audit record does not scan the outbox for references
     """
     CREATE INDEX audit_at ON audit (at);

@@ -16,7 +16,7 @@ from datetime import datetime
 import aiosqlite
 import orjson
 
-from bot.plusofon.models import SmartNumber
+from bot.core.models import SmartNumber
 
 _NUMBER_COLUMNS = "id, phone_a, phone_b, phone_x, description, created_at"
 _NON_DIGITS = re.compile(r"\D")
@@ -48,7 +48,7 @@ class AccountState:
 
 @dataclass(frozen=True, slots=True)
 class SearchWords:
-    """What to look for (see bot/search.py: `parse_query` builds it)."""
+    """What to look for (see bot/services/search.py: `parse_query` builds it)."""
 
     words: str
     digits: str

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bot.logs import JsonFormatter, RedactingFormatter, quiet_chatty_libraries
+from bot.core.logs import JsonFormatter, RedactingFormatter, quiet_chatty_libraries
 from bot.plusofon import Credentials, PlusofonClient
 from tests.fake_plusofon import FakePlusofon
 

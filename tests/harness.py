@@ -11,10 +11,11 @@ from typing import Any
 from aiogram import Bot, Dispatcher
 
 from bot.dispatcher import create_bot, create_dispatcher
-from bot.expirer import Expirer
-from bot.mirror import Mirror
+from bot.services.container import Services
+from bot.services.expirer import Expirer
+from bot.services.mirror import Mirror
 from bot.plusofon import PlusofonClient
-from bot.settings import Settings
+from bot.core.settings import Settings
 from storage.chats import ChatRepository
 from storage.cipher import TokenCipher
 from storage.database import connect
@@ -82,19 +83,21 @@ class BotHarness:
         await self.start()
 
     @property
-    def expirer(self) -> Expirer:
+    def services(self) -> Services:
         assert self.dp is not None
-        return self.dp["expirer"]
+        return self.dp["services"]
+
+    @property
+    def expirer(self) -> Expirer:
+        return self.services.expirer
 
     @property
     def chats(self) -> ChatRepository:
-        assert self.dp is not None
-        return self.dp["chats"]
+        return self.services.chats
 
     @property
     def mirror(self) -> Mirror:
-        assert self.dp is not None
-        return self.dp["mirror"]
+        return self.services.mirror
 
     async def synced(self, account: int = 40, *, clear: bool = True, timeout: float = 10.0) -> None:
         """Have the account's copy read whole (as the first action of a connected chat would start), wait for it,

@@ -10,7 +10,7 @@ from html import unescape
 
 import pytest
 
-from bot.admins import ANONYMOUS_ADMIN_ID
+from bot.services.admins import ANONYMOUS_ADMIN_ID
 from tests.conftest import PLUSOFON_TOKEN, PLUSOFON_USER_ID
 from tests.fake_telegram import make_update, user_message_dict
 from tests.harness import BotHarness, only, texts
@@ -66,7 +66,7 @@ def no_internal_error(h: BotHarness) -> None:
 
 
 async def audit_of(h: BotHarness, chat_id: int):
-    return await h.dp["audit"].recent(chat_id, 100)
+    return await h.services.audit.recent(chat_id, 100)
 
 
 def anonymous_admin_update(text: str, chat_id: int = GROUP):
@@ -517,7 +517,7 @@ async def test_history_lists_an_add_then_a_delete(harness, plusofon):
 
 
 async def test_history_shows_the_latest_twenty_newest_last(harness):
-    audit = harness.dp["audit"]
+    audit = harness.services.audit
     for n in range(1, 26):
         await audit.record(chat_id=100, user_id=100, user_name="Иван", action="add", details=f"action {n}")
     lines = history_lines(text_of(await harness.send("/history")))
@@ -536,7 +536,7 @@ async def test_history_escapes_what_users_wrote(harness, plusofon):
 
 
 async def test_a_long_history_is_cut_between_whole_entities(harness):
-    audit = harness.dp["audit"]
+    audit = harness.services.audit
     for n in range(20):
         await audit.record(chat_id=100, user_id=100, user_name="Иван", action="add", details="&" * 120)
     text = text_of(await harness.send("/history"))

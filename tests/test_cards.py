@@ -8,7 +8,7 @@ from datetime import datetime
 
 from aiogram.filters.callback_data import CallbackData
 
-from bot.phones import display
+from bot.core.phones import display
 from bot.plusofon import SmartNumber
 from handlers.callbacks import CardCallback, FindCallback, PageCallback
 from handlers.cards import back_to
@@ -156,7 +156,7 @@ async def test_back_to_an_expired_search_says_so(harness, plusofon):
     found = plusofon.seed(40, 3, description="Склад")
     listing = only(await harness.send("/find склад"), "sendMessage")
     await harness.press(listing, card_label(found[0]))
-    harness.dp["search_cache"]._queries.clear()  # the query is forgotten, as after a restart
+    harness.services.searches._queries.clear()  # the query is forgotten, as after a restart
     assert "Поиск устарел" in alert(await harness.press(listing, "◀ Назад"))
 
 
@@ -193,7 +193,7 @@ async def test_a_number_deleted_meanwhile_is_said_to_be_gone(harness, plusofon):
     numbers = plusofon.seed(40, 5)
     listing = only(await harness.send("/list"), "sendMessage")
     gone = numbers[1]
-    await harness.dp["plusofon"].delete(harness.dp["chats"]._known[100].credentials, gone["id"])
+    await harness.services.plusofon.delete(harness.services.chats._known[100].credentials, gone["id"])
     await harness.restart()  # the page's numbers are forgotten: the card has to ask Plusofon
     calls = await harness.press(listing, card_label(gone))
     edit = only(calls, "editMessageText")

@@ -110,7 +110,7 @@ async def test_trash_button_after_add(harness, plusofon):
 async def test_number_deleted_meanwhile(harness, plusofon):
     number = plusofon.seed(40, 2)[0]
     ask = only(await harness.send(f"/del {number['id']}"), "sendMessage")
-    await harness.dp["plusofon"].delete(harness.dp["chats"]._known[100].credentials, number["id"])
+    await harness.services.plusofon.delete(harness.services.chats._known[100].credentials, number["id"])
     edit = only(await harness.press(ask, "✅"), "editMessageText")
     assert "уже нет" in edit.params["text"]
 

@@ -121,7 +121,7 @@ async def test_term_is_kept_through_the_confirmation(harness, plusofon):
     ask = await ask_duplicate(harness, plusofon, text="/add 79993332210 Иван --ttl 7d")
     done = only(await harness.press(ask, "✅"), "sendMessage")
     assert "Временный" in done.params["text"]
-    assert harness.dp["expiries"].of(40).keys() == {plusofon.numbers(40)[-1]["id"]}
+    assert harness.services.expiries.of(40).keys() == {plusofon.numbers(40)[-1]["id"]}
 
 
 async def test_another_customer_is_not_a_duplicate(harness, plusofon):

@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from bot.durations import local_time
+from bot.core.durations import local_time
 from tests.harness import buttons, markup_of, only, texts
 from tests.test_notifications import notification_to
 
@@ -19,7 +19,7 @@ async def add_temporary(harness, plusofon, text="/add 79993332210 Иван Пе�
     reply = only(await harness.send(text), "sendMessage")
     assert "Создан умный номер" in reply.params["text"], reply.params["text"]
     number = plusofon.numbers(40)[-1]
-    row = await harness.dp["expiries"].get(40, number["id"])
+    row = await harness.services.expiries.get(40, number["id"])
     assert row is not None
     return reply, number, row
 
@@ -79,7 +79,7 @@ async def test_dialogue_has_a_term_step(harness, plusofon):
     ask = only(await harness.send("Иван"), "sendMessage")
     done = only(await harness.press(ask, "7 дней"), "sendMessage")
     assert "Временный" in done.params["text"]
-    row = await harness.dp["expiries"].get(40, plusofon.numbers(40)[-1]["id"])
+    row = await harness.services.expiries.get(40, plusofon.numbers(40)[-1]["id"])
     assert row.expires_at == pytest.approx(harness.clock() + 7 * DAY, abs=5)
 
 
@@ -92,7 +92,7 @@ async def test_dialogue_takes_a_typed_term_and_refuses_a_bad_one(harness, plusof
                                                                                       "30 дней"]
     assert plusofon.count("POST") == 0
     await harness.send("3 дня")
-    row = await harness.dp["expiries"].get(40, plusofon.numbers(40)[-1]["id"])
+    row = await harness.services.expiries.get(40, plusofon.numbers(40)[-1]["id"])
     assert row.expires_at == pytest.approx(harness.clock() + 3 * DAY, abs=5)
 
 
@@ -141,12 +141,12 @@ async def test_extend_moves_the_expiry_once(harness, plusofon):
     edit = only(await harness.press(reminder, "Продлить на 7 дней"), "editMessageText")
     new_expiry = row.expires_at + 7 * DAY
     assert f"Продлено до {local_time(new_expiry)}" in edit.params["text"]
-    assert (await harness.dp["expiries"].get(40, number["id"])).expires_at == pytest.approx(new_expiry)
+    assert (await harness.services.expiries.get(40, number["id"])).expires_at == pytest.approx(new_expiry)
     await harness.tg.wait_for(notification_to(TEAM, "продлил(а)"))
     data = f"x:more:{number['id']}:{int(row.expires_at)}"  # the same button again (a second tap)
     calls = await harness.press_data(data, chat_id=100, message_id=reminder.result["message_id"])
     assert only(calls, "answerCallbackQuery").params["text"] == "Это уже сделано."
-    assert (await harness.dp["expiries"].get(40, number["id"])).expires_at == pytest.approx(new_expiry)
+    assert (await harness.services.expiries.get(40, number["id"])).expires_at == pytest.approx(new_expiry)
     harness.clock.now = row.expires_at + 1  # the old expiry passes: nothing happens
     await harness.expirer.run_due()
     assert plusofon.count("DELETE") == 0
@@ -258,7 +258,7 @@ async def test_del_forgets_the_expiry(harness, plusofon):
     _, number, _ = await add_temporary(harness, plusofon)
     ask = only(await harness.send(f"/del {number['id']}"), "sendMessage")
     await harness.press(ask, "✅")
-    assert await rows(harness) == [] and harness.dp["expiries"].of(40) == {}
+    assert await rows(harness) == [] and harness.services.expiries.of(40) == {}
 
 
 async def test_expiry_uses_another_chat_of_the_account_when_its_own_is_gone(harness, plusofon):
@@ -355,7 +355,7 @@ async def test_reminder_of_an_anonymous_admins_number_mentions_nobody(harness, p
     group = -100777
     await harness.connect_chat(group)
     await harness._feed(anonymous_admin_update("/add 79993332210 Иван --ttl 7d", group))
-    row = await harness.dp["expiries"].get(40, plusofon.numbers(40)[-1]["id"])
+    row = await harness.services.expiries.get(40, plusofon.numbers(40)[-1]["id"])
     assert row.user_id is None
     harness.clock.now = row.remind_at + 1
     await harness.expirer.run_due()

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from bot.phones import display
-from bot.search import parse_query
+from bot.core.phones import display
+from bot.services.search import parse_query
 from tests.harness import button_data, buttons, markup_of, only
 
 
@@ -237,7 +237,7 @@ async def test_one_busy_chat_cannot_expire_the_find_buttons_of_another(harness, 
     await harness.connect_chat(busy)
     plusofon.seed(40, 20, description="Склад")
     found = only(await harness.send("/find склад"), "sendMessage")
-    cache = harness.dp["search_cache"]
+    cache = harness.services.searches
     first = cache.save_query(busy, 40, "склад")
     for n in range(5_000):  # what a user with a script and a lot of patience could make the bot save
         cache.save_query(busy, 40, f"запрос {n}")

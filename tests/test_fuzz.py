@@ -58,8 +58,8 @@ from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import seed as with_seed
 from hypothesis import strategies as st
 
-import bot.logs
-from bot.admins import ANONYMOUS_ADMIN_ID
+import bot.core.logs
+from bot.services.admins import ANONYMOUS_ADMIN_ID
 from handlers.texts import ENGLISH, RUSSIAN
 from tests.fake_plusofon import FakePlusofon
 from tests.fake_telegram import (
@@ -588,7 +588,7 @@ async def run_example(steps: list[Action]) -> None:
                     harness.tg.set_chat_member(GROUP, BOT_ADMIN, "administrator")
                     for step in steps:
                         await run.perform(step)
-                    await asyncio.wait_for(harness.dp["notifier"].settle(), 10)  # what the steps queued is sent
+                    await asyncio.wait_for(harness.services.notifier.settle(), 10)  # what the steps queued is sent
                 finally:
                     await harness.stop()
                 run.trace.append("(stopped: background notifications flushed)")
@@ -619,7 +619,7 @@ def run_in_fresh_loop(steps: list[Action]) -> None:
 def _forget_fuzzed_secrets(before: set[str]) -> None:
     """/login registers whatever token it is given as a log secret, for the whole process: drop ours, so
     that random words do not get redacted from other tests' logs."""
-    secrets: set[str] | None = getattr(bot.logs, "_secrets", None)
+    secrets: set[str] | None = getattr(bot.core.logs, "_secrets", None)
     if secrets is not None:
         secrets.intersection_update(before | {TOKEN, GROUP_TOKEN, TEST_TOKEN})
 
@@ -649,7 +649,7 @@ def show_seed() -> None:
 @given(steps=st.lists(actions, min_size=1, max_size=10))
 def test_random_updates_never_crash_and_always_produce_valid_telegram_output(steps):
     show_seed()
-    before = set(getattr(bot.logs, "_secrets", set()))
+    before = set(getattr(bot.core.logs, "_secrets", set()))
     try:
         run_in_fresh_loop(steps)
     finally:

@@ -17,7 +17,7 @@ from bot.dispatcher import create_bot, create_dispatcher
 from bot.health import MAX_SILENCE, check
 from bot.heartbeat import Heartbeat, heartbeat_path
 from bot.plusofon import PlusofonClient
-from bot.settings import Settings
+from bot.core.settings import Settings
 from bot.webhook import SECRET_HEADER, build_webhook_app
 from storage.cipher import TokenCipher
 from storage.database import connect

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from html import unescape
 
-from bot.phones import display
+from bot.core.phones import display
 from tests.harness import buttons, markup_of, only, texts
 
 
@@ -65,7 +65,7 @@ async def test_page_that_no_longer_exists_shows_the_last_page(harness, plusofon)
     plusofon.seed(40, 31)
     listing = only(await harness.send("/list"), "sendMessage")
     for number in plusofon.numbers(40)[10:]:
-        await harness.dp["plusofon"].delete(harness.dp["chats"]._known[100].credentials, number["id"])
+        await harness.services.plusofon.delete(harness.services.chats._known[100].credentials, number["id"])
     plusofon.clear_requests()
     edit = only(await harness.press(listing, "▶"), "editMessageText")
     assert "Умные номера: 10 · стр. 1/1" in edit.params["text"]

@@ -8,8 +8,8 @@ import logging
 
 import pytest
 
-from bot.logs import MASK, current_update, register_secret, setup_logging
-from bot.settings import CoreSettings, SettingsError, load
+from bot.core.logs import MASK, current_update, register_secret, setup_logging
+from bot.core.settings import CoreSettings, SettingsError, load
 from tests.fake_telegram import callback_update, message_update
 
 
@@ -99,7 +99,7 @@ import contextlib  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 
 
-from bot.logs import RedactingFormatter, registered_secrets  # noqa: E402
+from bot.core.logs import RedactingFormatter, registered_secrets  # noqa: E402
 from tests.harness import BotHarness, only  # noqa: E402
 
 BOT_ADMIN = 7001

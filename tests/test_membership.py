@@ -47,7 +47,7 @@ async def outbox_rows(h: BotHarness) -> list[tuple[int, str, float | None, str |
 
 async def notifier_idle(h: BotHarness) -> None:
     """Wait until the notifier has read the outbox (it reads it at start-up and after each add or delete)."""
-    notifier = h.dp["notifier"]
+    notifier = h.services.notifier
 
     async def idle() -> bool:
         pump = notifier._pump
@@ -72,7 +72,7 @@ async def test_migration_moves_the_authorisation_history_and_pending_notificatio
     await h.tg.wait_for(notification_to(GROUP_TEAM, "Старая группа"))
     await notifier_idle(h)
     # a notification for the old group still waiting in the outbox
-    await h.dp["audit"].record(chat_id=100, user_id=100, user_name="Иван", action="add", details="ждёт",
+    await h.services.audit.record(chat_id=100, user_id=100, user_name="Иван", action="add", details="ждёт",
                                notify_chat_id=OLD_GROUP, notify_text="➕ ждёт отправки")
     assert (OLD_GROUP, "➕ ждёт отправки", None, None) in await outbox_rows(h)
 
@@ -89,7 +89,7 @@ async def test_migration_moves_the_authorisation_history_and_pending_notificatio
     assert (NEW_GROUP, "➕ ждёт отправки", None, None) in rows
     assert not [row for row in rows if row[0] == OLD_GROUP]
     # the history moved with it
-    audit = h.dp["audit"]
+    audit = h.services.audit
     assert await audit.recent(OLD_GROUP) == []
     assert [e.action for e in await audit.recent(NEW_GROUP)] == ["add"]
     history = text_of(await h.send("/history", chat_id=NEW_GROUP, user_id=GROUP_ADMIN))
@@ -111,7 +111,7 @@ async def test_the_pending_notification_reaches_the_supergroup_after_a_restart(h
     h = harness
     await h.connect_chat(OLD_GROUP)
     await notifier_idle(h)
-    await h.dp["audit"].record(chat_id=100, user_id=100, user_name="Иван", action="add", details="ждёт",
+    await h.services.audit.record(chat_id=100, user_id=100, user_name="Иван", action="add", details="ждёт",
                                notify_chat_id=OLD_GROUP, notify_text="➕ ждёт отправки")
     await feed(h, migrate_update(OLD_GROUP, NEW_GROUP))
     since = len(h.tg.calls)
@@ -131,10 +131,10 @@ async def test_migration_onto_an_already_connected_supergroup(harness):
     h = harness
     await h.connect_chat(OLD_GROUP, notify_chat_id=GROUP_TEAM)
     await h.connect_chat(NEW_GROUP)
-    await h.dp["audit"].record(chat_id=OLD_GROUP, user_id=1, user_name="Иван", action="add", details="было")
+    await h.services.audit.record(chat_id=OLD_GROUP, user_id=1, user_name="Иван", action="add", details="было")
     await feed(h, migrate_update(OLD_GROUP, NEW_GROUP))
     assert await h.chats.get(OLD_GROUP) is None
-    assert [e.details for e in await h.dp["audit"].recent(NEW_GROUP)] == ["было"]
+    assert [e.details for e in await h.services.audit.recent(NEW_GROUP)] == ["было"]
     assert not any("Что-то пошло не так" in call.params.get("text", "") for call in h.tg.calls_of("sendMessage"))
 
 

@@ -8,7 +8,7 @@ import socket
 import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.metrics import PREFIX, Metrics
+from bot.core.metrics import PREFIX, Metrics
 from bot.metrics_server import start_metrics_server
 from tests.conftest import PLUSOFON_TOKEN
 from tests.fake_telegram import TEST_TOKEN
@@ -55,7 +55,7 @@ async def test_a_scrape_shows_updates_latency_plusofon_calls_and_expiries(harnes
     await harness.send("/list")
     await harness.send("/add 8 999 333 22 10 Анна, склад --ttl 7d")
     await harness.send("/frobnicate secret words")  # no handler takes an unknown command
-    metrics: Metrics = harness.dp["metrics"]
+    metrics: Metrics = harness.services.metrics
 
     text = await scrape(metrics)
 
@@ -85,7 +85,7 @@ async def test_plusofon_errors_are_counted_by_outcome(harness: BotHarness, pluso
     plusofon.inject("503", method="GET", times=3)
     await harness.send("/list")
 
-    text = await scrape(harness.dp["metrics"])
+    text = await scrape(harness.services.metrics)
 
     assert value(text, "plusofon_requests_total", endpoint="list", outcome="unauthorized") == 1
     assert value(text, "plusofon_requests_total", endpoint="list", outcome="server_error") == 3  # with retries
@@ -94,16 +94,16 @@ async def test_plusofon_errors_are_counted_by_outcome(harness: BotHarness, pluso
 async def test_the_outbox_backlog_and_its_oldest_age(tmp_path, plusofon):
     h = await BotHarness(tmp_path, plusofon, notify_chat_id=TEAM).start()
     try:
-        await h.dp["notifier"].stop()  # nobody sends: the notifications wait in the outbox
+        await h.services.notifier.stop()  # nobody sends: the notifications wait in the outbox
         await h.connect_chat(100)
         plusofon.seed(40, 1)
         await h.send("/add 8 999 333 22 10 Анна")
         await h.send("/add 8 999 333 22 11 Борис")
-        text = await scrape(h.dp["metrics"])
+        text = await scrape(h.services.metrics)
         assert value(text, "outbox_pending") == 2
         first_age = value(text, "outbox_oldest_age_seconds")
         assert first_age > 0
-        assert value(await scrape(h.dp["metrics"]), "outbox_oldest_age_seconds") > first_age  # it grows
+        assert value(await scrape(h.services.metrics), "outbox_oldest_age_seconds") > first_age  # it grows
     finally:
         await h.stop()
 
@@ -116,7 +116,7 @@ async def test_failing_expiries_are_counted(harness: BotHarness, plusofon):
     harness.clock.advance(13 * 3600)
     await harness.expirer.run_due()
 
-    text = await scrape(harness.dp["metrics"])
+    text = await scrape(harness.services.metrics)
 
     assert value(text, "expiries_pending") == 1
     assert value(text, "expiries_failing") == 1
@@ -130,7 +130,7 @@ async def test_no_label_or_value_carries_a_phone_a_token_a_title_or_text(tmp_pat
         await h.connect_chat(-1001)
         await h.send("/add +7 999 333-22-10 Иван Петров", chat_id=-1001, user_id=55, first_name=TEAM_TITLE)
         await h.send("/list 999 333", chat_id=-1001, user_id=55, first_name=TEAM_TITLE)
-        text = await scrape(h.dp["metrics"])
+        text = await scrape(h.services.metrics)
     finally:
         await h.stop()
     labels = {(name, key, label) for (name, pairs) in samples(text) for key, label in pairs}

@@ -44,7 +44,7 @@ def team_calls(h: BotHarness, phrase: str) -> list:
 
 async def add_while_down(h: BotHarness, *descriptions: str) -> None:
     """The notifier is stopped (the bot is going down) and users' adds leave their notifications pending."""
-    await h.dp["notifier"].stop()
+    await h.services.notifier.stop()
     for i, description in enumerate(descriptions):
         reply = only(await h.send(f"/add 7999333221{i} {description}"), "sendMessage")
         assert "Создан умный номер" in reply.params["text"]

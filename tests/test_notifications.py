@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from bot.phones import display
+from bot.core.phones import display
 from tests.harness import BotHarness, only
 
 TEAM = -100500
@@ -122,7 +122,7 @@ async def test_no_notify_chat_configured_means_no_notification(make_harness, plu
     ask = only(await h.send(f"/del {number['id']}"), "sendMessage")
     assert "удалён" in only(await h.press(ask, "✅"), "editMessageText").params["text"]
     assert await outbox_targets(h) == []
-    assert h.dp["notifier"].pending == 0
+    assert h.services.notifier.pending == 0
     assert {call.params.get("chat_id") for call in h.tg.sent()} == {100}
 
 
@@ -182,7 +182,7 @@ async def test_kicked_from_team_chat_means_one_attempt_and_one_warning(harness, 
         await add(harness, f"/add 7999333221{i} Клиент {i}")
     await harness.tg.wait_for(lambda call: call.method_name == "sendMessage" and call.params["chat_id"] == TEAM,
                               timeout=3)
-    notifier = harness.dp["notifier"]
+    notifier = harness.services.notifier
     assert notifier.pending == 0
     # one more add after the failure is known: dropped without trying
     await add(harness, "/add 79993332219 Клиент 9")

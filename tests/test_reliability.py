@@ -54,7 +54,7 @@ async def test_slow_plusofon_does_not_hold_up_other_chats(harness, plusofon):
 
 
 async def test_notification_written_before_a_stop_is_sent_after_the_restart_once(harness, plusofon):
-    await harness.dp["notifier"].stop()  # the bot goes down right after the user's action...
+    await harness.services.notifier.stop()  # the bot goes down right after the user's action...
     only(await harness.send("/add 79993332210 Иван"), "sendMessage")
     async with harness.dp["db"].execute("SELECT count(*) FROM outbox WHERE sent_at IS NULL") as cursor:
         assert (await cursor.fetchone())[0] == 1
@@ -67,7 +67,7 @@ async def test_notification_written_before_a_stop_is_sent_after_the_restart_once
 
 
 async def test_notification_answered_5xx_is_retried_and_sent_once(harness, plusofon):
-    harness.dp["notifier"]._backoff = 0.01
+    harness.services.notifier._backoff = 0.01
     only(await harness.send("/add 79993332210 Иван"), "sendMessage")
     harness.tg.fail_next("sendMessage", status=500, times=2)
     await harness.send("/add 79993332211 Пётр")

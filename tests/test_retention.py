@@ -12,8 +12,8 @@ from contextlib import closing
 import pytest
 from pydantic import ValidationError
 
-from bot.retention import DAY, Retention
-from bot.settings import Settings, describe
+from bot.services.retention import DAY, Retention
+from bot.core.settings import Settings, describe
 from storage.audit import AuditLog
 from storage.backup import backup
 from storage.database import connect
@@ -74,12 +74,12 @@ async def test_old_rows_are_purged_at_start_and_history_and_backups_stay_right(m
     h = await make_harness()
     await add(h, "79993332210", "Старый")
     await add(h, "79993332211", "Недавний")
-    await h.dp["notifier"].stop()  # lets the sends under way be marked
+    await h.services.notifier.stop()  # lets the sends under way be marked
     await age(h, "Старый", audit_days=366, outbox_days=8)
     await age(h, "Недавний", audit_days=364, outbox_days=6)
 
     await h.restart()
-    await asyncio.wait_for(h.dp["retention"].passed.wait(), 5)  # the pass at start
+    await asyncio.wait_for(h.services.retention.passed.wait(), 5)  # the pass at start
     assert await described(h, "outbox") == ["Недавний"]
     assert await described(h, "audit") == ["Недавний"]
 
@@ -96,17 +96,17 @@ async def test_old_rows_are_purged_at_start_and_history_and_backups_stay_right(m
 
 async def test_an_audit_record_whose_notification_is_pending_is_kept(make_harness):
     h = await make_harness()
-    await h.dp["notifier"].stop()  # the team chat has not been told yet
+    await h.services.notifier.stop()  # the team chat has not been told yet
     await add(h, "79993332210", "Ждёт", delivered=False)
     await age(h, "Ждёт", audit_days=400, outbox_days=400)
-    assert await h.dp["retention"].purge() == (0, 0)
+    assert await h.services.retention.purge() == (0, 0)
     assert await described(h, "audit") == ["Ждёт"]
     assert await rows(h, "SELECT count(*) FROM outbox WHERE sent_at IS NULL") == [(1,)]
 
     await h.restart()  # sent now; once sent its week runs out (it is 400 days old), and the record goes with it
     await h.tg.wait_for(lambda call: call.params.get("chat_id") == TEAM and call.ok, timeout=3)
-    await h.dp["notifier"].stop()
-    assert await h.dp["retention"].purge() == (1, 1)
+    await h.services.notifier.stop()
+    assert await h.services.retention.purge() == (1, 1)
     assert await described(h, "audit") == [] and await described(h, "outbox") == []
 
 
@@ -114,10 +114,10 @@ async def test_the_terms_come_from_the_settings(make_harness):
     h = await make_harness(outbox_retention_days=1, audit_retention_days=30)
     await add(h, "79993332210", "Старый")
     await add(h, "79993332211", "Недавний")
-    await h.dp["notifier"].stop()
+    await h.services.notifier.stop()
     await age(h, "Старый", audit_days=31, outbox_days=2)
     await age(h, "Недавний", audit_days=29, outbox_days=0.5)
-    assert await h.dp["retention"].purge() == (1, 1)
+    assert await h.services.retention.purge() == (1, 1)
     assert await described(h, "audit") == ["Недавний"] and await described(h, "outbox") == ["Недавний"]
 
 

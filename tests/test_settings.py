@@ -1,4 +1,4 @@
-"""Tests for bot/settings.py and for how `python -m bot` reports a bad setting (one line, exit 2)."""
+"""Tests for bot/core/settings.py and for how `python -m bot` reports a bad setting (one line, exit 2)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from bot.settings import CoreSettings, Settings, SettingsError, load
+from bot.core.settings import CoreSettings, Settings, SettingsError, load
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BOT_TOKEN = "123456:ABC-DEF_ghijklmnop-SECRET"

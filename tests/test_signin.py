@@ -126,7 +126,7 @@ async def test_the_password_message_is_deleted_even_when_other_deletions_fail(bo
 
 async def test_at_most_five_attempts_in_fifteen_minutes(bot: BotHarness, plusofon: FakePlusofon):
     h = bot
-    attempts = h.dp["login_attempts"]
+    attempts = h.services.login_attempts
     attempts.clock = h.clock
     for n in range(5):
         calls = await sign_in(h, USER, f"wrong-password-{n}", first_id=600 + 10 * n)
@@ -148,7 +148,7 @@ async def test_the_limit_also_holds_for_a_dialogue_opened_before_it_was_reached(
     await h.send("/login", chat_id=USER, message_id=590)
     await h.send(EMAIL, chat_id=USER, message_id=591)  # waiting for the password...
     for n in range(5):  # ...while five attempts are made from elsewhere (another device, same user)
-        h.dp["login_attempts"].record(USER)
+        h.services.login_attempts.record(USER)
     calls = await h.send(PASSWORD, chat_id=USER, message_id=592)
     assert deletes(calls, USER, 592)
     assert "Слишком много попыток" in texts(calls)[-1]
@@ -226,8 +226,8 @@ async def test_twenty_chats_hitting_an_expired_token_at_once_renew_it_once(bot: 
     for chat_id, calls in zip(chat_ids, results, strict=True):
         assert "Умные номера: 3" in text_of(calls), (chat_id, h.tg.describe_calls())
     assert plusofon.count("GET", "/api/v1/refresh") == 1
-    assert h.dp["accounts"].renewals == 1
-    assert 'plusofon_bot_token_renewals_total{outcome="ok"} 1.0' in generate_latest(h.dp["metrics"].registry).decode()
+    assert h.services.accounts.renewals == 1
+    assert 'plusofon_bot_token_renewals_total{outcome="ok"} 1.0' in generate_latest(h.services.metrics.registry).decode()
     new_token, new_refresh = plusofon.issued[-1]
     for chat_id in chat_ids:
         auth = await h.chats.get(chat_id)
@@ -268,7 +268,7 @@ async def test_a_refused_renewal_is_told_once_per_chat_and_once_to_the_admins(bo
         assert "истёк" in notice.params["text"] and str(PLUSOFON_USER_ID) in notice.params["text"]
         async with h.dp["db"].execute("SELECT COUNT(*) FROM outbox WHERE chat_id = ?", (admin,)) as cursor:
             assert (await cursor.fetchone())[0] == 1
-    assert h.dp["accounts"].renewal_failures == 1
+    assert h.services.accounts.renewal_failures == 1
     # the admins see it in /chats, and signing in again in one chat repairs every chat of the account
     overview = text_of(await h.send("/chats", chat_id=BOT_ADMIN))
     assert overview.count("не работает") == 3 and EMAIL in overview

@@ -19,7 +19,7 @@ from cryptography.fernet import Fernet
 
 import storage.database
 import storage.fsm
-from bot.logs import redact
+from bot.core.logs import redact
 from storage.chats import ChatAuth, ChatRepository
 from storage.cipher import KEY_FILE_NAME, SecretKeyError, TokenCipher, load_cipher
 from storage.confirmations import ConfirmationStore, Status

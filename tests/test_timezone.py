@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.settings import Settings, SettingsError, load
+from bot.core.settings import Settings, SettingsError, load
 from tests.fake_telegram import TEST_TOKEN
 from tests.harness import BotHarness, only
 
@@ -18,7 +18,7 @@ def shown(timestamp: float, zone: str) -> str:
 
 async def add_temporary(h: BotHarness, plusofon, phone: str = "79993332210", **options) -> tuple[str, float]:
     reply = only(await h.send(f"/add {phone} Анна --ttl 7d", **options), "sendMessage").params["text"]
-    row = await h.dp["expiries"].get(40, plusofon.numbers(40)[-1]["id"])
+    row = await h.services.expiries.get(40, plusofon.numbers(40)[-1]["id"])
     return reply, row.expires_at
 
 

@@ -19,7 +19,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.dispatcher import create_bot, create_dispatcher
 from bot.plusofon import PlusofonClient
-from bot.settings import Settings
+from bot.core.settings import Settings
 from bot.webhook import SECRET_HEADER, UPDATES, build_webhook_app, register_webhook, serve_webhook
 from storage.chats import ChatRepository
 from storage.cipher import TokenCipher
@@ -235,7 +235,7 @@ async def test_registering_the_webhook_outlasts_telegram_being_down(tmp_path: Pa
     try:
         await register_webhook(settings, dp, create_bot(settings, session=tg), delay=0.01)
     finally:
-        await dp["plusofon"].aclose()
+        await dp["services"].plusofon.aclose()
         await dp["db"].close()
     calls = tg.calls_of("setWebhook")
     assert [call.ok for call in calls] == [False, False, True]

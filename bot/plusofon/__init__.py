@@ -1,4 +1,4 @@
-"""Client of the Plusofon smart-numbers REST API."""
+"""Client of the Plusofon smart-numbers REST API (it speaks in the domain's values of bot/core/models.py)."""
 
 from bot.plusofon.client import PlusofonClient
 from bot.plusofon.errors import (
@@ -18,15 +18,8 @@ from bot.plusofon.errors import (
     ValidationError,
     WrongCredentials,
 )
-from bot.plusofon.models import (
-    AccountHooks,
-    AccountOwner,
-    AddResult,
-    Credentials,
-    SignInTokens,
-    SmartNumber,
-    SmartNumberPage,
-)
+from bot.core.models import AccountHooks, Credentials, SmartNumber, SmartNumberPage
+from bot.plusofon.models import AccountOwner, AddResult, SignInTokens
 
 __all__ = [
     "AccountHooks",

@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar
 import httpx
 import pydantic
 
-from bot.backoff import retry_delay
+from bot.core.backoff import retry_delay
 from bot.plusofon import errors, responses
-from bot.plusofon.models import AccountOwner, AddResult, Credentials, SignInTokens, SmartNumber, SmartNumberPage
+from bot.core.models import Credentials, SmartNumber, SmartNumberPage
+from bot.plusofon.models import AccountOwner, AddResult, SignInTokens
 
 if TYPE_CHECKING:
-    from bot.metrics import Metrics
+    from bot.core.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ class PlusofonClient:
         self._metrics: Metrics | None = None
 
     def instrument(self, metrics: Metrics) -> None:
-        """Count and time every request from now on (see bot/metrics.py)."""
+        """Count and time every request from now on (see bot/core/metrics.py)."""
         self._metrics = metrics
 
     async def __aenter__(self) -> Self:

@@ -17,7 +17,7 @@ from datetime import timedelta
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 
-from bot.durations import EXTENSION, remind_at
+from bot.core.durations import EXTENSION, remind_at
 from bot.plusofon import (
     APIConnectionError,
     NotFoundError,
@@ -26,10 +26,9 @@ from bot.plusofon import (
     ServerError,
     SmartNumber,
 )
-from bot.mirror import Mirror
-from handlers.expiry_views import expiry_reminder
-from handlers.journal import Journal
-from handlers.texts import RUSSIAN
+from bot.services.mirror import Mirror
+from bot.services.announcements import Announcements
+from bot.services.journal import Journal
 from storage.chats import ChatAuth, ChatRepository
 from storage.expiries import Expiry, ExpiryStore
 
@@ -41,10 +40,10 @@ BATCH = 100
 
 class Expirer:
     def __init__(self, store: ExpiryStore, chats: ChatRepository, plusofon: PlusofonClient, journal: Journal,
-                 mirror: Mirror, *, clock: Callable[[], float] = time.time,
+                 mirror: Mirror, say: Announcements, *, clock: Callable[[], float] = time.time,
                  idle_wait: float = 300.0, retry_delays: tuple[float, ...] = RETRY_DELAYS) -> None:
         self._store, self._chats, self._plusofon, self._journal = store, chats, plusofon, journal
-        self._mirror = mirror
+        self._mirror, self._say = mirror, say
         self.clock = clock
         self._idle_wait = idle_wait
         self._retry_delays = retry_delays
@@ -78,7 +77,7 @@ class Expirer:
 
     async def schedule(self, number: SmartNumber, ttl: timedelta, *, account: int, chat_id: int,
                        user_id: int | None, user_name: str) -> Expiry:
-        """Make `number` temporary: it goes `ttl` from now, with a reminder before (see bot.durations)."""
+        """Make `number` temporary: it goes `ttl` from now, with a reminder before (see bot.core.durations)."""
         expires_at = self.clock() + ttl.total_seconds()
         reminder = remind_at(expires_at, ttl)
         row = Expiry(account, number.id, chat_id, user_id, user_name, number.phone_x, number.phone_b,
@@ -143,7 +142,7 @@ class Expirer:
         assert self._bot is not None
         auth = await self._credentials(row)
         if auth is not None:
-            text, markup = expiry_reminder(row, RUSSIAN, self.clock())
+            text, markup = self._say.reminder(row, self.clock())
             try:
                 await self._bot.send_message(auth.chat_id, text, reply_markup=markup)
             except TelegramAPIError as error:  # the chat is gone or the bot was removed: the team still hears

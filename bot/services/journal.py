@@ -1,31 +1,30 @@
-"""Every add, delete, login, link and logout goes to the audit trail; adds and deletes also tell the team chat
-(in Russian: it is the team's chat, not one user's). The notification is written with its audit record."""
+"""Every add, delete, login, link and logout goes to the audit trail; adds and deletes also tell the team chat.
+The notification is written with its audit record (the outbox delivers it)."""
 
 from __future__ import annotations
 
-from html import escape
-
 from aiogram.types import Chat, User
 
-from bot.durations import local_time
-from bot.notifier import Notifier
-from bot.phones import display, display_text
-from bot.plusofon import SmartNumber
-from bot.settings import Settings
-from handlers.texts import RUSSIAN
-from handlers.views import person, shorten, temporary_until
-from storage.audit import AuditLog
+from bot.core.durations import local_time
+from bot.core.models import SmartNumber
+from bot.core.phones import display_text
+from bot.core.settings import Settings
+from bot.services.announcements import Announcements
+from bot.services.notifier import Notifier
+from storage.audit import AuditEntry, AuditLog
 from storage.chats import ChatAuth
 from storage.expiries import Expiry
 from storage.outbox import Outbox
 
 
 class Journal:
-    def __init__(self, audit: AuditLog, outbox: Outbox, notifier: Notifier, settings: Settings) -> None:
+    def __init__(self, audit: AuditLog, outbox: Outbox, notifier: Notifier, settings: Settings,
+                 say: Announcements) -> None:
         self._audit = audit
         self._outbox = outbox
         self._notifier = notifier
         self._settings = settings
+        self._say = say
 
     def team_chat(self, auth: ChatAuth | None) -> int | None:
         """The chat's own notify chat, else NOTIFY_CHAT_ID: but that only for a chat the bot's admins connected (a
@@ -41,19 +40,12 @@ class Journal:
                              error: str | None = None, expires_at: float | None = None) -> None:
         plain_x = display_text(number.phone_x) if number is not None else "?"
         plain_b = display_text(number.phone_b if number is not None else phone_b)
-        phone_x, phone_b = escape(plain_x, quote=False), escape(plain_b, quote=False)
         described = number.description if number is not None else description
         target = self.team_chat(auth)
         text = None
         if error is None and target is not None and target != chat.id:
-            t = RUSSIAN
-            text = (t.notify_added if added else t.notify_deleted).format(
-                who=_who(user), phone_x=phone_x, phone_b=phone_b,
-                description=_described(described),
-                chat=escape(chat.title) if chat.title else f"{t.private_chat} ({escape(chat.full_name)})",
-            )
-            if expires_at is not None:
-                text += "\n" + temporary_until(expires_at, t)
+            text = self._say.number_changed(user, chat, added=added, number=number, phone_b=phone_b,
+                                            description=description, expires_at=expires_at)
         number_id = f"id {number.id} " if number is not None else ""
         await self._audit.record(
             chat_id=chat.id, user_id=user.id if user else None, user_name=plain_name(user),
@@ -65,11 +57,10 @@ class Journal:
 
     async def expiry_extended(self, row: Expiry, auth: ChatAuth, chat: Chat, user: User | None,
                               expires_at: float) -> None:
-        t = RUSSIAN
         target = self.team_chat(auth)
         text = None
         if target is not None and target != chat.id:
-            text = t.notify_extended.format(who=_who(user), when=local_time(expires_at, t.language), **_number_fields(row))
+            text = self._say.expiry_extended(user, row, expires_at)
         await self._audit.record(chat_id=chat.id, user_id=user.id if user else None, user_name=plain_name(user),
                                  action="extend", details=f"id {row.number_id} → {local_time(expires_at)}",
                                  notify_chat_id=target, notify_text=text)
@@ -81,49 +72,33 @@ class Journal:
         target = self.team_chat(auth)
         if target is None or (auth is not None and target == auth.chat_id):
             return
-        text = RUSSIAN.notify_expiring.format(when=local_time(row.expires_at), who=_adder(row),
-                                              **_number_fields(row))
-        await self._outbox.add(target, text)
+        await self._outbox.add(target, self._say.expiring(row))
         self._notifier.wake()
 
     async def number_expired(self, row: Expiry, auth: ChatAuth) -> None:
         """Deleted at its expiry: recorded in `auth`'s chat (the one it was added in, if it is still connected to
         the number's account), which hears of it, and the team too."""
-        t = RUSSIAN
         target = self.team_chat(auth)
-        fields = _number_fields(row)
         team_text = None
         if target is not None and target != auth.chat_id:
-            team_text = t.notify_expired.format(who=_adder(row), **fields)
+            team_text = self._say.expired(row, here=False)
         await self._audit.record(
-            chat_id=auth.chat_id, user_id=None, user_name=t.by_the_bot, action="expire",
+            chat_id=auth.chat_id, user_id=None, user_name=self._say.by_the_bot, action="expire",
             details=f"id {row.number_id} {display_text(row.phone_x)} → {display_text(row.phone_b)} "
                     f"{row.description}".strip(),
             notify_chat_id=target, notify_text=team_text,
         )
-        await self._outbox.add(auth.chat_id, t.expired_here.format(**fields))
+        await self._outbox.add(auth.chat_id, self._say.expired(row, here=True))
         self._notifier.wake()
+
+    async def recent(self, chat_id: int, limit: int) -> list[AuditEntry]:
+        """The chat's latest records, newest first."""
+        return await self._audit.recent(chat_id, limit)
 
     async def account_event(self, chat: Chat, user: User | None, action: str, details: str = "",
                             result: str = "ok") -> None:
         await self._audit.record(chat_id=chat.id, user_id=user.id if user else None, user_name=plain_name(user),
                                  action=action, details=details, result=result)
-
-
-def _who(user: User | None) -> str:
-    return person(user.first_name, user.last_name, user.username) if user else "?"
-
-
-def _adder(row: Expiry) -> str:
-    return escape(row.user_name) or "?"
-
-
-def _described(description: str) -> str:
-    return escape(shorten(description, 200)) if description.strip() else f"<i>{RUSSIAN.no_description}</i>"
-
-
-def _number_fields(row: Expiry) -> dict[str, str]:
-    return {"phone_x": display(row.phone_x), "phone_b": display(row.phone_b), "description": _described(row.description)}
 
 
 def plain_name(user: User | None) -> str:

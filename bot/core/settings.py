@@ -11,7 +11,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.logs import LOG_FORMATS
+from bot.core.logs import LOG_FORMATS
 
 DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org"
 _LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")

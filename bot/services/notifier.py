@@ -26,8 +26,8 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 
-from bot.backoff import retry_delay
-from bot.telegram_retry import caller_retries
+from bot.core.backoff import retry_delay
+from bot.telegram.retry import caller_retries
 from storage.outbox import Notification, Outbox
 
 log = logging.getLogger(__name__)

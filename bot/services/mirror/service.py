@@ -21,8 +21,8 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
-from bot.mirror.pacer import Pacer
-from bot.mirror.reader import IN_BACKGROUND, Reader
+from bot.services.mirror.pacer import Pacer
+from bot.services.mirror.reader import IN_BACKGROUND, Reader
 from bot.plusofon import (
     AuthenticationError,
     Credentials,

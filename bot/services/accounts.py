@@ -17,11 +17,10 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from html import escape
 
-from bot.notifier import Notifier
+from bot.services.notifier import Notifier
 from bot.plusofon import PlusofonClient, SignInExpired
-from handlers.texts import RUSSIAN
+from bot.services.announcements import Announcements
 from storage.chats import SIGN_IN, ChatAuth, ChatRepository
 from storage.outbox import Outbox
 
@@ -33,12 +32,12 @@ REPLACED_KEEP = 1000              # renewed tokens remembered, so a call with a 
 
 
 class AccountTokens:
-    def __init__(self, chats: ChatRepository, plusofon: PlusofonClient, outbox: Outbox, notifier: Notifier, *,
-                 admin_ids: frozenset[int] = frozenset(), clock: Callable[[], float] = time.time,
+    def __init__(self, chats: ChatRepository, plusofon: PlusofonClient, outbox: Outbox, notifier: Notifier,
+                 say: Announcements, *, admin_ids: frozenset[int] = frozenset(), clock: Callable[[], float] = time.time,
                  on_renewal: Callable[[bool], None] = lambda ok: None) -> None:
         """`on_renewal(ok)` hears of each /refresh and whether Plusofon renewed the pair (the metrics)."""
         self._chats, self._plusofon, self._outbox, self._notifier = chats, plusofon, outbox, notifier
-        self._on_renewal = on_renewal
+        self._on_renewal, self._say = on_renewal, say
         self._admin_ids = admin_ids
         self.clock = clock
         self.renewals = 0          # pairs renewed (one /refresh each): public, for metrics
@@ -107,8 +106,7 @@ class AccountTokens:
     async def _tell_admins(self, user_id: int, chat_ids: list[int]) -> None:
         if not self._admin_ids:
             return
-        text = RUSSIAN.signin_expired_admins.format(user_id=user_id,
-                                                    chats=escape(", ".join(map(str, chat_ids)) or "-"))
+        text = self._say.sign_in_expired(user_id, chat_ids)
         for admin_id in sorted(self._admin_ids):
             await self._outbox.add(admin_id, text)
         self._notifier.wake()

@@ -19,7 +19,7 @@ from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, Telegra
 from aiogram.methods import GetUpdates, Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 
-from bot.backoff import retry_delay
+from bot.core.backoff import retry_delay
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from bot.mirror.pacer import Pacer
+from bot.services.mirror.pacer import Pacer
 from bot.plusofon import Credentials, PlusofonClient, RateLimitError, SmartNumberPage
 from storage.mirror import MirrorStore
 

@@ -1,0 +1,1 @@
+"""Foundation: values and pure helpers every layer may import (phones, durations, settings, logs, metrics)."""

@@ -1,0 +1,47 @@
+"""The bot's long-lived services, as one typed object: the wiring (bot/dispatcher.py) builds it once, and every
+handler that needs a service takes `services: Services`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.core.metrics import Metrics
+from bot.core.settings import Settings
+from bot.plusofon import PlusofonClient
+from bot.services.accounts import AccountTokens
+from bot.services.admins import GroupAdmins
+from bot.services.confirmations import Confirmations
+from bot.services.expirer import Expirer
+from bot.services.journal import Journal
+from bot.services.login_attempts import LoginAttempts
+from bot.services.mirror import Mirror
+from bot.services.notifier import Notifier
+from bot.services.numbers import Numbers
+from bot.services.retention import Retention
+from bot.services.search import SearchCache
+from storage.audit import AuditLog
+from storage.chats import ChatRepository
+from storage.expiries import ExpiryStore
+from storage.outbox import Outbox
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Services:
+    settings: Settings
+    numbers: Numbers              # list, find, card, export, add, delete, extend (bound per chat: `numbers.of`)
+    chats: ChatRepository         # which chat uses which account
+    accounts: AccountTokens       # sign-in and token renewal
+    login_attempts: LoginAttempts
+    group_admins: GroupAdmins
+    confirmations: Confirmations
+    journal: Journal              # the audit trail and the team chat's notifications
+    notifier: Notifier            # delivers the outbox
+    expirer: Expirer              # temporary numbers
+    expiries: ExpiryStore
+    mirror: Mirror                # each account's copy
+    searches: SearchCache
+    retention: Retention
+    audit: AuditLog
+    outbox: Outbox
+    plusofon: PlusofonClient
+    metrics: Metrics

@@ -1,0 +1,1 @@
+"""Infrastructure: the Telegram session (retries of the Bot API)."""
