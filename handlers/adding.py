@@ -129,7 +129,8 @@ async def chose_ttl(callback: CallbackQuery, callback_data: AddCallback, dialogu
         return
     data = await dialogue.take_pressed(callback, AddNumber.ttl, t)
     if data is not None and isinstance(callback.message, Message):
-        await _finish(callback.bot, callback.message.chat, callback.from_user, _draft(data, ttl), dialogue, numbers, t)
+        message = callback.message
+        await _finish(callback.bot, message.chat, callback.from_user, _draft(data, ttl), dialogue, numbers, t)
 
 
 async def cancel_button(callback: CallbackQuery, state: FSMContext, t: Texts) -> None:
@@ -300,7 +301,8 @@ async def _described(message: Message, user: User | None, data: dict[str, Any], 
                      numbers: AccountNumbers, t: Texts) -> None:
     """The description is known: ask for the term, unless /add gave one already."""
     if data.get("ttl"):
-        await _finish(message.bot, message.chat, user, _draft(data, timedelta(seconds=data["ttl"])), dialogue, numbers, t)
+        draft = _draft(data, timedelta(seconds=data["ttl"]))
+        await _finish(message.bot, message.chat, user, draft, dialogue, numbers, t)
         return
     await dialogue.state.set_state(AddNumber.ttl)
     await dialogue.state.set_data(data)

@@ -51,7 +51,8 @@ class RussianAnnouncements:
         return expiry_reminder(row, self.t, now)
 
     def sign_in_expired(self, user_id: int, chat_ids: list[int]) -> str:
-        return self.t.signin_expired_admins.format(user_id=user_id, chats=escape(", ".join(map(str, chat_ids)) or "-"))
+        chats = escape(", ".join(map(str, chat_ids)) or "-")
+        return self.t.signin_expired_admins.format(user_id=user_id, chats=chats)
 
     def _described(self, description: str) -> str:
         return escape(shorten(description, 200)) if description.strip() else f"<i>{self.t.no_description}</i>"

@@ -17,7 +17,8 @@ from handlers.views import page_keyboard, page_text
 async def list_command(message: Message, numbers: AccountNumbers, t: Texts) -> None:
     async with typing(message.bot, message.chat.id):
         listing = await numbers.page(1)
-    await message.answer(page_text(listing.page, t, expiries=listing.expiries), reply_markup=page_keyboard(listing.page))
+    await message.answer(page_text(listing.page, t, expiries=listing.expiries),
+                         reply_markup=page_keyboard(listing.page))
 
 
 async def turn_page(callback: CallbackQuery, callback_data: PageCallback, callback_answer: CallbackAnswer,
