@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import BaseMiddleware
+from aiogram import BaseMiddleware, Bot
 from aiogram.filters import Filter
 from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, User
 
@@ -21,19 +21,20 @@ Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
 class AuthorisedChat(Filter):
-    """Passes when the chat is connected to Plusofon, and hands the handler its `creds`."""
+    """Passes when the chat is connected to Plusofon."""
 
-    async def __call__(self, event: TelegramObject, auth: ChatAuth | None = None) -> bool | dict[str, Any]:
-        return {"creds": auth.credentials} if auth is not None else False
+    async def __call__(self, event: TelegramObject, auth: ChatAuth | None = None) -> bool:
+        return auth is not None
 
 
 class GroupPolicy(BaseMiddleware):
-    """In a group set to "administrators only" (/access admins), nobody else may act on its numbers."""
+    """In a group set to "administrators only" (/access admins), nobody else may act on its numbers; whoever
+    may act gets `numbers`, the chat's account bound to this update."""
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         auth: ChatAuth = data["auth"]
         services: Services = data["services"]
-        if await _may_act(auth, data.get("event_chat"), data.get("event_from_user"), services, data):
+        if await _may_act(auth, data.get("event_chat"), data.get("event_from_user"), services, data["bot"]):
             data["numbers"] = services.numbers.of(auth)
             return await handler(event, data)
         t: Texts = data["t"]
@@ -44,9 +45,8 @@ class GroupPolicy(BaseMiddleware):
         return None
 
 
-async def _may_act(auth: ChatAuth, chat: Chat | None, user: User | None, services: Services,
-                   data: dict[str, Any]) -> bool:
+async def _may_act(auth: ChatAuth, chat: Chat | None, user: User | None, services: Services, bot: Bot) -> bool:
     if not auth.admins_only or chat is None or chat.type == "private":
         return True
     return user is not None and (user.id in services.settings.admin_ids or user.id == ANONYMOUS_ADMIN_ID
-                                 or await services.group_admins.is_admin(data["bot"], chat.id, user.id))
+                                 or await services.group_admins.is_admin(bot, chat.id, user.id))
