@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +13,7 @@ from typing import Any
 from aiogram import BaseMiddleware, Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, User
+from cachetools import TTLCache
 
 from bot.core.logs import SECRET_COMMANDS
 from bot.core.settings import Settings
@@ -36,30 +37,24 @@ class Buckets:
     def __init__(self, per_minute: float, burst: int) -> None:
         self._rate = per_minute / 60.0
         self._burst = float(burst)
-        self._full_after = burst / self._rate
-        self._buckets: OrderedDict[Hashable, Bucket] = OrderedDict()  # the least recently used first
+        self._now = 0.0  # the time of the latest get(), the cache's clock
+        self._buckets: TTLCache[Hashable, Bucket] = TTLCache(maxsize=MAX_KEYS, ttl=burst / self._rate,
+                                                             timer=lambda: self._now)
 
     def __len__(self) -> int:
         return len(self._buckets)
 
     def get(self, key: Hashable, now: float) -> Bucket:
         """The key's bucket, refilled up to `now`."""
+        self._now = now
         bucket = self._buckets.get(key)
         if bucket is None:
-            bucket = self._buckets[key] = Bucket(self._burst, now)
+            bucket = Bucket(self._burst, now)
         else:
             bucket.tokens = min(self._burst, bucket.tokens + (now - bucket.at) * self._rate)
             bucket.at = now
-            self._buckets.move_to_end(key)
-        self._forget_idle(now)
+        self._buckets[key] = bucket  # stored again: its idle time starts now
         return bucket
-
-    def _forget_idle(self, now: float) -> None:
-        while self._buckets:
-            oldest = next(iter(self._buckets.values()))
-            if now - oldest.at < self._full_after and len(self._buckets) <= MAX_KEYS:
-                return
-            self._buckets.popitem(last=False)
 
 
 class Throttle(BaseMiddleware):

@@ -71,17 +71,23 @@ def plusofon_client(plusofon_client_factory: Callable[..., PlusofonClient]) -> P
 
 @pytest.fixture
 async def make(tmp_path, plusofon: FakePlusofon):
-    """Build (and at teardown stop) a harness with the given settings; no chat is connected."""
+    """Build (and at teardown stop) a harness with the given settings and Notifier options; no chat is
+    connected unless `connect` names one (connected to account 40, as the CLI does)."""
     from tests.harness import BotHarness
 
     made: list[BotHarness] = []
 
-    async def make_harness(**settings) -> BotHarness:
+    async def make_harness(*, notifier: dict | None = None, connect: int | None = None,
+                           **settings) -> BotHarness:
         directory = tmp_path / f"h{len(made)}"
         directory.mkdir()
         h = BotHarness(directory, plusofon, **settings)
+        h.notifier_options = {**h.notifier_options, **(notifier or {})}
         made.append(h)
-        return await h.start()
+        await h.start()
+        if connect is not None:
+            await h.connect_chat(connect)
+        return h
 
     yield make_harness
     for h in made:

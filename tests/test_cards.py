@@ -156,7 +156,7 @@ async def test_back_to_an_expired_search_says_so(harness, plusofon):
     found = plusofon.seed(40, 3, description="Склад")
     listing = only(await harness.send("/find склад"), "sendMessage")
     await harness.press(listing, card_label(found[0]))
-    harness.services.searches._queries.clear()  # the query is forgotten, as after a restart
+    await harness.restart()  # the query is forgotten
     assert "Поиск устарел" in alert(await harness.press(listing, "◀ Назад"))
 
 

@@ -14,23 +14,13 @@ DOCUMENTED_ATTEMPTS = 5  # README, Operations, "Team notifications": tried at mo
 
 
 @pytest.fixture
-async def make_harness(tmp_path, plusofon):
-    """A harness with NOTIFY_CHAT_ID=TEAM and the given Notifier options (stopped at teardown)."""
-    made: list[BotHarness] = []
+def make_harness(make):
+    """A harness with NOTIFY_CHAT_ID=TEAM, chat 100 connected and the given Notifier options."""
 
-    async def make(**notifier) -> BotHarness:
-        folder = tmp_path / f"h{len(made)}"
-        folder.mkdir()
-        h = BotHarness(folder, plusofon, notify_chat_id=TEAM)
-        h.notifier_options = {**h.notifier_options, **notifier}
-        made.append(h)
-        await h.start()
-        await h.connect_chat(100)
-        return h
+    async def make_with(**notifier) -> BotHarness:
+        return await make(notify_chat_id=TEAM, notifier=notifier, connect=100)
 
-    yield make
-    for h in made:
-        await h.stop()
+    return make_with
 
 
 def to_team(phrase: str, *, ok: bool | None = True):

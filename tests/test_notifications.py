@@ -4,6 +4,7 @@ to Telegram's limits without ever holding up or failing the user's own action.""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 
@@ -24,23 +25,9 @@ def notification_to(chat_id: int, phrase: str = ""):
 
 
 @pytest.fixture
-async def make_harness(tmp_path, plusofon):
-    """Build (and at teardown stop) a harness with the given settings and Notifier options."""
-    made: list[BotHarness] = []
-
-    async def make(*, notifier: dict | None = None, **settings) -> BotHarness:
-        h = BotHarness(tmp_path / f"h{len(made)}", plusofon, **settings)
-        (tmp_path / f"h{len(made)}").mkdir()
-        if notifier:
-            h.notifier_options = {**h.notifier_options, **notifier}
-        made.append(h)
-        await h.start()
-        await h.connect_chat(100)
-        return h
-
-    yield make
-    for h in made:
-        await h.stop()
+def make_harness(make):
+    """conftest's `make` (settings, `notifier=` options), with chat 100 connected."""
+    return functools.partial(make, connect=100)
 
 
 async def outbox_targets(h: BotHarness) -> list[int]:

@@ -5,6 +5,7 @@ and /history and backups stay right."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import sqlite3
 import time
 from contextlib import closing
@@ -25,19 +26,9 @@ TEAM = -100500
 
 
 @pytest.fixture
-async def make_harness(tmp_path, plusofon):
-    made: list[BotHarness] = []
-
-    async def make(**settings) -> BotHarness:
-        h = BotHarness(tmp_path, plusofon, notify_chat_id=TEAM, **settings)
-        made.append(h)
-        await h.start()
-        await h.connect_chat(100)
-        return h
-
-    yield make
-    for h in made:
-        await h.stop()
+def make_harness(make):
+    """conftest's `make`, with the team chat and chat 100 connected."""
+    return functools.partial(make, notify_chat_id=TEAM, connect=100)
 
 
 async def add(h: BotHarness, phone: str, description: str, *, delivered: bool = True) -> None:

@@ -3,6 +3,7 @@ stranger's chat must not (issue 11, item 4)."""
 
 from __future__ import annotations
 
+import functools
 import itertools
 
 import pytest
@@ -20,20 +21,9 @@ PHISHING = "Срочно: смените пароль на https://evil.example"
 
 
 @pytest.fixture
-async def make(tmp_path, plusofon):
-    made: list[BotHarness] = []
-
-    async def make_harness(**settings) -> BotHarness:
-        directory = tmp_path / f"h{len(made)}"
-        directory.mkdir()
-        h = await BotHarness(directory, plusofon, admin_ids=frozenset({BOT_ADMIN}), notify_chat_id=TEAM,
-                             **settings).start()
-        made.append(h)
-        return h
-
-    yield make_harness
-    for h in made:
-        await h.stop()
+def make(make):
+    """conftest's `make`, with a bot admin and the team chat."""
+    return functools.partial(make, admin_ids=frozenset({BOT_ADMIN}), notify_chat_id=TEAM)
 
 
 def team_messages(h: BotHarness, chat_id: int = TEAM) -> list[str]:

@@ -13,22 +13,16 @@ GROUP = -100777
 
 
 @pytest.fixture
-async def make(tmp_path, plusofon):
+def make(make):
     """A harness with the given throttle settings, chat 100 connected, on the harness's fake clock."""
-    made: list[BotHarness] = []
 
-    async def make_harness(**settings) -> BotHarness:
-        directory = tmp_path / f"h{len(made)}"
-        directory.mkdir()
-        h = await BotHarness(directory, plusofon, admin_ids=frozenset({BOT_ADMIN}), **settings).start()
-        made.append(h)
+    async def make_throttled(**settings) -> BotHarness:
+        h = await make(admin_ids=frozenset({BOT_ADMIN}), **settings)
         h.dp["throttle"].clock = h.clock
         await h.connect_chat(100)
         return h
 
-    yield make_harness
-    for h in made:
-        await h.stop()
+    return make_throttled
 
 
 def answered(calls) -> list[str]:

@@ -52,9 +52,11 @@ class CoreSettings(BaseSettings):
             raise ValueError(f"must be one of {', '.join(LOG_FORMATS)}")
         return value
 
-    @field_validator("secret_key", mode="before")
+    # one rule for every optional setting; all but secret_key are Settings' own fields
+    @field_validator("secret_key", "notify_chat_id", "webhook_url", "webhook_secret", "metrics_port",
+                     mode="before", check_fields=False)
     @classmethod
-    def _empty_key_is_unset(cls, value: object) -> object:
+    def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
 
@@ -81,6 +83,8 @@ class Settings(CoreSettings):
     timezone: str = "Europe/Moscow"
     metrics_host: str = "0.0.0.0"
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    outbox_retention_days: int = Field(default=7, ge=1, le=3650)
+    audit_retention_days: int = Field(default=365, ge=1, le=36500)
 
     @field_validator("timezone")
     @classmethod
@@ -92,18 +96,6 @@ class Settings(CoreSettings):
         except (ValueError, ZoneInfoNotFoundError):
             raise ValueError("must be an IANA time zone name, e.g. Europe/Moscow or Asia/Yekaterinburg") from None
         return value.strip()
-
-    @field_validator("metrics_port", mode="before")
-    @classmethod
-    def _blank_port_is_unset(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
-    outbox_retention_days: int = Field(default=7, ge=1, le=3650)
-    audit_retention_days: int = Field(default=365, ge=1, le=36500)
-
-    @field_validator("webhook_url", "webhook_secret", mode="before")
-    @classmethod
-    def _blank_is_unset(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("webhook_url")
     @classmethod
@@ -156,11 +148,6 @@ class Settings(CoreSettings):
                 raise ValueError("must be comma-separated Telegram user ids, e.g. 12345,67890")
             return frozenset(int(part) for part in parts)
         return value
-
-    @field_validator("notify_chat_id", mode="before")
-    @classmethod
-    def _empty_is_unset(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
 
 
 SettingsT = TypeVar("SettingsT", bound=CoreSettings)

@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 import secrets
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
+
+from cachetools import LRUCache, TTLCache
 
 from storage.mirror import SearchWords, fold
 
@@ -55,41 +57,30 @@ def terms(query: Query) -> SearchWords:
 
 @dataclass(frozen=True, slots=True)
 class SavedQuery:
-    chat_id: int
     user_id: int       # the Plusofon account searched
     text: str
-    saved_at: float
 
 
 class SearchCache:
     """The queries behind the page buttons of /find, under short random keys (the numbers are in the mirror):
-    `queries_per_chat` per chat (one busy chat pushes out only its own), for the `max_query_chats` chats that
-    searched last."""
+    `queries_per_chat` per chat (one busy chat pushes out only its own) for `query_ttl` seconds each, for the
+    `max_query_chats` chats that used them last."""
 
     def __init__(self, *, query_ttl: float = 3600.0, queries_per_chat: int = 50, max_query_chats: int = 5000,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        self._query_ttl, self._per_chat, self._max_query_chats = query_ttl, queries_per_chat, max_query_chats
-        self._clock = clock
-        self._queries: OrderedDict[int, OrderedDict[str, SavedQuery]] = OrderedDict()  # by chat, then by key
+        self._chats: LRUCache[int, TTLCache[str, SavedQuery]] = LRUCache(maxsize=max_query_chats)
+        self._new_chat = partial(TTLCache, maxsize=queries_per_chat, ttl=query_ttl, timer=clock)
 
     def save_query(self, chat_id: int, user_id: int, text: str) -> str:
+        chat = self._chats.get(chat_id)
+        if chat is None:
+            chat = self._chats[chat_id] = self._new_chat()
         key = secrets.token_urlsafe(6)
-        chat = self._queries.setdefault(chat_id, OrderedDict())
-        self._queries.move_to_end(chat_id)
-        chat[key] = SavedQuery(chat_id, user_id, text, self._clock())
-        while len(chat) > self._per_chat:
-            chat.popitem(last=False)
-        while len(self._queries) > self._max_query_chats:
-            self._queries.popitem(last=False)
+        chat[key] = SavedQuery(user_id, text)
         return key
 
     def query(self, key: str, chat_id: int, user_id: int) -> str | None:
         """The query saved under `key` by this chat for this account, unless it has expired."""
-        chat = self._queries.get(chat_id)
+        chat = self._chats.get(chat_id)
         saved = chat.get(key) if chat is not None else None
-        if chat is None or saved is None or saved.user_id != user_id:
-            return None
-        if self._clock() - saved.saved_at > self._query_ttl:
-            del chat[key]
-            return None
-        return saved.text
+        return saved.text if saved is not None and saved.user_id == user_id else None
