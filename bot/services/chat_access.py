@@ -103,10 +103,10 @@ class ChatAccess:
         if not await self._group_admins.is_admin(sender.bot, sender.chat.id, user.id):
             await self._journal.account_event(sender.chat, user, "link", result="refused: not a group admin")
             return Refused(Refusal.NOT_ADMIN)
-        by_admin = personal.by_admin or user.id in self._settings.admin_ids  # else a stranger's group: no team chat
-        await self._chats.put(sender.chat.id, personal.user_id, personal.token, added_by=user.id, by_admin=by_admin,
-                              notify_chat_id=auth.notify_chat_id if auth is not None and by_admin else None,
-                              refresh_token=personal.refresh_token, email=personal.email)
+        by_admin = personal.by_admin or user.id in self._settings.admin_ids  # else a stranger's: no team chat
+        await self._chats.put(sender.chat.id, personal.user_id, personal.token, added_by=user.id,
+                              by_admin=by_admin, refresh_token=personal.refresh_token, email=personal.email,
+                              notify_chat_id=auth.notify_chat_id if auth is not None and by_admin else None)
         await self._journal.account_event(sender.chat, user, "link", f"user_id {personal.user_id}")
         return Linked(personal.user_id)
 
