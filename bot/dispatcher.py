@@ -28,11 +28,14 @@ from bot.observing import UpdateObserver
 from bot.plusofon import PlusofonClient
 from bot.services.accounts import AccountTokens
 from bot.services.admins import GroupAdmins
+from bot.services.chat_access import ChatAccess
 from bot.services.confirmations import Confirmations
 from bot.services.container import Services
 from bot.services.expirer import Expirer
 from bot.services.journal import Journal
 from bot.services.login_attempts import LoginAttempts
+from bot.services.logins import Logins
+from bot.services.membership import Membership
 from bot.services.mirror import Mirror
 from bot.services.notifier import Notifier
 from bot.services.numbers import Numbers
@@ -143,14 +146,15 @@ def create_services(settings: Settings, *, db: aiosqlite.Connection, plusofon: P
     for read, record in ((outbox.backlog, metrics.outbox_state), (expiries.counts, metrics.expiry_state),
                          (mirror.summary, metrics.mirror_state)):
         metrics.on_scrape(_gauges(read, record))
+    login_attempts, group_admins = LoginAttempts(), GroupAdmins()  # shared by the services below
     return Services(
         settings=settings,
         numbers=Numbers(plusofon, mirror, expiries, expirer, journal, confirmations, searches, settings),
         chats=chats,
         accounts=AccountTokens(chats, plusofon, outbox, notifier, say, admin_ids=settings.admin_ids,
                                on_renewal=metrics.renewal),
-        login_attempts=LoginAttempts(),
-        group_admins=GroupAdmins(),
+        login_attempts=login_attempts,
+        group_admins=group_admins,
         confirmations=confirmations,
         journal=journal,
         notifier=notifier,
@@ -164,6 +168,9 @@ def create_services(settings: Settings, *, db: aiosqlite.Connection, plusofon: P
         outbox=outbox,
         plusofon=plusofon,
         metrics=metrics,
+        logins=Logins(chats, plusofon, journal, login_attempts, settings),
+        chat_access=ChatAccess(chats, group_admins, journal, settings),
+        membership=Membership(chats, audit, outbox, expiries, notifier, group_admins),
     )
 
 

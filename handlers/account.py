@@ -4,169 +4,119 @@ from __future__ import annotations
 
 import logging
 
-from aiogram import Bot, Router
+from aiogram import Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
-from aiogram.types import Message
+from aiogram.types import Chat, Message
 
-from bot.services.admins import GroupAdmins
-from bot.services.login_attempts import LoginAttempts
-from bot.services.owner import NoAuthuser, looks_like_user_id, whose
-from bot.plusofon import AuthenticationError, PlusofonClient, PlusofonError, UserNotFoundError
-from bot.core.settings import Settings
+from bot.plusofon import AuthenticationError, PlusofonError, UserNotFoundError
+from bot.services.chat_access import Disconnected, Refusal, Refused, Sender
+from bot.services.container import Services
+from bot.services.logins import Connected, LoginFailed, LoginRefusal, LoginRefused
+from bot.services.owner import NoAuthuser
 from handlers.errors import describe
-from bot.services.journal import Journal
 from handlers.replies import typing
-from handlers.signin import connected_text, may_connect, start_sign_in
+from handlers.signin import connected_text, refused_text, start_sign_in
 from handlers.start import admins_hint
 from handlers.texts import Texts
-from storage.chats import ChatAuth, ChatRepository
+from storage.chats import ChatAuth
 
 log = logging.getLogger(__name__)
-MIN_TOKEN_LENGTH = 16  # shorter, a lone argument is a typo (or a user_id without its token), not a token
 
 
-async def may_administer(message: Message, bot: Bot, settings: Settings, group_admins: GroupAdmins) -> bool:
-    """A bot admin, or (by their own name) an administrator of this group."""
-    user = message.from_user
-    if user is None or message.sender_chat is not None:
-        return False
-    return user.id in settings.admin_ids or await group_admins.is_admin(bot, message.chat.id, user.id)
+async def login(message: Message, command: CommandObject, state: FSMContext, services: Services,
+                t: Texts) -> None:
+    words = (command.args or "").split()  # the token is registered for redaction once it is connected
+    if not words:
+        await start_sign_in(message, state, services, t)
+        return
+    deleted = await _delete(message)  # the token must not stay in the chat a moment longer
+    async with typing(message.bot, message.chat.id):
+        outcome = await services.logins.with_token(message.chat, message.from_user, words)
+    await message.answer(_login_answer(outcome, deleted, message.chat, services, t))
+
+
+async def logout(message: Message, auth: ChatAuth | None, services: Services, t: Texts) -> None:
+    outcome = await services.chat_access.logout(Sender.of(message), auth)
+    await message.answer(t.logout_done if isinstance(outcome, Disconnected) else _refused(outcome, t))
+
+
+async def link(message: Message, auth: ChatAuth | None, services: Services, t: Texts) -> None:
+    outcome = await services.chat_access.link(Sender.of(message), auth)
+    if isinstance(outcome, Refused):
+        await message.answer(t.link_usage if outcome.refusal is Refusal.GROUP_ONLY else _refused(outcome, t))
+        return
+    await message.answer(t.link_done.format(user_id=outcome.user_id))
+
+
+async def unlink(message: Message, auth: ChatAuth | None, services: Services, t: Texts) -> None:
+    outcome = await services.chat_access.unlink(Sender.of(message), auth)
+    await message.answer(t.unlink_done if isinstance(outcome, Disconnected) else _refused(outcome, t))
+
+
+async def access(message: Message, command: CommandObject, auth: ChatAuth | None, services: Services,
+                 t: Texts) -> None:
+    wanted = (command.args or "").strip().lower()
+    admins_only = {"admins": True, "all": False}.get(wanted)
+    outcome = await services.chat_access.policy(Sender.of(message), auth, admins_only)
+    if isinstance(outcome, Refused):
+        if outcome.refusal is Refusal.NOT_CONNECTED:
+            await message.answer(t.not_connected.format(admins=admins_hint(services.settings, t, message.chat),
+                                                        chat_id=message.chat.id))
+        else:
+            await message.answer(_refused(outcome, t))
+        return
+    who = t.access_admins if outcome.admins_only else t.access_all
+    await message.answer((t.access_changed if outcome.changed else t.access_state).format(who=who))
 
 
 def create_account_router() -> Router:
     router = Router(name="account")
-
-    @router.message(Command("login"))
-    @router.edited_message(Command("login"))  # a token edited into a message must go as fast as a new one
-    async def login(message: Message, command: CommandObject, state: FSMContext, bot: Bot, chats: ChatRepository,
-                    plusofon: PlusofonClient, settings: Settings, login_attempts: LoginAttempts,
-                    journal: Journal, t: Texts) -> None:
-        parts = (command.args or "").split()  # the token is registered for redaction once it is connected
-        if not parts:
-            await start_sign_in(message, state, settings, login_attempts, t)
-            return
-        deleted = await _delete(message)  # the token must not stay in the chat a moment longer
-        user = message.from_user
-        if message.chat.type != "private":
-            await message.answer(t.login_in_group if deleted else t.login_in_group_not_deleted)
-            await journal.account_event(message.chat, user, "login", result="refused: sent in a group")
-            return
-        if user is None or not may_connect(user, settings):
-            await message.answer(t.login_not_allowed.format(admins=admins_hint(settings, t, message.chat)))
-            await journal.account_event(message.chat, user, "login", result="refused: not allowed")
-            return
-        if len(parts) > 2 or (len(parts) == 1 and len(parts[0]) < MIN_TOKEN_LENGTH) or (
-                len(parts) == 2 and not looks_like_user_id(parts[0])):
-            await message.answer(t.login_usage)
-            return
-        token = parts[-1]
-        claimed = int(parts[0]) if len(parts) == 2 else None
-        try:
-            async with typing(bot, message.chat.id):
-                owner = await whose(plusofon, token, claimed)
-        except (AuthenticationError, UserNotFoundError) as error:
-            reason = t.login_bad_token if isinstance(error, AuthenticationError) else t.login_bad_user
-            await message.answer(t.login_rejected.format(reason=reason))
-            await journal.account_event(message.chat, user, "login", f"user_id {claimed or '?'}",
-                                        result=f"rejected: {type(error).__name__}")
-            return
-        except NoAuthuser:
-            await message.answer(t.login_rejected.format(reason=t.login_no_authuser))
-            await journal.account_event(message.chat, user, "login", result="failed: authuser unavailable")
-            return
-        except PlusofonError as error:
-            await message.answer(t.login_rejected.format(reason=describe(error, t)))
-            await journal.account_event(message.chat, user, "login", f"user_id {claimed or '?'}",
-                                        result=f"failed: {type(error).__name__}")
-            return
-        user_id = owner.id if owner is not None else claimed
-        assert user_id is not None
-        await chats.put(message.chat.id, user_id, token, added_by=user.id, by_admin=user.id in settings.admin_ids,
-                        email=owner.email if owner else None)
-        await journal.account_event(message.chat, user, "login", f"user_id {user_id}")
-        done = connected_text(owner, user_id, t)
-        await message.answer(done if deleted else f"{done}\n\n{t.delete_token_yourself}")
-
-    @router.message(Command("logout"))
-    async def logout(message: Message, auth: ChatAuth | None, chats: ChatRepository, journal: Journal,
-                     t: Texts) -> None:
-        if message.chat.type != "private":
-            await message.answer(t.private_only)
-            return
-        if auth is None:
-            await message.answer(t.not_connected_short)
-            return
-        await chats.remove(message.chat.id)
-        await journal.account_event(message.chat, message.from_user, "logout", f"user_id {auth.user_id}")
-        await message.answer(t.logout_done)
-
-    @router.message(Command("link"))
-    async def link(message: Message, bot: Bot, auth: ChatAuth | None, chats: ChatRepository, settings: Settings,
-                   group_admins: GroupAdmins, journal: Journal, t: Texts) -> None:
-        user = message.from_user
-        if message.chat.type == "private":
-            await message.answer(t.link_usage)
-            return
-        if message.sender_chat is not None or user is None:
-            await message.answer(t.anonymous_cannot_link)
-            return
-        personal = await chats.get(user.id)
-        if personal is None:
-            await message.answer(t.link_not_connected)
-            return
-        if not await group_admins.is_admin(bot, message.chat.id, user.id):
-            await message.answer(t.group_admins_only_command)
-            await journal.account_event(message.chat, user, "link", result="refused: not a group admin")
-            return
-        by_admin = personal.by_admin or user.id in settings.admin_ids  # else a stranger's group: no team chat
-        await chats.put(message.chat.id, personal.user_id, personal.token, added_by=user.id, by_admin=by_admin,
-                        notify_chat_id=auth.notify_chat_id if auth is not None and by_admin else None,
-                        refresh_token=personal.refresh_token, email=personal.email)
-        await journal.account_event(message.chat, user, "link", f"user_id {personal.user_id}")
-        await message.answer(t.link_done.format(user_id=personal.user_id))
-
-    @router.message(Command("unlink"))
-    async def unlink(message: Message, bot: Bot, auth: ChatAuth | None, chats: ChatRepository, settings: Settings,
-                     group_admins: GroupAdmins, journal: Journal, t: Texts) -> None:
-        if message.chat.type == "private":
-            await message.answer(t.group_only)
-            return
-        if auth is None:
-            await message.answer(t.not_connected_short)
-            return
-        if not await may_administer(message, bot, settings, group_admins):
-            await message.answer(t.group_admins_only_command)
-            await journal.account_event(message.chat, message.from_user, "unlink", result="refused: not an admin")
-            return
-        await chats.remove(message.chat.id)
-        await journal.account_event(message.chat, message.from_user, "unlink", f"user_id {auth.user_id}")
-        await message.answer(t.unlink_done)
-
-    @router.message(Command("access"))
-    async def access(message: Message, command: CommandObject, bot: Bot, auth: ChatAuth | None,
-                     chats: ChatRepository, settings: Settings, group_admins: GroupAdmins, journal: Journal,
-                     t: Texts) -> None:
-        if message.chat.type == "private":
-            await message.answer(t.group_only)
-            return
-        if auth is None:
-            await message.answer(t.not_connected.format(admins=admins_hint(settings, t, message.chat),
-                                                        chat_id=message.chat.id))
-            return
-        wanted = (command.args or "").strip().lower()
-        if wanted not in ("admins", "all"):
-            await message.answer(t.access_state.format(who=t.access_admins if auth.admins_only else t.access_all))
-            return
-        if not await may_administer(message, bot, settings, group_admins):
-            await message.answer(t.group_admins_only_command)
-            return
-        await chats.set_admins_only(message.chat.id, wanted == "admins")
-        await journal.account_event(message.chat, message.from_user, "access", wanted)
-        await message.answer(t.access_changed.format(who=t.access_admins if wanted == "admins" else t.access_all))
-
+    router.message.register(login, Command("login"))
+    router.edited_message.register(login, Command("login"))  # a token edited in must go as fast as a new one
+    router.message.register(logout, Command("logout"))
+    router.message.register(link, Command("link"))
+    router.message.register(unlink, Command("unlink"))
+    router.message.register(access, Command("access"))
     return router
+
+
+def _login_answer(outcome: Connected | LoginRefused | LoginFailed, deleted: bool, chat: Chat, services: Services,
+                  t: Texts) -> str:
+    """The answer to `/login [user_id] <token>`, whose message was `deleted` or not."""
+    if isinstance(outcome, Connected):
+        done = connected_text(outcome.owner, outcome.user_id, t)
+        return done if deleted else f"{done}\n\n{t.delete_token_yourself}"
+    if isinstance(outcome, LoginFailed):
+        return t.login_rejected.format(reason=_rejected(outcome.error, t))
+    if outcome.why is LoginRefusal.NOT_PRIVATE:
+        return t.login_in_group if deleted else t.login_in_group_not_deleted
+    if outcome.why is LoginRefusal.MALFORMED:
+        return t.login_usage
+    return refused_text(outcome, chat, services, t)
+
+
+def _rejected(error: PlusofonError | NoAuthuser, t: Texts) -> str:
+    """Why Plusofon did not take a /login token."""
+    if isinstance(error, AuthenticationError):
+        return t.login_bad_token
+    if isinstance(error, UserNotFoundError):
+        return t.login_bad_user
+    if isinstance(error, NoAuthuser):
+        return t.login_no_authuser
+    return describe(error, t)
+
+
+def _refused(refused: Refused, t: Texts) -> str:
+    return {
+        Refusal.PRIVATE_ONLY: t.private_only,
+        Refusal.GROUP_ONLY: t.group_only,
+        Refusal.NOT_CONNECTED: t.not_connected_short,
+        Refusal.ANONYMOUS: t.anonymous_cannot_link,
+        Refusal.SENDER_NOT_CONNECTED: t.link_not_connected,
+        Refusal.NOT_ADMIN: t.group_admins_only_command,
+    }[refused.refusal]
 
 
 async def _delete(message: Message) -> bool:

@@ -9,10 +9,11 @@ from aiogram.filters import Command
 from aiogram.types import Message
 
 from bot.core.durations import local_time
-from bot.core.settings import Settings
+from bot.services.chat_access import Refused, Sender
+from bot.services.container import Services
 from handlers.texts import Texts
 from handlers.views import TELEGRAM_TEXT_LIMIT
-from storage.chats import SIGN_IN, ChatAuth, ChatRepository
+from storage.chats import SIGN_IN, ChatAuth
 
 
 def chat_line(auth: ChatAuth, t: Texts) -> str:
@@ -25,25 +26,24 @@ def chat_line(auth: ChatAuth, t: Texts) -> str:
                                accepted=accepted, state=state)
 
 
+async def chats_(message: Message, services: Services, t: Texts) -> None:
+    rows = await services.chat_access.overview(Sender.of(message))
+    if isinstance(rows, Refused):
+        await message.answer(t.chats_admins_only)
+        return
+    if not rows:
+        await message.answer(t.chats_empty)
+        return
+    text, lines = t.chats_header, [chat_line(auth, t) for auth in rows]
+    for line in lines:  # whole lines per message: a cut inside a tag would be refused
+        if len(text) + len(line) + 1 > TELEGRAM_TEXT_LIMIT - 96:
+            await message.answer(text)
+            text = ""
+        text = f"{text}\n{line}" if text else line
+    await message.answer(text)
+
+
 def create_chats_router() -> Router:
     router = Router(name="chats")
-
-    @router.message(Command("chats"))
-    async def chats_(message: Message, chats: ChatRepository, settings: Settings, t: Texts) -> None:
-        user = message.from_user
-        if message.chat.type != "private" or user is None or user.id not in settings.admin_ids:
-            await message.answer(t.chats_admins_only)
-            return
-        rows = await chats.all()
-        if not rows:
-            await message.answer(t.chats_empty)
-            return
-        text, lines = t.chats_header, [chat_line(auth, t) for auth in rows]
-        for line in lines:  # whole lines per message: a cut inside a tag would be refused
-            if len(text) + len(line) + 1 > TELEGRAM_TEXT_LIMIT - 96:
-                await message.answer(text)
-                text = ""
-            text = f"{text}\n{line}" if text else line
-        await message.answer(text)
-
+    router.message.register(chats_, Command("chats"))
     return router

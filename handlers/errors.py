@@ -43,28 +43,28 @@ def describe(error: PlusofonError, t: Texts) -> str:
     return t.error_other
 
 
+async def on_error(event: ErrorEvent, bot: Bot) -> None:
+    update, error = event.update, event.exception
+    chat_id, language = _origin(update)
+    t = texts_for(language)
+    if isinstance(error, PlusofonError):
+        log.warning("update %s: Plusofon call failed: %s", update.update_id, error)
+        text = describe(error, t)
+    elif isinstance(error, NotReady):
+        text = t.mirror_still_loading.format(loaded=error.loaded, total=error.total)
+    else:
+        log.error("update %s failed", update.update_id, exc_info=error)
+        text = t.error_internal
+    if chat_id is not None:
+        try:
+            await bot.send_message(chat_id, text)
+        except Exception:  # the error report must not raise in its turn
+            log.exception("could not tell chat %s about the failure", chat_id)
+
+
 def create_errors_router() -> Router:
     router = Router(name="errors")
-
-    @router.errors()
-    async def on_error(event: ErrorEvent, bot: Bot) -> None:
-        update, error = event.update, event.exception
-        chat_id, language = _origin(update)
-        t = texts_for(language)
-        if isinstance(error, PlusofonError):
-            log.warning("update %s: Plusofon call failed: %s", update.update_id, error)
-            text = describe(error, t)
-        elif isinstance(error, NotReady):
-            text = t.mirror_still_loading.format(loaded=error.loaded, total=error.total)
-        else:
-            log.error("update %s failed", update.update_id, exc_info=error)
-            text = t.error_internal
-        if chat_id is not None:
-            try:
-                await bot.send_message(chat_id, text)
-            except Exception:  # the error report must not raise in its turn
-                log.exception("could not tell chat %s about the failure", chat_id)
-
+    router.errors.register(on_error)
     return router
 
 

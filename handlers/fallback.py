@@ -7,7 +7,8 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from bot.core.settings import Settings
+from bot.services.container import Services
+from handlers.replies import alert
 from handlers.start import admins_hint
 from handlers.texts import Texts
 from storage.chats import ChatAuth
@@ -15,19 +16,19 @@ from storage.chats import ChatAuth
 GUARDED_COMMANDS = ("list", "find", "add", "del", "export", "cancel", "history")
 
 
+async def not_connected(message: Message, auth: ChatAuth | None, services: Services, t: Texts) -> None:
+    if auth is None:
+        await message.answer(t.not_connected.format(admins=admins_hint(services.settings, t, message.chat),
+                                                    chat_id=message.chat.id))
+
+
+async def stale_button(callback: CallbackQuery, callback_answer: CallbackAnswer, auth: ChatAuth | None,
+                       t: Texts) -> None:
+    alert(callback_answer, t.not_connected_alert if auth is None else t.stale_button)
+
+
 def create_fallback_router() -> Router:
     router = Router(name="fallback")
-
-    @router.message(Command(*GUARDED_COMMANDS))
-    async def not_connected(message: Message, auth: ChatAuth | None, settings: Settings, t: Texts) -> None:
-        if auth is None:
-            await message.answer(t.not_connected.format(admins=admins_hint(settings, t, message.chat),
-                                                        chat_id=message.chat.id))
-
-    @router.callback_query()
-    async def stale_button(callback: CallbackQuery, callback_answer: CallbackAnswer, auth: ChatAuth | None,
-                           t: Texts) -> None:
-        callback_answer.text = t.not_connected_alert if auth is None else t.stale_button
-        callback_answer.show_alert = True
-
+    router.message.register(not_connected, Command(*GUARDED_COMMANDS))
+    router.callback_query.register(stale_button)
     return router

@@ -1,7 +1,7 @@
 """Signing in with the Plusofon e-mail and password: `/login` without arguments starts a private dialogue.
 
 The dialogue's state (stored in SQLite, see storage.fsm) holds the e-mail only. The password message is
-deleted first thing; the password goes to Plusofon's `login` and is dropped when the call returns.
+deleted first thing; the password goes to the sign-in (bot.services.logins) and is dropped when it returns.
 """
 
 from __future__ import annotations
@@ -15,18 +15,15 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import Message, User
+from aiogram.types import Chat, Message
 
-from bot.services.login_attempts import LoginAttempts
-from bot.core.logs import secret_while
-from bot.plusofon import AccountOwner, PlusofonClient, PlusofonError, WrongCredentials
-from bot.core.settings import Settings
+from bot.plusofon import AccountOwner, WrongCredentials
+from bot.services.container import Services
+from bot.services.logins import LoginFailed, LoginRefusal, LoginRefused
 from handlers.errors import describe
-from bot.services.journal import Journal
 from handlers.replies import typing
 from handlers.start import admins_hint
 from handlers.texts import Texts
-from storage.chats import ChatRepository
 
 log = logging.getLogger(__name__)
 EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -38,10 +35,6 @@ class SignIn(StatesGroup):
     password = State()
 
 
-def may_connect(user: User | None, settings: Settings) -> bool:
-    return user is not None and (user.id in settings.admin_ids or settings.allow_self_login)
-
-
 def connected_text(owner: AccountOwner | None, user_id: int, t: Texts) -> str:
     """"Connected to <name> (<e-mail>), user_id N": whose account it is, as far as Plusofon said."""
     if owner is None:
@@ -51,87 +44,71 @@ def connected_text(owner: AccountOwner | None, user_id: int, t: Texts) -> str:
     return t.login_done_owner.format(name=name, email=email, user_id=user_id)
 
 
-async def start_sign_in(message: Message, state: FSMContext, settings: Settings, attempts: LoginAttempts,
-                        t: Texts) -> None:
+def refused_text(refused: LoginRefused, chat: Chat, services: Services, t: Texts) -> str:
+    """Why the sign-in may not start or go on (a /login with a token says NOT_PRIVATE its own way)."""
+    if refused.why is LoginRefusal.NOT_PRIVATE:
+        return t.signin_private_only
+    if refused.why is LoginRefusal.TOO_MANY:
+        return t.signin_too_many.format(minutes=refused.minutes)
+    return t.login_not_allowed.format(admins=admins_hint(services.settings, t, chat))
+
+
+async def start_sign_in(message: Message, state: FSMContext, services: Services, t: Texts) -> None:
     """`/login` without arguments."""
-    user = message.from_user
-    if message.chat.type != "private":
-        await message.answer(t.signin_private_only)
-        return
-    if not may_connect(user, settings):
-        await message.answer(t.login_not_allowed.format(admins=admins_hint(settings, t, message.chat)))
-        return
-    assert user is not None
-    wait = attempts.wait_minutes(user.id)
-    if wait:
-        await message.answer(t.signin_too_many.format(minutes=wait))
+    refused = services.logins.begin(message.chat, message.from_user)
+    if refused is not None:
+        await message.answer(refused_text(refused, message.chat, services, t))
         return
     await state.set_state(SignIn.email)
     await state.set_data({})
     await message.answer(t.signin_ask_email)
 
 
+async def cancel(message: Message, state: FSMContext, t: Texts) -> None:
+    await state.clear()
+    await message.answer(t.signin_cancelled)
+
+
+async def email(message: Message, state: FSMContext, t: Texts) -> None:
+    address = (message.text or "").strip()
+    if not EMAIL_RE.fullmatch(address) or len(address) > 254:
+        await message.answer(t.signin_bad_email)
+        return
+    await state.set_state(SignIn.password)
+    # never the password: this goes to the database
+    await state.set_data({"email": address, "email_message_id": message.message_id})
+    await message.answer(t.signin_ask_password.format(email=escape(address)))
+
+
+async def password(message: Message, state: FSMContext, services: Services, t: Texts) -> None:
+    deleted = await _delete_at_once(message)  # first, whatever happens next
+    data = await state.get_data()
+    if not message.text:
+        await message.answer(t.signin_password_as_text)
+        return
+    await state.clear()
+    await _delete_quietly(message.bot, message.chat.id, data.get("email_message_id"))  # the e-mail: personal data
+    if not deleted:
+        await message.answer(t.signin_password_not_deleted)
+    async with typing(message.bot, message.chat.id):
+        outcome = await services.logins.with_password(message.chat, message.from_user, data.get("email", ""),
+                                                      message.text)
+    if isinstance(outcome, LoginRefused):
+        await message.answer(refused_text(outcome, message.chat, services, t))
+    elif isinstance(outcome, LoginFailed):
+        await message.answer(t.signin_wrong_password.format(left=outcome.attempts_left)
+                             if isinstance(outcome.error, WrongCredentials)
+                             else t.login_rejected.format(reason=describe(outcome.error, t)))
+    else:
+        await message.answer(f"{connected_text(outcome.owner, outcome.user_id, t)}\n{t.signin_renews}")
+
+
 def create_signin_router() -> Router:
     router = Router(name="signin")
     router.message.filter(F.chat.type == "private")
-
-    @router.message(Command("cancel"), StateFilter(SignIn.email, SignIn.password))
-    async def cancel(message: Message, state: FSMContext, t: Texts) -> None:
-        await state.clear()
-        await message.answer(t.signin_cancelled)
-
-    @router.message(SignIn.email, F.text, ~F.text.startswith("/"))
-    async def email(message: Message, state: FSMContext, t: Texts) -> None:
-        address = (message.text or "").strip()
-        if not EMAIL_RE.fullmatch(address) or len(address) > 254:
-            await message.answer(t.signin_bad_email)
-            return
-        await state.set_state(SignIn.password)
-        # never the password: this goes to the database
-        await state.set_data({"email": address, "email_message_id": message.message_id})
-        await message.answer(t.signin_ask_password.format(email=escape(address)))
-
-    @router.message(SignIn.password)
-    async def password(message: Message, state: FSMContext, bot: Bot, chats: ChatRepository,
-                       plusofon: PlusofonClient, settings: Settings, login_attempts: LoginAttempts,
-                       journal: Journal, t: Texts) -> None:
-        deleted = await _delete_at_once(message)  # first, whatever happens next
-        data = await state.get_data()
-        if not message.text:
-            await message.answer(t.signin_password_as_text)
-            return
-        await state.clear()
-        await _delete_quietly(bot, message.chat.id, data.get("email_message_id"))  # the e-mail: personal data
-        address, user = data.get("email", ""), message.from_user
-        if not deleted:
-            await message.answer(t.signin_password_not_deleted)
-        if user is None or not address or not may_connect(user, settings):
-            await message.answer(t.login_not_allowed.format(admins=admins_hint(settings, t, message.chat)))
-            return
-        wait = login_attempts.wait_minutes(user.id)
-        if wait:
-            await message.answer(t.signin_too_many.format(minutes=wait))
-            return
-        left = login_attempts.record(user.id)
-        try:
-            with secret_while(message.text):
-                async with typing(bot, message.chat.id):
-                    tokens = await plusofon.login(address, message.text)
-                    owner = await plusofon.authuser(tokens.token)
-        except WrongCredentials:
-            await message.answer(t.signin_wrong_password.format(left=left))
-            await journal.account_event(message.chat, user, "login", "sign-in", result="rejected: wrong password")
-            return
-        except PlusofonError as error:
-            await message.answer(t.login_rejected.format(reason=describe(error, t)))
-            await journal.account_event(message.chat, user, "login", "sign-in",
-                                        result=f"failed: {type(error).__name__}")
-            return
-        await chats.put(message.chat.id, owner.id, tokens.token, added_by=user.id,
-                        refresh_token=tokens.refresh_token, email=owner.email or address)
-        await journal.account_event(message.chat, user, "login", f"user_id {owner.id}, sign-in")
-        await message.answer(f"{connected_text(owner, owner.id, t)}\n{t.signin_renews}")
-
+    router.message.register(cancel, Command("cancel"), StateFilter(SignIn.email, SignIn.password))
+    router.message.register(email, SignIn.email, F.text, ~F.text.startswith("/"))
+    router.message.register(password, SignIn.password)
     return router
 
 

@@ -9,6 +9,7 @@ from aiogram.filters import Command, CommandStart
 from aiogram.types import Chat, Message
 
 from bot.core.settings import Settings
+from bot.services.container import Services
 from handlers.texts import Texts
 from storage.chats import ChatAuth
 
@@ -25,24 +26,25 @@ def admins_hint(settings: Settings, t: Texts, chat: Chat) -> str:
     return t.and_admins.format(admins=links)
 
 
+async def start(message: Message, auth: ChatAuth | None, services: Services, t: Texts) -> None:
+    if auth is not None:
+        await message.answer(t.start_connected.format(user_id=auth.user_id, help=t.help))
+    else:
+        await message.answer(t.start_not_connected.format(admins=admins_hint(services.settings, t, message.chat),
+                                                          chat_id=message.chat.id))
+
+
+async def help_(message: Message, auth: ChatAuth | None, services: Services, t: Texts) -> None:
+    if auth is not None:
+        await message.answer(t.help)
+    else:
+        admins = admins_hint(services.settings, t, message.chat)
+        hint = t.not_connected.format(admins=admins, chat_id=message.chat.id)
+        await message.answer(f"{t.help}\n\n{hint}")
+
+
 def create_start_router() -> Router:
     router = Router(name="start")
-
-    @router.message(CommandStart())
-    async def start(message: Message, auth: ChatAuth | None, settings: Settings, t: Texts) -> None:
-        if auth is not None:
-            await message.answer(t.start_connected.format(user_id=auth.user_id, help=t.help))
-        else:
-            await message.answer(t.start_not_connected.format(admins=admins_hint(settings, t, message.chat),
-                                                              chat_id=message.chat.id))
-
-    @router.message(Command("help"))
-    async def help_(message: Message, auth: ChatAuth | None, settings: Settings, t: Texts) -> None:
-        if auth is not None:
-            await message.answer(t.help)
-        else:
-            admins = admins_hint(settings, t, message.chat)
-            hint = t.not_connected.format(admins=admins, chat_id=message.chat.id)
-            await message.answer(f"{t.help}\n\n{hint}")
-
+    router.message.register(start, CommandStart())
+    router.message.register(help_, Command("help"))
     return router

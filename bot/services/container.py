@@ -10,10 +10,13 @@ from bot.core.settings import Settings
 from bot.plusofon import PlusofonClient
 from bot.services.accounts import AccountTokens
 from bot.services.admins import GroupAdmins
+from bot.services.chat_access import ChatAccess
 from bot.services.confirmations import Confirmations
 from bot.services.expirer import Expirer
 from bot.services.journal import Journal
 from bot.services.login_attempts import LoginAttempts
+from bot.services.logins import Logins
+from bot.services.membership import Membership
 from bot.services.mirror import Mirror
 from bot.services.notifier import Notifier
 from bot.services.numbers import Numbers
@@ -45,3 +48,6 @@ class Services:
     outbox: Outbox
     plusofon: PlusofonClient
     metrics: Metrics
+    logins: Logins                # /login: with a token, or with the e-mail and password
+    chat_access: ChatAccess       # /logout, /link, /unlink, /access, /chats
+    membership: Membership        # a group become a supergroup; the bot removed from a chat or back
