@@ -105,12 +105,6 @@ def create_dispatcher(
         in_flight=in_flight,
         throttle=throttle,
         heartbeat=Heartbeat(heartbeat_path(settings.database_path)),
-        # until every router takes `services`:
-        settings=settings, plusofon=plusofon, chats=services.chats, confirmations=ConfirmationStore(db),
-        audit=services.audit, outbox=services.outbox, notifier=services.notifier, journal=services.journal,
-        mirror=services.mirror, search_cache=services.searches, expiries=services.expiries,
-        expirer=services.expirer, group_admins=services.group_admins, metrics=metrics,
-        retention=services.retention, accounts=services.accounts, login_attempts=services.login_attempts,
     )
     dp.update.outer_middleware(UpdateObserver(metrics))
     dp.update.outer_middleware(in_flight)
