@@ -79,6 +79,14 @@ async def test_sign_in_connects_the_chat_and_says_whose_account_it_is(bot: BotHa
     assert "Умные номера: 2" in text_of(await h.send("/list", chat_id=USER))
 
 
+async def test_a_chat_a_bot_admin_signed_in_counts_as_connected_by_an_admin(bot: BotHarness):
+    """As with /login <token>: an admin's chat may post into NOTIFY_CHAT_ID, a self-connected one may not."""
+    await sign_in(bot, BOT_ADMIN)
+    await sign_in(bot, USER, first_id=700)
+    assert (await bot.chats.get(BOT_ADMIN)).by_admin
+    assert not (await bot.chats.get(USER)).by_admin
+
+
 async def test_the_dialogue_keeps_only_the_e_mail_in_its_stored_state(bot: BotHarness, plusofon: FakePlusofon):
     h = bot
     await h.send("/login", chat_id=USER, message_id=600)

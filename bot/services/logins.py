@@ -134,6 +134,7 @@ class Logins:
                                               result=f"failed: {type(error).__name__}")
             return LoginFailed(error)
         await self._chats.put(chat.id, owner.id, tokens.token, added_by=user.id,
+                              by_admin=user.id in self._settings.admin_ids,
                               refresh_token=tokens.refresh_token, email=owner.email or email)
         await self._journal.account_event(chat, user, "login", f"user_id {owner.id}, sign-in")
         return Connected(owner.id, owner)
