@@ -44,7 +44,8 @@ async def serve(settings: Settings) -> None:
     if settings.metrics_port is not None:
         from bot.metrics_server import start_metrics_server
 
-        metrics_server = await start_metrics_server(dp["metrics"], settings.metrics_host, settings.metrics_port)
+        metrics = dp["services"].metrics
+        metrics_server = await start_metrics_server(metrics, settings.metrics_host, settings.metrics_port)
     try:
         log.info("starting long polling")
         await bot.delete_webhook(drop_pending_updates=False)  # Telegram refuses getUpdates while a webhook is set

@@ -108,8 +108,8 @@ def build_webhook_app(settings: Settings, dp: Dispatcher, bot: Bot, *,
     app.on_startup.append(running)
     updates.register(app, path=settings.webhook_path)
     app.router.add_get(HEALTH_PATH, _healthz)
-    if "metrics" in dp.workflow_data:
-        add_metrics_route(app, dp["metrics"])
+    if (services := dp.get("services")) is not None:
+        add_metrics_route(app, services.metrics)
     return app
 
 
