@@ -31,23 +31,26 @@ from storage.outbox import Outbox
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Services:
     settings: Settings
+    # what the handlers call
     numbers: Numbers              # list, find, card, export, add, delete, extend (bound per chat: `numbers.of`)
-    chats: ChatRepository         # which chat uses which account
-    accounts: AccountTokens       # sign-in and token renewal
-    login_attempts: LoginAttempts
-    group_admins: GroupAdmins
-    confirmations: Confirmations
+    logins: Logins                # /login: with a token, or with the e-mail and password
+    chat_access: ChatAccess       # /logout, /link, /unlink, /access, /chats
+    membership: Membership        # a group become a supergroup; the bot removed from a chat or back
     journal: Journal              # the audit trail and the team chat's notifications
+    group_admins: GroupAdmins     # who administers a group (cached)
+    # background work, started and stopped with the dispatcher
+    mirror: Mirror                # each account's copy
     notifier: Notifier            # delivers the outbox
     expirer: Expirer              # temporary numbers
-    expiries: ExpiryStore
-    mirror: Mirror                # each account's copy
+    retention: Retention          # purges old notifications and audit records
+    accounts: AccountTokens       # token health and renewal, for every Plusofon call
+    # what they share
+    confirmations: Confirmations
     searches: SearchCache
-    retention: Retention
+    login_attempts: LoginAttempts
+    chats: ChatRepository         # which chat uses which account
+    expiries: ExpiryStore
     audit: AuditLog
     outbox: Outbox
     plusofon: PlusofonClient
     metrics: Metrics
-    logins: Logins                # /login: with a token, or with the e-mail and password
-    chat_access: ChatAccess       # /logout, /link, /unlink, /access, /chats
-    membership: Membership        # a group become a supergroup; the bot removed from a chat or back
