@@ -19,12 +19,13 @@ from bot.core.settings import Settings
 from storage.chats import ChatRepository
 from storage.cipher import TokenCipher
 from storage.database import connect
+from tests.conftest import SHARED_TLS
 from tests.fake_plusofon import FakePlusofon
 from tests.fake_telegram import TEST_TOKEN, FakeSession, RecordedCall, callback_update, message_update
 
 SECRET_KEY = "6cM2tVfGYb0yJb9nJ0yIqXr0f1QpJkq8pC4v3m6z9bQ="
 FAST_CLIENT = {"connect_timeout": 1.0, "request_timeout": 1.0, "deadline": 2.5, "backoff": 0.01,
-               "retry_after_cap": 1.0}
+               "retry_after_cap": 1.0, "verify": SHARED_TLS}
 
 
 class FakeClock:
