@@ -94,12 +94,23 @@ async def make(tmp_path, plusofon: FakePlusofon):
         await h.stop()
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "client_options(**options): PlusofonClient options for the `harness` "
+                                       "fixture's bot, over tests/harness.py's FAST_CLIENT")
+
+
 @pytest.fixture
-async def harness(tmp_path, plusofon: FakePlusofon):
-    """The whole bot (see tests/harness.py) with chat 100 (private, user 100) connected to account 40."""
+async def harness(request: pytest.FixtureRequest, tmp_path, plusofon: FakePlusofon):
+    """The whole bot (see tests/harness.py) with chat 100 (private, user 100) connected to account 40.
+
+    `@pytest.mark.client_options(request_timeout=..., ...)` sets its Plusofon client's options: a test that waits
+    for the client to give up on a slow API waits for shorter timeouts."""
     from tests.harness import BotHarness
 
-    bot = await BotHarness(tmp_path, plusofon, notify_chat_id=-100500).start()
+    bot = BotHarness(tmp_path, plusofon, notify_chat_id=-100500)
+    if (marker := request.node.get_closest_marker("client_options")) is not None:
+        bot.client_options.update(marker.kwargs)
+    await bot.start()
     await bot.connect_chat(100)
     yield bot
     await bot.stop()

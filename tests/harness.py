@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from aiogram import Bot, Dispatcher
 
 from bot.dispatcher import create_bot, create_dispatcher
@@ -26,6 +27,9 @@ from tests.fake_telegram import TEST_TOKEN, FakeSession, RecordedCall, callback_
 SECRET_KEY = "6cM2tVfGYb0yJb9nJ0yIqXr0f1QpJkq8pC4v3m6z9bQ="
 FAST_CLIENT = {"connect_timeout": 1.0, "request_timeout": 1.0, "deadline": 2.5, "backoff": 0.01,
                "retry_after_cap": 1.0, "verify": SHARED_TLS}
+# For a test of the `harness` fixture that waits for the client to give up on a slow API (a fault lasting
+# seconds): FAST_CLIENT's request timeout and deadline halved, still many times what a request to the fake takes.
+GIVE_UP_SOONER = pytest.mark.client_options(request_timeout=0.5, deadline=1.25)
 
 
 class FakeClock:
