@@ -108,7 +108,7 @@ async def test_settle_counts_an_actions_calls_by_route(plusofon, http):
 
 
 async def test_settle_gives_up_on_a_fake_that_never_goes_quiet(tmp_path):
-    slow = PlusofonProcess([(USER, TOKEN, 1)], tmp_path, delay=3.0)
+    slow = PlusofonProcess([(USER, TOKEN, 1)], tmp_path, delay=1.5)  # answers long after settle's 0.5 s
     await slow.start()
     try:
         headers = {"Authorization": f"Bearer {TOKEN}", "Client": "10553"}
