@@ -103,8 +103,8 @@ def pytest_configure(config: pytest.Config) -> None:
 async def harness(request: pytest.FixtureRequest, tmp_path, plusofon: FakePlusofon):
     """The whole bot (see tests/harness.py) with chat 100 (private, user 100) connected to account 40.
 
-    `@pytest.mark.client_options(request_timeout=..., ...)` sets its Plusofon client's options: a test that waits
-    for the client to give up on a slow API waits for shorter timeouts."""
+    `@pytest.mark.client_options(request_timeout=..., ...)` sets its Plusofon client's options: a test that
+    waits for the client to give up on a slow API waits for shorter timeouts."""
     from tests.harness import BotHarness
 
     bot = BotHarness(tmp_path, plusofon, notify_chat_id=-100500)

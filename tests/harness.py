@@ -32,7 +32,8 @@ SECRET_KEY = "6cM2tVfGYb0yJb9nJ0yIqXr0f1QpJkq8pC4v3m6z9bQ="
 FAST_CLIENT = {"connect_timeout": 1.0, "request_timeout": 1.0, "deadline": 2.5, "backoff": 0.01,
                "retry_after_cap": 1.0, "verify": SHARED_TLS}
 # For a test of the `harness` fixture that waits for the client to give up on a slow API (a fault lasting
-# seconds): FAST_CLIENT's request timeout and deadline halved, still many times what a request to the fake takes.
+# seconds): FAST_CLIENT's request timeout and deadline halved, still many times what a request to the fake
+# takes.
 GIVE_UP_SOONER = pytest.mark.client_options(request_timeout=0.5, deadline=1.25)
 
 
@@ -40,13 +41,14 @@ _MIGRATED: list[Path] = []  # an empty database with every migration applied, ma
 
 
 async def _new_database(path: Path) -> None:
-    """Give a new bot a copy of an empty, migrated database (what `connect` would make of a new file, as it makes
-    it: WAL, owner-only) instead of migrating from scratch, ~10 ms a bot. The migrations themselves are tested
-    in tests/test_storage.py and tests/test_upgrade.py; `connect` still runs on every start and finds nothing to do."""
+    """Give a new bot a copy of an empty, migrated database (what `connect` would make of a new file, as it
+    makes it: WAL, owner-only) instead of migrating from scratch, ~10 ms a bot. The migrations themselves are
+    tested in tests/test_storage.py and tests/test_upgrade.py; `connect` still runs on every start and finds
+    nothing to do."""
     if not _MIGRATED:
         template = Path(tempfile.mkdtemp(prefix="migrated-")) / "bot.sqlite3"
         atexit.register(shutil.rmtree, template.parent, ignore_errors=True)
-        await (await connect(template)).close()  # the last connection closed: the WAL is checkpointed and gone
+        await (await connect(template)).close()  # the last connection closed: the WAL is checkpointed, gone
         assert not template.with_name(template.name + "-wal").exists()
         _MIGRATED.append(template)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -208,7 +208,7 @@ async def test_add_with_unknown_outcome_warns_about_a_duplicate(harness, plusofo
 
 @GIVE_UP_SOONER
 async def test_add_timed_out_but_created_later_warns_about_a_duplicate(harness, plusofon):
-    plusofon.inject("slow", method="POST", delay=0.7)  # the server creates the number after the client gave up
+    plusofon.inject("slow", method="POST", delay=0.7)  # the server creates it after the client gave up (0.5 s)
     calls = await harness.send("/add 79993332210 Иван")
     text = only(calls, "sendMessage").params["text"]
     await wait_until(lambda: len(plusofon.numbers(40)) == 1, 3)  # ...and the number does get created
