@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import io
 import logging
 import os
@@ -92,6 +93,14 @@ async def make(tmp_path, plusofon: FakePlusofon):
     yield make_harness
     for h in made:
         await h.stop()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """As `python -m bot` does once it has started (bot/app.py, `_settle_memory`): everything loaded by now,
+    aiogram's and pydantic's models and the collected tests, is moved out of the garbage collector's way, so
+    that its full collections (dozens in a run) stop walking all of it each time (~0.2 s each)."""
+    gc.collect()
+    gc.freeze()
 
 
 def pytest_configure(config: pytest.Config) -> None:
