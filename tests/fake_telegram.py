@@ -21,7 +21,7 @@ from typing import Any, Final, cast
 from aiogram import Bot
 from aiogram.client.session.base import BaseSession
 from aiogram.exceptions import TelegramNetworkError
-from aiogram.methods import TelegramMethod
+from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import (
     AcceptedGiftTypes,
@@ -575,6 +575,13 @@ class _Hold:
     began: asyncio.Event
 
 
+# aiogram's `check_response` makes `Response[T]` for the method's result type T on every call. Pydantic keeps
+# that class only while something refers to it: the garbage collector takes it between tests (often between
+# calls), and it is built again, 1-4 ms each time. FakeSession keeps the ones it has used, which is all it
+# changes: the same classes, the same validation.
+_RESPONSE_TYPES: dict[Any, Any] = {}
+
+
 class FakeSession(TelegramControls, BaseSession):
     """aiogram session that answers from `FakeTelegram` and records every call."""
 
@@ -619,6 +626,8 @@ class FakeSession(TelegramControls, BaseSession):
         self._record(RecordedCall(name, method, params, payload))
         if hold is not None and hold.delivered:
             await self._held(hold, method, timeout)
+        if (returning := method.__returning__) not in _RESPONSE_TYPES:
+            _RESPONSE_TYPES[returning] = Response[returning]  # type: ignore[valid-type]
         response = self.check_response(
             bot=bot, method=method, status_code=status, content=self.json_dumps(payload)
         )

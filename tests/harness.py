@@ -3,11 +3,16 @@ over real HTTP, and a real SQLite file. Updates go in through `Dispatcher.feed_u
 
 from __future__ import annotations
 
+import atexit
 import json
+import os
+import shutil
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from aiogram import Bot, Dispatcher
 
 from bot.dispatcher import create_bot, create_dispatcher
@@ -19,12 +24,36 @@ from bot.core.settings import Settings
 from storage.chats import ChatRepository
 from storage.cipher import TokenCipher
 from storage.database import connect
+from tests.conftest import SHARED_TLS
 from tests.fake_plusofon import FakePlusofon
 from tests.fake_telegram import TEST_TOKEN, FakeSession, RecordedCall, callback_update, message_update
 
 SECRET_KEY = "6cM2tVfGYb0yJb9nJ0yIqXr0f1QpJkq8pC4v3m6z9bQ="
 FAST_CLIENT = {"connect_timeout": 1.0, "request_timeout": 1.0, "deadline": 2.5, "backoff": 0.01,
-               "retry_after_cap": 1.0}
+               "retry_after_cap": 1.0, "verify": SHARED_TLS}
+# For a test of the `harness` fixture that waits for the client to give up on a slow API (a fault lasting
+# seconds): FAST_CLIENT's request timeout and deadline halved, still many times what a request to the fake
+# takes.
+GIVE_UP_SOONER = pytest.mark.client_options(request_timeout=0.5, deadline=1.25)
+
+
+_MIGRATED: list[Path] = []  # an empty database with every migration applied, made once per test process
+
+
+async def _new_database(path: Path) -> None:
+    """Give a new bot a copy of an empty, migrated database (what `connect` would make of a new file, as it
+    makes it: WAL, owner-only) instead of migrating from scratch, ~10 ms a bot. The migrations themselves are
+    tested in tests/test_storage.py and tests/test_upgrade.py; `connect` still runs on every start and finds
+    nothing to do."""
+    if not _MIGRATED:
+        template = Path(tempfile.mkdtemp(prefix="migrated-")) / "bot.sqlite3"
+        atexit.register(shutil.rmtree, template.parent, ignore_errors=True)
+        await (await connect(template)).close()  # the last connection closed: the WAL is checkpointed, gone
+        assert not template.with_name(template.name + "-wal").exists()
+        _MIGRATED.append(template)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(_MIGRATED[0], path)
+    os.chmod(path, 0o600)
 
 
 class FakeClock:
@@ -63,6 +92,8 @@ class BotHarness:
         self.dp: Dispatcher | None = None
 
     async def start(self) -> BotHarness:
+        if not self.settings.database_path.exists():
+            await _new_database(self.settings.database_path)
         db = await connect(self.settings.database_path)
         plusofon = PlusofonClient(self.api.base_url, self.settings.plusofon_client_id, **self.client_options)
         self.dp = create_dispatcher(self.settings, db=db, plusofon=plusofon, cipher=TokenCipher([SECRET_KEY]),

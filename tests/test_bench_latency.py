@@ -14,6 +14,7 @@ from bench.latency.answers import final_answer
 from bench.latency.traffic import Sync, settle, take, watch_sync
 from bench.processes import PlusofonProcess
 from handlers.texts import Texts
+from tests.conftest import SHARED_TLS
 from tests.fake_bot_api import FakeBotApi
 
 USER, TOKEN, CHAT = 40, "bench-token-40", 5_001
@@ -34,7 +35,8 @@ async def plusofon(tmp_path):
 @pytest.fixture
 async def http(plusofon):
     headers = {"Authorization": f"Bearer {TOKEN}", "Client": "10553", "Accept": "application/json"}
-    async with httpx.AsyncClient(base_url=plusofon.base_url, headers=headers, timeout=10) as client:
+    async with httpx.AsyncClient(base_url=plusofon.base_url, headers=headers, timeout=10,
+                                 verify=SHARED_TLS) as client:
         yield client
 
 
@@ -106,7 +108,7 @@ async def test_settle_counts_an_actions_calls_by_route(plusofon, http):
 
 
 async def test_settle_gives_up_on_a_fake_that_never_goes_quiet(tmp_path):
-    slow = PlusofonProcess([(USER, TOKEN, 1)], tmp_path, delay=3.0)
+    slow = PlusofonProcess([(USER, TOKEN, 1)], tmp_path, delay=1.5)  # answers long after settle's 0.5 s
     await slow.start()
     try:
         headers = {"Authorization": f"Bearer {TOKEN}", "Client": "10553"}
@@ -136,7 +138,7 @@ async def telegram():
 
 
 async def bot_says(telegram: FakeBotApi, method: str, **params: object) -> dict:
-    async with httpx.AsyncClient(base_url=telegram.base_url) as client:
+    async with httpx.AsyncClient(base_url=telegram.base_url, verify=SHARED_TLS) as client:
         response = await client.post(f"/bot{BOT_TOKEN}/{method}", json={"chat_id": CHAT, **params})
         return response.json()["result"]
 

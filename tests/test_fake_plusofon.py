@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.conftest import SHARED_TLS
 from tests.fake_plusofon import FakePlusofon
 
 USER = 40
@@ -39,7 +40,8 @@ async def api():
 
 @pytest.fixture
 async def client(api):
-    async with httpx.AsyncClient(base_url=api.base_url, headers=headers(), timeout=5.0) as c:
+    async with httpx.AsyncClient(base_url=api.base_url, headers=headers(), timeout=5.0,
+                                 verify=SHARED_TLS) as c:
         yield c
 
 
@@ -78,7 +80,7 @@ async def wait_until(predicate, timeout: float = 3.0) -> None:
 )
 async def test_unauthenticated(api, hdrs):
     api.seed(USER, 2)
-    async with httpx.AsyncClient(base_url=api.base_url) as c:
+    async with httpx.AsyncClient(base_url=api.base_url, verify=SHARED_TLS) as c:
         for method in ("GET", "POST", "DELETE"):
             path = PATH + "/1" if method == "DELETE" else PATH
             body = None if method == "DELETE" else {"user_id": USER, "phone_b": "79993332210"}

@@ -205,7 +205,7 @@ async def test_numbers_deleted_and_added_during_a_read_end_up_right(tmp_path, pl
 
 async def test_a_restart_in_the_middle_of_a_read_carries_on_where_it_stopped(tmp_path, plusofon):
     plusofon.seed(40, 1500)  # 100 pages
-    h = await make(tmp_path, plusofon, mirror_calls_per_minute=1200).start()  # 20 calls a second
+    h = await make(tmp_path, plusofon, mirror_calls_per_minute=3000).start()  # 50 calls a second: 2 s in all
     try:
         await h.connect_chat(100)
         h.mirror.touch((await h.chats.get(100)).credentials)
