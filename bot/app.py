@@ -10,7 +10,7 @@ from aiogram import methods
 from aiogram.methods import Response
 
 from bot.dispatcher import create_bot, create_dispatcher
-from bot.heartbeat import GetUpdatesHeartbeat
+from bot.telegram.heartbeat import GetUpdatesHeartbeat
 from bot.core.logs import register_secret
 from bot.plusofon import PlusofonClient
 from bot.core.settings import Settings
@@ -39,7 +39,7 @@ async def serve(settings: Settings) -> None:
 
         await serve_webhook(settings, dp, bot)
         return
-    bot.session.middleware(GetUpdatesHeartbeat(dp["heartbeat"]))
+    bot.session.middleware(GetUpdatesHeartbeat(dp["heartbeat"].beat))
     metrics_server = None
     if settings.metrics_port is not None:
         from bot.metrics_server import start_metrics_server

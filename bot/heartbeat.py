@@ -1,17 +1,13 @@
 """A file whose modification time says when the bot last heard from Telegram (a getUpdates answered, or a
 webhook update received); `python -m bot health` reads it. Touched at most every few seconds: one cheap system
-call, no database write."""
+call, no database write. Standard library only: `python -m bot health` reads it without loading aiogram,
+which takes seconds."""
 
 from __future__ import annotations
 
 import os
 import time
 from pathlib import Path
-
-from aiogram import Bot
-from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
-from aiogram.methods import GetUpdates, Response, TelegramMethod
-from aiogram.methods.base import TelegramType
 
 EVERY = 5.0  # seconds between two touches of the file at most
 
@@ -43,17 +39,3 @@ def age(path: Path) -> float | None:
         return max(time.time() - path.stat().st_mtime, 0.0)
     except FileNotFoundError:
         return None
-
-
-class GetUpdatesHeartbeat(BaseRequestMiddleware):
-    """Beats on every getUpdates that Telegram answered (long polling)."""
-
-    def __init__(self, heartbeat: Heartbeat) -> None:
-        self._heartbeat = heartbeat
-
-    async def __call__(self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot,
-                       method: TelegramMethod[TelegramType]) -> Response[TelegramType]:
-        response = await make_request(bot, method)
-        if isinstance(method, GetUpdates):
-            self._heartbeat.beat()
-        return response

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -123,3 +125,12 @@ def test_the_command_exits_1_with_one_line(tmp_path: Path, monkeypatch: pytest.M
     out = capsys.readouterr().out
     assert out.count("\n") == 1 and "no database" in out
     assert TEST_TOKEN not in out
+
+
+def test_the_command_does_not_load_aiogram():
+    """The container runs it every 30 s (compose.yaml): importing aiogram alone costs seconds of CPU."""
+    code = "import sys, bot.__main__, bot.health; print(sorted(m for m in sys.modules if m.startswith('aiogram')))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                            cwd=Path(__file__).resolve().parents[1])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

@@ -1,1 +1,1 @@
-"""Infrastructure: the Telegram session (retries of the Bot API)."""
+"""Infrastructure: the Telegram session's middlewares (retries of the Bot API, long polling's heartbeat)."""
