@@ -293,7 +293,7 @@ class AccountNumbers:
         existing = await mirror.of_customer(self.account, draft.phone_b)
         partial = None if fresh.complete else fresh
         if not existing:
-            return await self.create(chat, user, draft, before=fresh.last or fresh.first, partial=partial)
+            return await self._create(chat, user, draft, before=fresh.last or fresh.first, partial=partial)
         key = None
         if user is not None and user.id != ANONYMOUS_ADMIN_ID:
             key = await self.numbers.confirmations.ask(chat_id=chat.id, user_id=user.id, action=ADD,
@@ -312,13 +312,13 @@ class AccountNumbers:
             return None
         await claimed()
         try:
-            return await self.create(chat, user, Draft.from_payload(claim.pending.payload))
+            return await self._create(chat, user, Draft.from_payload(claim.pending.payload))
         except PlusofonError as error:
             if not isinstance(error, AddOutcomeUnknown):  # nothing was created: the ✅ may be pressed again
                 await self.numbers.confirmations.release(key)
             raise
 
-    async def create(self, chat: Chat, user: User | None, draft: Draft, *, before: SmartNumberPage | None = None,
+    async def _create(self, chat: Chat, user: User | None, draft: Draft, *, before: SmartNumberPage | None = None,
                      partial: Freshness | None = None) -> Added:
         """The add itself. A number created but not identified reaches the copy with the next freshness check
         (new numbers come at the end of the list)."""
