@@ -29,7 +29,6 @@ UPDATE_OUTCOMES = frozenset({"handled", "unhandled", "error"})
 PLUSOFON_ENDPOINTS = frozenset({"list", "add", "delete"})
 PLUSOFON_OUTCOMES = frozenset({"ok", "unauthorized", "user_not_found", "not_found", "bad_request", "invalid",
                                "rate_limited", "server_error", "malformed", "timeout", "connection_error"})
-RESULT_OUTCOMES = frozenset({"ok", "failed"})
 THROTTLED_KINDS = frozenset({"message", "callback_query"})
 
 Refresher = Callable[["Metrics"], Awaitable[None]]

@@ -58,17 +58,6 @@ def split_phone(text: str) -> tuple[str, str] | None:
     return None
 
 
-def same_phone(stored: str, digits: str) -> bool:
-    """Whether a phone as the API keeps it (digits as a rule; formatted, or with a Russian 8, at times) is the
-    normalized `digits`."""
-    if stored == digits:
-        return True
-    stored = re.sub(r"\D", "", stored)
-    if len(stored) == 11 and stored.startswith("8"):
-        stored = "7" + stored[1:]
-    return stored == digits
-
-
 def display(digits: str) -> str:
     """`79770005419` → `+7 977 000-54-19`, a form Telegram makes tappable; escaped for HTML messages (the API
     may hand over anything as a phone, and what phonenumbers cannot parse is shown as it came)."""
