@@ -13,15 +13,40 @@ import aiosqlite
 from storage.migrations import MIGRATIONS
 
 log = logging.getLogger(__name__)
+# what SQLite says when the file itself is the problem (not a passing lock): the operator must act
+_UNUSABLE = ("readonly", "read-only", "unable to open", "not a database", "malformed", "disk i/o error")
+
+
+class UnusableDatabase(Exception):
+    """The database file cannot be used as it is; the message says why and what to do, on one line."""
+
+
+class SchemaTooNew(UnusableDatabase):
+    """The file was migrated by a newer version of the bot than this one."""
+
+    def __init__(self, found: int, known: int) -> None:
+        super().__init__(f"the database has schema version {found}, newer than this version of the bot knows "
+                         f"({known}): run the newer version, or restore the backup made before the upgrade")
 
 
 async def connect(path: Path | str) -> aiosqlite.Connection:
-    """Open (creating if need be) the database, owner-only, with WAL and migrations applied."""
+    """Open (creating if need be) the database, owner-only, with WAL and migrations applied.
+
+    Raises UnusableDatabase when the file or its folder cannot be created, read or written, or holds a newer
+    schema than the code knows."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-    conn = await aiosqlite.connect(path, isolation_level=None)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    except OSError as error:
+        raise UnusableDatabase(f"cannot create {path} ({error.strerror or error}): make its folder writable "
+                               "by the bot's user, or choose another path") from error
+    try:
+        conn = await aiosqlite.connect(path, isolation_level=None)
+    except sqlite3.Error as error:
+        _refuse_if_unusable(path, error)
+        raise
     try:
         conn.row_factory = aiosqlite.Row
         await conn.execute("PRAGMA busy_timeout = 5000")
@@ -29,10 +54,21 @@ async def connect(path: Path | str) -> aiosqlite.Connection:
         await conn.execute("PRAGMA synchronous = FULL")
         await conn.execute("PRAGMA foreign_keys = ON")
         await migrate(conn)
+    except sqlite3.Error as error:
+        await conn.close()
+        _refuse_if_unusable(path, error)
+        raise
     except BaseException:
         await conn.close()
         raise
     return conn
+
+
+def _refuse_if_unusable(path: Path, error: sqlite3.Error) -> None:
+    """UnusableDatabase for a fault of the file; other errors (a lock held too long) stay as they are."""
+    if any(words in str(error).lower() for words in _UNUSABLE):
+        raise UnusableDatabase(f"{path} cannot be used ({error}): make the file and its folder readable and "
+                               "writable by the bot's user, or restore the database from a backup") from error
 
 
 async def migrate(conn: aiosqlite.Connection) -> int:
@@ -44,6 +80,8 @@ async def migrate(conn: aiosqlite.Connection) -> int:
     try:
         async with conn.execute("PRAGMA user_version") as cursor:
             (version,) = await cursor.fetchone()
+        if version > len(MIGRATIONS):
+            raise SchemaTooNew(version, len(MIGRATIONS))
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
             for statement in _statements(script):
                 await conn.execute(statement)
