@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 from collections.abc import Sequence
+from types import FrameType
 
 from bot import cli
 from bot.core.logs import setup_logging
@@ -16,17 +18,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = cli.parse(argv)
     try:
         if args.command is None:
-            settings = load(Settings)
-            setup_logging(settings.log_level, log_format=settings.log_format)
-            from bot.app import run  # aiogram takes seconds to import: not before the settings are known good
-
-            try:
-                return run(settings)
-            except SecretKeyError:
-                raise
-            except Exception:
-                logging.getLogger("bot").critical("the bot stopped on an error", exc_info=True)
-                return 1
+            return _run_bot()
         if args.command == "health":
             from bot.health import main as health  # needs the bot's settings, not only the core ones
 
@@ -40,6 +32,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cli.EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+
+
+class _StopBeforeStart(BaseException):
+    """SIGTERM before start-up installed its own handlers."""
+
+
+def _stop_before_start(signum: int, frame: FrameType | None) -> None:
+    raise _StopBeforeStart
+
+
+def _run_bot() -> int:
+    """The bot until it stops: 0 after a requested stop, else the exit code of bot/startup.py's table."""
+    signal.signal(signal.SIGTERM, _stop_before_start)  # the loop's own handlers take over in bot/app.py
+    try:
+        settings = load(Settings)
+        setup_logging(settings.log_level, log_format=settings.log_format)
+        from bot.app import run  # aiogram takes seconds to import: not before the settings are known good
+        from bot.startup import EXIT_CRASHED, StartupError
+
+        try:
+            return run(settings)
+        except StartupError as error:
+            logging.getLogger("bot").critical("%s", error, exc_info=settings.log_level == "DEBUG")
+            return error.exit_code
+        except Exception:
+            logging.getLogger("bot").critical("the bot stopped on an error", exc_info=True)
+            return EXIT_CRASHED
+    except (_StopBeforeStart, KeyboardInterrupt):
+        return 0  # a requested stop: nothing was opened yet
 
 
 if __name__ == "__main__":

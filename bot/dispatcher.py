@@ -15,7 +15,6 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BotCommand
 from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 
@@ -178,16 +177,19 @@ def _gauges(read: Callable[[], Awaitable[tuple[Any, ...]]], record: Callable[...
 
 
 async def _on_startup(dispatcher: Dispatcher, bot: Bot, services: Services) -> None:
-    await dispatcher.fsm.storage.load()
-    settings = services.settings
-    if settled := await services.chats.settle_connected_by(settings.admin_ids, settings.allow_self_login):
-        log.info("recorded who connected %d chats connected before that was kept", settled)
-    await services.expiries.load()
-    await services.mirror.start()
-    services.notifier.start(bot)
-    services.expirer.start(bot)
-    services.retention.start()
-    await set_commands(bot)
+    try:
+        await dispatcher.fsm.storage.load()
+        settings = services.settings
+        if settled := await services.chats.settle_connected_by(settings.admin_ids, settings.allow_self_login):
+            log.info("recorded who connected %d chats connected before that was kept", settled)
+        await services.expiries.load()
+        await services.mirror.start()
+        services.notifier.start(bot)
+        services.expirer.start(bot)
+        services.retention.start()
+    except BaseException:  # a start-up that fails leaves no worker running
+        await _stop_workers(services)
+        raise
 
 
 async def _on_shutdown(in_flight: InFlight, services: Services, db: aiosqlite.Connection) -> None:
@@ -195,17 +197,20 @@ async def _on_shutdown(in_flight: InFlight, services: Services, db: aiosqlite.Co
                                            services.retention.stop())
     if cancelled:
         log.warning("cancelled %d updates still being handled after %.0f s", cancelled, SHUTDOWN_GRACE)
-    await services.mirror.stop()
-    await services.notifier.stop()
+    await _stop_workers(services)  # the expirer and retention again: a no-op; the others after the updates
     await services.plusofon.aclose()
     await db.close()
     log.info("stopped cleanly")
 
 
+async def _stop_workers(services: Services) -> None:
+    await asyncio.gather(services.expirer.stop(), services.retention.stop())
+    await services.mirror.stop()
+    await services.notifier.stop()
+
+
 async def set_commands(bot: Bot) -> None:
-    try:
-        for texts, language in ((RUSSIAN, None), (ENGLISH, "en")):
-            commands = [BotCommand(command=name, description=text) for name, text in texts.commands.items()]
-            await bot.set_my_commands(commands, language_code=language)
-    except TelegramAPIError as error:
-        log.warning("could not set the command menu: %s", error)
+    """The command menu in Russian and English (a start-up step: bot/app.py; Telegram's errors are raised)."""
+    for texts, language in ((RUSSIAN, None), (ENGLISH, "en")):
+        commands = [BotCommand(command=name, description=text) for name, text in texts.commands.items()]
+        await bot.set_my_commands(commands, language_code=language)

@@ -1,9 +1,11 @@
 """`python -m bot health`: is the running bot healthy? Exit 0 or 1 with a one-line reason (a container
 HEALTHCHECK runs it).
 
-Healthy means the database answers and Telegram was heard from recently: in long polling, the last answered
-getUpdates (polling asks every few seconds even when nobody writes, see bot/heartbeat.py); in webhook mode,
-where Telegram may send nothing for hours, the bot's own /healthz answers (which checks the database too).
+Healthy means the bot's process runs (it names itself in a file beside the database while it runs, see
+bot/heartbeat.py), the database answers and Telegram was heard from recently: in long polling, the last
+answered getUpdates (polling asks every few seconds even when nobody writes, see bot/heartbeat.py); in
+webhook mode, where Telegram may send nothing for hours, the bot's own /healthz answers (which checks the
+database too).
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ import urllib.error
 import urllib.request
 from contextlib import closing
 
-from bot.heartbeat import age, heartbeat_path
 from bot.core.settings import Settings
+from bot.heartbeat import age, heartbeat_path, pid_path, running_pid
 
 HEALTH_PATH = "/healthz"  # the webhook server's health endpoint (bot/webhook.py)
 MAX_SILENCE = 90.0   # seconds without an answered getUpdates before polling counts as stuck
@@ -32,6 +34,8 @@ def check(settings: Settings) -> tuple[bool, str]:
             (chats,) = conn.execute("SELECT count(*) FROM chats").fetchone()
     except sqlite3.Error as error:
         return False, f"the database does not answer: {error}"
+    if running_pid(database) is None:
+        return False, f"stopped: no bot process runs on {database} (see {pid_path(database).name})"
     silence = age(heartbeat_path(database))
     heard = "never" if silence is None else f"{silence:.0f} s ago"
     if settings.webhook_url:

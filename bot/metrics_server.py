@@ -4,6 +4,7 @@ METRICS_PORT."""
 from __future__ import annotations
 
 import logging
+import socket
 
 from aiohttp import web
 
@@ -24,16 +25,19 @@ async def _scrape(request: web.Request) -> web.Response:
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
 
 
-async def start_metrics_server(metrics: Metrics, host: str, port: int) -> web.AppRunner:
-    """Serve /metrics on host:port until the returned runner is cleaned up."""
+async def start_metrics_server(metrics: Metrics, host: str | None = None, port: int | None = None, *,
+                               sock: socket.socket | None = None) -> web.AppRunner:
+    """Serve /metrics on host:port, or on a socket already listening, until the returned runner is cleaned
+    up."""
     app = web.Application()
     add_metrics_route(app, metrics)
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
     await runner.setup()
     try:
-        await web.TCPSite(runner, host, port).start()
+        site = web.SockSite(runner, sock) if sock is not None else web.TCPSite(runner, host, port)
+        await site.start()
     except BaseException:
         await runner.cleanup()
         raise
-    log.info("metrics on http://%s:%d%s", host, port, METRICS_PATH)
+    log.info("metrics on %s%s", site.name, METRICS_PATH)
     return runner

@@ -5,25 +5,27 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
-import signal
+import socket
+from contextlib import AsyncExitStack
 from typing import Any, Literal
 
 from aiogram import Bot, Dispatcher
-from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
+from bot.core.settings import Settings
 from bot.health import HEALTH_PATH
 from bot.heartbeat import Heartbeat
 from bot.metrics_server import add_metrics_route
-from bot.core.settings import Settings
+from bot.startup import ConfigurationError, Deadline
+from bot.startup_telegram import until_answered
 
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 DRAIN_SECONDS = 5.0  # for requests being received when the stop comes; handlers then get SHUTDOWN_GRACE
 HEALTH_DB_TIMEOUT = 2.0
-REGISTER_BACKOFF_CAP = 60.0
 
 
 class UpdateHandler(SimpleRequestHandler):
@@ -127,61 +129,36 @@ async def _healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-async def register_webhook(settings: Settings, dp: Dispatcher, bot: Bot, *, delay: float = 1.0) -> None:
-    """Tell Telegram where to send updates, retrying while Telegram cannot be reached; other errors (a bad
-    URL, a revoked token) are raised."""
+async def register_webhook(settings: Settings, dp: Dispatcher, bot: Bot, deadline: Deadline) -> None:
+    """Tell Telegram where to send updates, trying again while Telegram cannot be reached (until the
+    deadline); a webhook Telegram refuses names WEBHOOK_URL."""
     assert settings.webhook_url is not None and settings.webhook_secret is not None
     secret = settings.webhook_secret.get_secret_value()
-    while True:
-        try:
-            await bot.set_webhook(url=settings.webhook_url, secret_token=secret,
-                                  allowed_updates=dp.resolve_used_update_types(), drop_pending_updates=False)
-            log.info("webhook registered: %s", settings.webhook_url)
-            return
-        except TelegramRetryAfter as error:
-            wait, reason = float(error.retry_after), str(error)
-        except (TelegramNetworkError, TelegramServerError) as error:
-            wait, reason, delay = delay, str(error), min(delay * 2, REGISTER_BACKOFF_CAP)
-        log.warning("could not register the webhook (%s); retrying in %.0f s", reason, wait)
-        await asyncio.sleep(wait)
+    try:
+        await until_answered("setWebhook", lambda: bot.set_webhook(
+            url=settings.webhook_url, secret_token=secret, allowed_updates=dp.resolve_used_update_types(),
+            drop_pending_updates=False), deadline)
+    except TelegramBadRequest as error:
+        raise ConfigurationError("WEBHOOK_URL", f"Telegram refused the webhook ({error.message}): set a "
+                                 "public https:// URL that reaches this bot") from error
+    log.info("webhook registered: %s", settings.webhook_url)
 
 
-async def serve_webhook(settings: Settings, dp: Dispatcher, bot: Bot) -> None:
-    """Serve until SIGTERM or SIGINT, then shut down gracefully and return."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, _on_signal, sig, stop)
+async def start_webhook(settings: Settings, dp: Dispatcher, bot: Bot, sock: socket.socket,
+                        stack: AsyncExitStack, deadline: Deadline) -> None:
+    """Serve webhooks on `sock` (already listening on WEBHOOK_HOST:WEBHOOK_PORT), then register the webhook.
+    The server's clean-up goes on `stack`: stop taking updates, the dispatcher's shutdown, the Bot session."""
     runner = web.AppRunner(build_webhook_app(settings, dp, bot), access_log=None, handle_signals=False,
                            shutdown_timeout=5.0)
-    tasks: list[asyncio.Task[Any]] = []
-    try:
-        await runner.setup()  # runs the dispatcher's startup
-        await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
-        log.info("listening for webhooks on %s:%d%s", settings.webhook_host, settings.webhook_port,
-                 settings.webhook_path)
-        registering = asyncio.create_task(register_webhook(settings, dp, bot))
-        stopping = asyncio.create_task(stop.wait())
-        tasks += [registering, stopping]
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-        if registering.done():
-            registering.result()  # raises when Telegram refused the webhook
-            await stopping
-    except Exception as error:
-        log.error("webhook mode failed: %s", error)
-        raise
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        log.info("shutting down")
-        await runner.cleanup()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.remove_signal_handler(sig)
-        log.info("stopped")
+    stack.push_async_callback(_stop, runner)
+    await runner.setup()  # runs the dispatcher's startup
+    await web.SockSite(runner, sock).start()
+    log.info("listening for webhooks on %s:%d%s", settings.webhook_host, settings.webhook_port,
+             settings.webhook_path)
+    await register_webhook(settings, dp, bot, deadline)
 
 
-def _on_signal(sig: signal.Signals, stop: asyncio.Event) -> None:
-    if not stop.is_set():
-        log.info("%s received", sig.name)
-    stop.set()
+async def _stop(runner: web.AppRunner) -> None:
+    log.info("shutting down")
+    await runner.cleanup()
+    log.info("stopped")

@@ -15,12 +15,12 @@ from typing import Any
 import pytest
 from aiogram import Bot, Dispatcher
 
-from bot.dispatcher import create_bot, create_dispatcher
+from bot.core.settings import Settings
+from bot.dispatcher import create_bot, create_dispatcher, set_commands
+from bot.plusofon import PlusofonClient
 from bot.services.container import Services
 from bot.services.expirer import Expirer
 from bot.services.mirror import Mirror
-from bot.plusofon import PlusofonClient
-from bot.core.settings import Settings
 from storage.chats import ChatRepository
 from storage.cipher import TokenCipher
 from storage.database import connect
@@ -100,6 +100,7 @@ class BotHarness:
                                     notifier_options=self.notifier_options, expiry_options=self.expiry_options,
                                     mirror_options=self.mirror_options)
         await self.dp.emit_startup(bot=self.bot, dispatcher=self.dp, bots=[self.bot], **self.dp.workflow_data)
+        await set_commands(self.bot)  # as bot/app.py's start-up does
         return self
 
     async def stop(self) -> None:

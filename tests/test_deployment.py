@@ -139,9 +139,11 @@ def test_compose_accepts_the_common_deployment(deployment: Path):
     assert re.search(r"- health\b|health\"?\]", config)
     assert "start_period: 30s" in config
     assert "ports:" not in config  # long polling publishes no port
+    assert "METRICS_HOST: 0.0.0.0" in config  # inside the container (the default is 127.0.0.1)
 
 
 def test_compose_accepts_the_webhook_variant(deployment: Path):
     config = compose_config(deployment, "compose.yaml", "compose.webhook.yaml")
     assert re.search(r"127\.0\.0\.1:8080:8080|host_ip: 127\.0\.0\.1", config)
+    assert "WEBHOOK_HOST: 0.0.0.0" in config  # inside the container (the default is 127.0.0.1)
     assert "restart: unless-stopped" in config  # the base file still applies

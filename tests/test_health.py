@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -15,11 +16,11 @@ import pytest
 from aiohttp import web
 
 from bot.__main__ import main
+from bot.core.settings import Settings
 from bot.dispatcher import create_bot, create_dispatcher
 from bot.health import MAX_SILENCE, check
-from bot.heartbeat import Heartbeat, heartbeat_path
+from bot.heartbeat import Heartbeat, heartbeat_path, running
 from bot.plusofon import PlusofonClient
-from bot.core.settings import Settings
 from bot.webhook import SECRET_HEADER, build_webhook_app
 from storage.cipher import TokenCipher
 from storage.database import connect
@@ -49,17 +50,18 @@ async def test_polling_is_healthy_only_while_getupdates_is_answered(tmp_path: Pa
     assert not healthy and "no database" in reason
 
     await make_database(settings.database_path)
-    healthy, reason = check(settings)
-    assert not healthy and "not answered getUpdates yet" in reason
+    with running(settings.database_path):  # this process plays the bot
+        healthy, reason = check(settings)
+        assert not healthy and "not answered getUpdates yet" in reason
 
-    Heartbeat(heartbeat_path(settings.database_path)).beat()
-    healthy, reason = check(settings)
-    assert healthy and reason.startswith("ok") and "0 chats" in reason
+        Heartbeat(heartbeat_path(settings.database_path)).beat()
+        healthy, reason = check(settings)
+        assert healthy and reason.startswith("ok") and "0 chats" in reason
 
-    stale = time.time() - MAX_SILENCE - 5
-    os.utime(heartbeat_path(settings.database_path), (stale, stale))
-    healthy, reason = check(settings)
-    assert not healthy and "no answered getUpdates for" in reason
+        stale = time.time() - MAX_SILENCE - 5
+        os.utime(heartbeat_path(settings.database_path), (stale, stale))
+        healthy, reason = check(settings)
+        assert not healthy and "no answered getUpdates for" in reason
 
 
 async def test_a_database_that_does_not_answer_is_unhealthy(tmp_path: Path):
@@ -83,6 +85,8 @@ async def test_webhook_mode_asks_the_running_server(tmp_path: Path, plusofon):
     settings = settings_for(tmp_path, webhook_url="https://bot.example/hook", webhook_secret="s3cret-hook",
                             webhook_host="127.0.0.1", webhook_port=free_port(), plusofon_api_url=plusofon.base_url)
     await make_database(settings.database_path)
+    marker = running(settings.database_path)  # this process plays the bot
+    marker.__enter__()
     healthy, reason = check(settings)
     assert not healthy and "does not answer" in reason
 
@@ -107,6 +111,7 @@ async def test_webhook_mode_asks_the_running_server(tmp_path: Path, plusofon):
         healthy, reason = await _in_thread(check, settings)
         assert healthy and "last update 0 s ago" in reason  # the bot recorded the update
     finally:
+        marker.__exit__(None, None, None)
         await runner.cleanup()
 
 
@@ -134,3 +139,16 @@ def test_the_command_does_not_load_aiogram():
                             cwd=Path(__file__).resolve().parents[1])
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_a_bot_killed_without_a_clean_stop_reads_as_stopped(tmp_path: Path):
+    settings = settings_for(tmp_path)
+    sqlite3.connect(settings.database_path).executescript("CREATE TABLE chats (chat_id INTEGER)")
+    Heartbeat(heartbeat_path(settings.database_path)).beat()  # fresh: it heard from Telegram a moment ago
+    # a process that names itself the bot, then dies without its clean-up (as under kill -9)
+    code = ("import os, sys; from pathlib import Path; from bot.heartbeat import running; "
+            "running(Path(sys.argv[1])).__enter__(); os._exit(0)")
+    subprocess.run([sys.executable, "-c", code, str(settings.database_path)], check=True, timeout=60,
+                   cwd=Path(__file__).resolve().parents[1])
+    healthy, reason = check(settings)
+    assert not healthy and reason.startswith("stopped: "), reason

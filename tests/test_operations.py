@@ -69,6 +69,8 @@ async def test_polling_with_metrics_json_logs_and_a_health_check(tmp_path, pluso
                 process.send_signal(signal.SIGTERM)
             _, stderr = await asyncio.wait_for(process.communicate(), timeout=15)
     assert process.returncode == 0, stderr.decode()[-2000:]
+    code, out = await health(tmp_path, telegram, plusofon)  # the heartbeat is still fresh, the bot is gone
+    assert code == 1 and out.startswith("stopped: "), out
     lines = [json.loads(line) for line in stderr.decode().splitlines() if line.strip()]
     assert all({"time", "level", "logger", "message"} <= line.keys() for line in lines)
     during_list = [line for line in lines if line.get("action") == "/list"]

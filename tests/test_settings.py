@@ -60,6 +60,15 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch):
     assert settings.telegram_api_url == "https://api.telegram.org"
     assert settings.secret_key is None
     assert settings.bot_token.get_secret_value() == BOT_TOKEN
+    assert settings.startup_timeout_s == 60
+
+
+def test_the_bot_listens_on_this_machine_only_unless_told(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("BOT_TOKEN", BOT_TOKEN)
+    settings = load(Settings)
+    assert (settings.webhook_host, settings.metrics_host) == ("127.0.0.1", "127.0.0.1")
+    example = (Path(__file__).resolve().parents[1] / ".env.example").read_text()
+    assert "WEBHOOK_HOST=127.0.0.1" in example and "METRICS_HOST=127.0.0.1" in example
 
 
 def test_core_settings_need_no_bot_token():

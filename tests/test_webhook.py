@@ -14,13 +14,13 @@ from typing import Any
 import aiohttp
 import pytest
 from aiogram import Bot, Dispatcher
-from aiogram.exceptions import TelegramBadRequest
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot.core.settings import Settings
 from bot.dispatcher import create_bot, create_dispatcher
 from bot.plusofon import PlusofonClient
-from bot.core.settings import Settings
-from bot.webhook import SECRET_HEADER, UPDATES, build_webhook_app, register_webhook, serve_webhook
+from bot.startup import ConfigurationError, Deadline
+from bot.webhook import SECRET_HEADER, UPDATES, build_webhook_app, register_webhook
 from storage.chats import ChatRepository
 from storage.cipher import TokenCipher
 from storage.database import connect
@@ -226,14 +226,16 @@ async def test_an_update_that_fails_is_logged(webhook_app: WebhookApp, caplog: p
     assert "update 9 failed" in caplog.text
 
 
-async def test_registering_the_webhook_outlasts_telegram_being_down(tmp_path: Path, plusofon: FakePlusofon):
+async def test_registering_the_webhook_outlasts_telegram_being_down(tmp_path: Path, plusofon: FakePlusofon,
+                                                                    monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr("bot.startup_telegram.BACKOFF", 0.01)
     settings = webhook_settings(tmp_path, plusofon)
     tg = FakeSession()
     tg.fail_next("setWebhook", status=502, description="Bad Gateway")
     tg.fail_next("setWebhook", status=429, retry_after=1)
     dp = await make_dispatcher(settings)
     try:
-        await register_webhook(settings, dp, create_bot(settings, session=tg), delay=0.01)
+        await register_webhook(settings, dp, create_bot(settings, session=tg), Deadline.after(10))
     finally:
         await dp["services"].plusofon.aclose()
         await dp["db"].close()
@@ -242,14 +244,16 @@ async def test_registering_the_webhook_outlasts_telegram_being_down(tmp_path: Pa
     assert calls[-1].params["secret_token"] == WEBHOOK_SECRET
 
 
-async def test_a_refused_webhook_stops_the_bot_after_closing_everything(tmp_path: Path,
-                                                                        plusofon: FakePlusofon):
+async def test_a_refused_webhook_names_webhook_url(tmp_path: Path, plusofon: FakePlusofon):
     settings = webhook_settings(tmp_path, plusofon)
     tg = FakeSession()
     tg.fail_next("setWebhook", status=400, description="Bad Request: bad webhook: Failed to resolve host")
     dp = await make_dispatcher(settings)
-    with pytest.raises(TelegramBadRequest):
-        await asyncio.wait_for(serve_webhook(settings, dp, create_bot(settings, session=tg)), timeout=10)
-    with pytest.raises(ValueError):  # the dispatcher's shutdown closed the database
-        await dp["db"].execute("SELECT 1")
-    assert not asyncio.get_running_loop().remove_signal_handler(signal.SIGTERM)  # its handlers are gone
+    try:
+        with pytest.raises(ConfigurationError) as refused:
+            await register_webhook(settings, dp, create_bot(settings, session=tg), Deadline.after(10))
+    finally:
+        await dp["services"].plusofon.aclose()
+        await dp["db"].close()
+    assert refused.value.setting == "WEBHOOK_URL" and "Failed to resolve host" in str(refused.value)
+    assert refused.value.exit_code == 2

@@ -74,17 +74,19 @@ class Settings(CoreSettings):
     throttle_chat_per_minute: int = Field(default=90, ge=1)
     throttle_chat_burst: int = Field(default=30, ge=1)
     webhook_url: str | None = None
-    webhook_host: str = "0.0.0.0"
+    webhook_host: str = "127.0.0.1"
     webhook_port: int = Field(default=8080, ge=1, le=65535)
     webhook_path: str = "/telegram/webhook"
     webhook_secret: SecretStr | None = None
     mirror_calls_per_minute: float = Field(default=1800.0, gt=0)
     mirror_sync_minutes: float = Field(default=15.0, gt=0)
     timezone: str = "Europe/Moscow"
-    metrics_host: str = "0.0.0.0"
+    metrics_host: str = "127.0.0.1"
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     outbox_retention_days: int = Field(default=7, ge=1, le=3650)
     audit_retention_days: int = Field(default=365, ge=1, le=36500)
+    # how long start-up keeps trying while Telegram cannot be reached or answers 5xx/429, then exits
+    startup_timeout_s: float = Field(default=60.0, gt=0, le=3600)
 
     @field_validator("timezone")
     @classmethod
