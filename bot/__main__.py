@@ -12,6 +12,7 @@ from bot import cli
 from bot.core.logs import setup_logging
 from bot.core.settings import CoreSettings, Settings, SettingsError, load
 from storage.cipher import SecretKeyError
+from storage.database import UnusableDatabase
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -26,8 +27,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load(CoreSettings)
         setup_logging(settings.log_level, log_format=settings.log_format)
         return cli.main(args, settings)
-    except (SettingsError, SecretKeyError) as error:
-        message = str(error) if isinstance(error, SettingsError) else f"Setting SECRET_KEY: {error}"
+    except (SettingsError, SecretKeyError, UnusableDatabase) as error:
+        setting = "SECRET_KEY" if isinstance(error, SecretKeyError) else "DATABASE_PATH"
+        message = str(error) if isinstance(error, SettingsError) else f"Setting {setting}: {error}"
         print(message, file=sys.stderr)
         return cli.EXIT_USAGE
     except KeyboardInterrupt:

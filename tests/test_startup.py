@@ -213,3 +213,17 @@ async def test_a_schema_newer_than_the_code_is_refused(tmp_path: Path, telegram:
     assert_one_line(result, f"Setting DATABASE_PATH: the database has schema version {len(MIGRATIONS) + 1}",
                     f"knows ({len(MIGRATIONS)})", "restore the backup")
     assert telegram.calls == []
+
+
+async def test_the_admin_cli_refuses_a_newer_schema_in_one_line(tmp_path: Path):
+    await connected_chat(tmp_path)
+    with sqlite3.connect(tmp_path / "bot.sqlite3") as db:
+        db.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT), "SECRET_KEY": SECRET_KEY,
+           "DATABASE_PATH": str(tmp_path / "bot.sqlite3")}
+    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "chats", "list", cwd=tmp_path,
+                                                   env=env, stderr=asyncio.subprocess.PIPE)
+    _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 2
+    assert stderr.decode().splitlines() == [stderr.decode().strip()]
+    assert stderr.decode().startswith("Setting DATABASE_PATH: the database has schema version")
