@@ -46,13 +46,14 @@ async def until_answered(what: str, call: Callable[[], Awaitable[T]], deadline: 
         except (TelegramNetworkError, TelegramServerError) as error:
             reason, wait = str(error), retry_delay(attempt, BACKOFF, cap=BACKOFF_CAP)
         left = deadline.remaining()
-        if wait >= left:
+        giving_up = wait >= left
+        log.warning("start-up: %s failed, try %d (%s); %s", what, attempt + 1, reason,
+                    "giving up" if giving_up else f"next try in {wait:.1f} s, giving up in {left:.0f} s")
+        if giving_up:
             raise TelegramUnavailable(
                 f"Telegram did not answer {what} within STARTUP_TIMEOUT_S={deadline.seconds:g} s "
                 f"({attempt + 1} tries, last: {reason}): check the network and TELEGRAM_API_URL; the "
                 "supervisor should start the bot again")
-        log.warning("start-up: %s failed, try %d (%s); next try in %.1f s, giving up in %.0f s", what,
-                    attempt + 1, reason, wait, left)
         await asyncio.sleep(wait)
     raise AssertionError("unreachable")
 

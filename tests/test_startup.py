@@ -110,7 +110,8 @@ async def test_unreachable_telegram_is_tried_until_startup_timeout_then_exits_75
     assert result.code == 75, result.log[-3000:]
     assert_one_line(result, "Telegram did not answer getMe within STARTUP_TIMEOUT_S=2 s", "TELEGRAM_API_URL")
     tries = [line for line in result.log.splitlines() if "start-up: getMe failed, try" in line]
-    assert len(tries) >= 2 and "Cannot connect" in tries[0]  # one line a try
+    assert len(tries) >= 2 and "Cannot connect" in tries[0]  # one line a try (the first waits at most 1 s)
+    assert f"({len(tries)} tries, last: " in result.critical[0] and tries[-1].endswith("; giving up")
 
 
 async def test_a_refused_token_exits_2_naming_bot_token(tmp_path: Path, telegram: FakeBotApi):
