@@ -155,6 +155,13 @@ class Mirror:
         if not IN_BACKGROUND.get():
             self._account(creds.user_id).pacer.user_started()
 
+    def call_budget(self, creds: Credentials, limit: int, remaining: int) -> None:
+        self._account(creds.user_id).pacer.budget(limit, remaining)
+
+    def pacer(self, account: int) -> Pacer:
+        """The account's pacer: background work of any kind takes its turns from it (see pacer.py)."""
+        return self._account(account).pacer
+
     def call_finished(self, creds: Credentials, error: PlusofonError | None) -> None:
         account = self._account(creds.user_id)
         if not IN_BACKGROUND.get():
