@@ -203,6 +203,13 @@ class MirrorStore:
             (count,) = await cursor.fetchone()
         return count
 
+    async def ids_between(self, account: int, low: int, high: int) -> list[int]:
+        """The account's ids strictly between `low` and `high`."""
+        async with self._conn.execute(
+            "SELECT id FROM mirror_numbers WHERE account_id = ? AND id > ? AND id < ? ORDER BY id",
+            (account, low, high)) as cursor:
+            return [row[0] for row in await cursor.fetchall()]
+
     async def get(self, account: int, number_id: int) -> SmartNumber | None:
         async with self._conn.execute(
             f"SELECT {_NUMBER_COLUMNS} FROM mirror_numbers WHERE account_id = ? AND id = ?",

@@ -7,6 +7,8 @@ between two page reads of a background read (`FakePlusofon.on_list`)."""
 from __future__ import annotations
 
 import asyncio
+import math
+import random
 
 import pytest
 
@@ -102,5 +104,97 @@ async def test_a_number_deleted_from_the_start_of_page_1_is_gone_from_find_at_on
         plusofon.remove(40, lowest["id"])
         calls = await h.send(f"/find {lowest['phoneB']}")
         assert "ничего не найдено" in calls[-1].params["text"]
+    finally:
+        await h.stop()
+
+
+# -- upkeep in proportion to change: a seeded property test ---------------------------------------------
+
+
+def bound(changes: int, pages: int) -> int:
+    """Issue 19's budget for an upkeep after `changes` outside changes to an account of `pages` pages."""
+    return 2 * changes * math.ceil(math.log2(max(pages, 1))) + 2
+
+
+def gets_of(api: FakePlusofon, account: int) -> int:
+    return sum(1 for r in api.requests if r.method == "GET" and r.query.get("user_id") == str(account))
+
+
+async def copy_ids(h: BotHarness, account: int) -> list[int]:
+    return [number.id for batch in [b async for b in h.mirror.everything(account)] for number in batch]
+
+
+def burst(api: FakePlusofon, rng: random.Random, account: int, kind: str) -> int:
+    """Outside changes of one `kind` (deletes anywhere, adds at the end, or both); how many."""
+    changes = 0
+    if kind in ("delete", "both"):
+        ids = [n["id"] for n in api.numbers(account)]
+        for gone in rng.sample(ids, min(len(ids), rng.randint(1, 6))):
+            api.remove(account, gone)
+            changes += 1
+    if kind in ("add", "both"):
+        added = rng.randint(1, 20)
+        api.seed(account, added)
+        changes += added
+    return changes
+
+
+CASES = [  # (seed, numbers): sizes around page boundaries, and big ones
+    (1, 0), (2, 1), (3, 15), (4, 16), (5, 44), (6, 200), (7, 777), (8, 1500), (9, 3000), (10, 2000),
+]
+
+
+@pytest.mark.parametrize(("seed", "size"), CASES)
+async def test_upkeep_after_random_changes_makes_the_copy_equal_within_the_bound(tmp_path, plusofon, seed, size):
+    """Random bursts of changes made elsewhere (deletes anywhere, adds at the end, both, and changes while the
+    repair reads): after upkeep the copy is the server's list; without changes during the repair, the calls stay
+    within 2·d·⌈log2 pages⌉ + 2; with them, it converges or falls back to one whole read, never loops."""
+    rng = random.Random(seed)
+    plusofon.seed(40, size)
+    plusofon.max_per_page = 100  # the whole read in pages of 100; upkeep reads the usual 15
+    h = await make(tmp_path, plusofon).start()
+    try:
+        await h.connect_chat(100)
+        await h.synced()
+        for _ in range(3):
+            kind = rng.choice(["delete", "add", "both", "delete", "during"])
+            pages = math.ceil(max(plusofon.total(40), 1) / 15)
+            during: list[int] = []
+            if kind == "during":
+                changes = burst(plusofon, rng, 40, "delete")
+
+                def change(user_id: int, page: int, during: list[int] = during) -> None:
+                    if not during and len(plusofon.requests) > 3:  # after the probe: under the repair
+                        during.append(burst(plusofon, rng, user_id, rng.choice(["delete", "both"])))
+
+                plusofon.on_list = change
+            else:
+                changes = burst(plusofon, rng, 40, kind)
+            pages = max(pages, math.ceil(max(plusofon.total(40), 1) / 15))
+            plusofon.clear_requests()
+            await h.mirror.keep_now(40)
+            await h.mirror.settled(40, 20)
+            plusofon.on_list = None
+            spent = gets_of(plusofon, 40)
+            assert await copy_ids(h, 40) == [n["id"] for n in plusofon.numbers(40)], (kind, changes)
+            if during:
+                # converged (another round) or fell back to one whole read (and its own upkeep after it)
+                assert spent <= bound(changes + during[0], pages) * 3 + pages + 3 + 2, (kind, spent)
+            else:
+                assert spent <= bound(changes, pages), (kind, changes, pages, spent)
+    finally:
+        await h.stop()
+
+
+async def test_an_idle_account_costs_two_calls_an_interval(tmp_path, plusofon):
+    plusofon.seed(40, 3000)
+    plusofon.max_per_page = 100
+    h = await make(tmp_path, plusofon).start()
+    try:
+        await h.connect_chat(100)
+        await h.synced()
+        await h.mirror.keep_now(40)
+        await h.mirror.settled(40, 5)
+        assert sorted(int(r.query["page"]) for r in plusofon.requests) == [1, 200]
     finally:
         await h.stop()

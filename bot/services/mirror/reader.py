@@ -152,15 +152,26 @@ class Reader:
                                               for index, number in enumerate(page.data)), generation=generation)
 
     async def _page(self, number: int) -> SmartNumberPage:
-        for _ in range(MAX_RATE_LIMITED):
-            async with self._pacer.call():
-                self.calls += 1
-                try:
-                    return await self._client.list_page(self._creds, number, retry=False,
-                                                        per_page=self._size or BIG_PAGE)
-                except RateLimitError:
-                    continue  # the pacer heard of it too, and waits as long as it was asked to
-        raise RateLimitError("Plusofon keeps refusing the background read", status_code=429)
+        def counted() -> None:
+            self.calls += 1
+
+        return await paced_page(self._client, self._pacer, self._creds, number, per_page=self._size or BIG_PAGE,
+                                on_call=counted)
+
+
+async def paced_page(client: PlusofonClient, pacer: Pacer, creds: Credentials, number: int, *,
+                     per_page: int | None = None, on_call: Callable[[], None] = lambda: None) -> SmartNumberPage:
+    """One page for background work: each attempt waits for the pacer's turn; a 429 is tried again after the
+    pause the pacer takes from it."""
+    IN_BACKGROUND.set(True)
+    for _ in range(MAX_RATE_LIMITED):
+        async with pacer.call():
+            on_call()
+            try:
+                return await client.list_page(creds, number, retry=False, per_page=per_page)
+            except RateLimitError:
+                continue  # the pacer heard of it too, and waits as long as it was asked to
+    raise RateLimitError("Plusofon keeps refusing the background read", status_code=429)
 
 
 def _page_of(position: int, size: int) -> int:
