@@ -292,6 +292,12 @@ class FakePlusofon:
         """Delete a number behind the bot's back (as the web account would)."""
         self._numbers[user_id] = [n for n in self._numbers.get(user_id, []) if n["id"] != number_id]
 
+    def describe(self, user_id: int, number_id: int, description: str) -> None:
+        """Change a number's description behind the bot's back (as the web account would)."""
+        for number in self._numbers.get(user_id, []):
+            if number["id"] == number_id:
+                number["description"] = description
+
     def _new_number(self, user_id: int, phone_b: str, description: str | None, created_at: str) -> dict:
         item = {
             "id": self._next_id,

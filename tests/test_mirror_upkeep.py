@@ -14,6 +14,7 @@ import pytest
 
 from tests.fake_plusofon import FakePlusofon
 from tests.harness import BotHarness
+from tests.test_metrics import scrape, value
 from tests.test_mirror import csv_rows, make, read_over
 
 
@@ -196,5 +197,94 @@ async def test_an_idle_account_costs_two_calls_an_interval(tmp_path, plusofon):
         await h.mirror.keep_now(40)
         await h.mirror.settled(40, 5)
         assert sorted(int(r.query["page"]) for r in plusofon.requests) == [1, 200]
+    finally:
+        await h.stop()
+
+
+# -- what the API tells: per_page and the rate-limit headers ----------------------------------------------
+
+
+def sizes_asked(api: FakePlusofon) -> set[str | None]:
+    return {r.query.get("per_page") for r in api.requests if r.method == "GET"}
+
+
+async def test_whole_reads_use_big_pages_when_the_list_accepts_them(tmp_path, plusofon):
+    plusofon.seed(40, 450)
+    plusofon.max_per_page = 50  # a paginator with a maximum: asked for 100, it gives (and echoes) 50
+    h = await make(tmp_path, plusofon).start()
+    try:
+        await h.connect_chat(100)
+        await h.synced(clear=False)
+        assert plusofon.count("GET") == 9 + 2  # 450 in pages of 50, the count first, the last page again
+        assert sizes_asked(plusofon) == {"100", "50"}  # asked once for 100; from then on the size it gave
+        text = await scrape(h.services.metrics)
+        assert value(text, "mirror_page_sizes_total", found="big") == 1
+        assert value(text, "mirror_calls_total", reason="first") == 11
+        assert await copy_ids(h, 40) == [n["id"] for n in plusofon.numbers(40)]
+    finally:
+        await h.stop()
+
+
+async def test_whole_reads_keep_to_the_usual_pages_when_the_list_ignores_per_page(tmp_path, plusofon):
+    plusofon.seed(40, 450)
+    h = await make(tmp_path, plusofon).start()
+    try:
+        await h.connect_chat(100)
+        await h.synced(clear=False)
+        assert plusofon.count("GET") == 30 + 2
+        assert value(await scrape(h.services.metrics), "mirror_page_sizes_total", found="usual") == 1
+        assert await copy_ids(h, 40) == [n["id"] for n in plusofon.numbers(40)]
+    finally:
+        await h.stop()
+
+
+async def test_background_reads_leave_a_fifth_of_the_limit_the_headers_tell_to_users(tmp_path, plusofon):
+    """Plusofon allows 20 calls per 2 s per token and says so in X-RateLimit-Limit/-Remaining: the read keeps 4
+    for users, so it is never refused, and a user acting meanwhile is answered."""
+    plusofon.seed(40, 450)  # 32 calls: more than one window's worth
+    plusofon.rate_limit, plusofon.rate_window, plusofon.rate_headers = 20, 2.0, True
+    h = make(tmp_path, plusofon)
+    h.mirror_options["window"] = 2.0
+    await h.start()
+    try:
+        await h.connect_chat(100)
+        await h.synced(timeout=20, clear=False)
+        assert plusofon.rate_limited == 0
+        calls = await h.send("/list")
+        assert "Умные номера: 450" in calls[-1].params["text"]
+        assert plusofon.rate_limited == 0
+    finally:
+        await h.stop()
+
+
+# -- the safety net, and the cost an operator sees -------------------------------------------------------
+
+
+async def test_only_the_whole_read_of_the_safety_net_sees_a_description_changed_elsewhere(tmp_path, plusofon):
+    plusofon.seed(40, 600)
+    h = make(tmp_path, plusofon, mirror_full_read_hours=1.0)
+    h.mirror_options.update(clock=h.clock, tick=0.05)  # the scheduler looks often: no 30 s wait for it
+    await h.start()
+    try:
+        await h.connect_chat(100)
+        await h.synced()
+        middle = plusofon.numbers(40)[300]
+        plusofon.describe(40, middle["id"], "Переименован в кабинете")
+        await h.mirror.keep_now(40)  # the probe reads pages 1 and 40: page 21 is not among them
+        await h.mirror.settled(40, 10)
+        assert "ничего не найдено" in (await h.send("/find Переименован"))[-1].params["text"]
+        before = value(await scrape(h.services.metrics), "mirror_calls_total", reason="full")
+        h.clock.advance(3600 * 1.01)  # past the account's place in the spread (within a fifth of the period)
+        h.mirror.touch((await h.chats.get(100)).credentials)  # used lately: kept fresh
+        async def full_read_done() -> None:
+            while value(await scrape(h.services.metrics), "mirror_calls_total", reason="full") == before:
+                await asyncio.sleep(0.05)
+
+        await asyncio.wait_for(full_read_done(), 10)
+        await h.mirror.settled(40, 10)
+        assert "Найдено: 1" in (await h.send("/find Переименован"))[-1].params["text"]
+        text = await scrape(h.services.metrics)
+        assert value(text, "mirror_calls_total", reason="probe") == 2
+        assert value(text, "mirror_calls_total", reason="full") == 40 + 1  # the last page first, and again
     finally:
         await h.stop()
