@@ -1,7 +1,10 @@
 """`python -m bench [--quick] [--out PATH]`: run the benchmark, print the report, write it as JSON.
 
 `python -m bench --latency [--rtt-ms 100] [--sizes 40,10000,100000] ...`: the latency mode, see
-bench/README.md."""
+bench/README.md.
+
+`python -m bench --upkeep [--sizes 1000,10000,100000] [--rate-limit 60]`: what keeping the mirror true costs
+in calls (bench/upkeep.py)."""
 
 from __future__ import annotations
 
@@ -34,13 +37,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="one short window per case and a smaller memory run")
     parser.add_argument("--out", type=Path, default=None,
                         help=f"JSON results (default {DEFAULT_OUT}, or {LATENCY_OUT} with --latency)")
+    parser.add_argument("--upkeep", action="store_true",
+                        help="the mirror's upkeep in calls: first read, idle interval, repairs (bench/upkeep.py)")
     latency = parser.add_argument_group("latency mode")
     latency.add_argument("--latency", action="store_true",
                          help="one user's wait and Plusofon calls per action, each call a round trip")
     latency.add_argument("--rtt-ms", type=int, default=100,
                          help="the fake Plusofon's round trip (default 100)")
-    latency.add_argument("--sizes", type=sizes, default=(40, 10_000, 100_000),
-                         help="account sizes, comma-separated (default 40,10000,100000)")
+    latency.add_argument("--sizes", type=sizes, default=None,
+                         help="account sizes, comma-separated (default 40,10000,100000; --upkeep: "
+                              "1000,10000,100000)")
     latency.add_argument("--repeat", type=int, default=3,
                          help="bot starts per size, one round each (default 3)")
     latency.add_argument("--rate-limit", type=int, default=60,
@@ -51,6 +57,11 @@ def main(argv: list[str] | None = None) -> int:
                          help="seconds without a Plusofon call that end the watch of a start's "
                               "background reads (default 3)")
     args = parser.parse_args(argv)
+    if args.upkeep:
+        from bench.upkeep import main as upkeep
+
+        return upkeep(args.sizes or (1_000, 10_000, 100_000), args.rate_limit)
+    args.sizes = args.sizes or (40, 10_000, 100_000)
     if args.latency:
         return run_latency_mode(args)
     options = Options.quick() if args.quick else Options()

@@ -132,6 +132,8 @@ def create_services(settings: Settings, *, db: aiosqlite.Connection, plusofon: P
     journal = Journal(audit, outbox, notifier, settings, say)
     mirror = Mirror(MirrorStore(db), plusofon, chats, per_minute=settings.mirror_calls_per_minute,
                     interval=settings.mirror_sync_minutes * 60, on_read=metrics.mirror_synced,
+                    full_every=settings.mirror_full_read_hours * 3600, on_calls=metrics.mirror_spent,
+                    on_page_size=metrics.mirror_page_size,
                     **(mirror_options or {}))
     searches, expiries = SearchCache(), ExpiryStore(db)
     confirmations = Confirmations(ConfirmationStore(db))

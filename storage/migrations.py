@@ -142,4 +142,14 @@ MIGRATIONS: list[str] = [
     ALTER TABLE chats ADD COLUMN accepted_at REAL;
     ALTER TABLE chats ADD COLUMN failure TEXT;
     """,
+    # mirror upkeep (issue 19): when the account was last read whole (the safety net's clock), the page size its
+    # list accepts for whole reads (NULL: not asked yet), the id at the last position when the read in progress
+    # began (it must not have moved by the read's end, see bot/services/mirror/reader.py), and the id up to
+    # which the copy has every number Plusofon has (the bisecting repair trusts counts only below it)
+    """
+    ALTER TABLE mirror_accounts ADD COLUMN full_at REAL;
+    ALTER TABLE mirror_accounts ADD COLUMN page_size INTEGER;
+    ALTER TABLE mirror_accounts ADD COLUMN sync_last_id INTEGER;
+    ALTER TABLE mirror_accounts ADD COLUMN complete_to INTEGER;
+    """,
 ]

@@ -39,6 +39,10 @@ class AccountState:
     sync_total: int | None        # the count when that read began
     repair_at: float | None       # drift seen: read again from then on
     count: int = 0                # numbers in the copy
+    full_at: float | None = None  # end of the last settled whole read (the safety net's clock)
+    page_size: int | None = None  # the page size whole reads of this account use (None: not found out yet)
+    sync_last_id: int | None = None  # the id at position `sync_total` when the read in progress began
+    complete_to: int | None = None   # the copy has every number Plusofon has with an id up to this
 
     @property
     def complete(self) -> bool:
@@ -98,12 +102,14 @@ class MirrorStore:
         await self._conn.execute(f"UPDATE mirror_accounts SET {assignments} WHERE account_id = ?",
                                  (*fields.values(), account))
 
-    async def begin_read(self, account: int, total: int | None, at: float) -> int:
-        """A new whole read: its generation (rows it sees are stamped with it)."""
+    async def begin_read(self, account: int, total: int | None, at: float, *, last_id: int | None = None) -> int:
+        """A new whole read: its generation (rows it sees are stamped with it). `last_id`: the id at position
+        `total` as the read began."""
         await self.ensure(account)
         async with self._conn.execute(
             """UPDATE mirror_accounts SET generation = generation + 1, sync_next = 1, sync_total = ?,
-                   sync_started = ? WHERE account_id = ? RETURNING generation""", (total, at, account)) as cursor:
+                   sync_started = ?, sync_last_id = ? WHERE account_id = ? RETURNING generation""",
+                (total, at, last_id, account)) as cursor:
             (generation,) = await cursor.fetchone()
         return generation
 
@@ -117,11 +123,15 @@ class MirrorStore:
                 "DELETE FROM mirror_numbers WHERE account_id = ? AND seen < ?", (account, generation))
             removed = cursor.rowcount
         await self._conn.execute(
-            """UPDATE mirror_accounts SET sync_next = NULL, sync_total = NULL, sync_started = NULL, total = ?,
-                   ordered = ?, synced_at = CASE WHEN ? THEN ? ELSE synced_at END,
+            """UPDATE mirror_accounts SET sync_next = NULL, sync_total = NULL, sync_started = NULL,
+                   sync_last_id = NULL, total = ?, ordered = ?,
+                   synced_at = CASE WHEN ? THEN ? ELSE synced_at END,
+                   full_at = CASE WHEN ? THEN ? ELSE full_at END,
+                   complete_to = CASE WHEN ? THEN (SELECT max(id) FROM mirror_numbers WHERE account_id = ?)
+                                 ELSE complete_to END,
                    repair_at = CASE WHEN ? THEN NULL ELSE repair_at END
                WHERE account_id = ?""",
-            (total, int(ordered), int(settled), at, int(settled), account))
+            (total, int(ordered), int(settled), at, int(settled), at, int(settled), account, int(settled), account))
         return removed
 
     async def whole(self, account: int, total: int, ids: Iterable[int], *, at: float) -> None:
@@ -133,8 +143,9 @@ class MirrorStore:
                    AND EXISTS (SELECT 1 FROM mirror_accounts WHERE account_id = ? AND sync_next IS NULL)""",
             (account, orjson.dumps(sorted(ids)), account))
         await self._conn.execute(
-            """UPDATE mirror_accounts SET total = ?, synced_at = ?, repair_at = NULL
-               WHERE account_id = ? AND sync_next IS NULL""", (total, at, account))
+            """UPDATE mirror_accounts SET total = ?, synced_at = ?, repair_at = NULL,
+                   complete_to = (SELECT max(id) FROM mirror_numbers WHERE account_id = ?)
+               WHERE account_id = ? AND sync_next IS NULL""", (total, at, account, account))
 
     async def adjust_total(self, account: int, delta: int) -> None:
         """The bot itself added (+1) or deleted (-1) a number: Plusofon's count moved with it."""
@@ -182,6 +193,21 @@ class MirrorStore:
             """DELETE FROM mirror_numbers WHERE account_id = ? AND id > ? AND id < ?
                    AND id NOT IN (SELECT value FROM json_each(?)) RETURNING id""",
             (account, low, high, orjson.dumps(list(keep)))) as cursor:
+            return [row[0] for row in await cursor.fetchall()]
+
+    async def below(self, account: int, number_id: int, *, inclusive: bool = False) -> int:
+        """How many of the account's numbers have an id below `number_id` (or up to it, `inclusive`)."""
+        async with self._conn.execute(
+            f"SELECT count(*) FROM mirror_numbers WHERE account_id = ? AND id {'<=' if inclusive else '<'} ?",
+            (account, number_id)) as cursor:
+            (count,) = await cursor.fetchone()
+        return count
+
+    async def ids_between(self, account: int, low: int, high: int) -> list[int]:
+        """The account's ids strictly between `low` and `high`."""
+        async with self._conn.execute(
+            "SELECT id FROM mirror_numbers WHERE account_id = ? AND id > ? AND id < ? ORDER BY id",
+            (account, low, high)) as cursor:
             return [row[0] for row in await cursor.fetchall()]
 
     async def get(self, account: int, number_id: int) -> SmartNumber | None:
@@ -269,4 +295,5 @@ def _number(account: int, row: aiosqlite.Row | tuple) -> SmartNumber:
 
 def _state(row: aiosqlite.Row) -> AccountState:
     return AccountState(row["account_id"], row["total"], bool(row["ordered"]), row["synced_at"], row["used_at"],
-                        row["generation"], row["sync_next"], row["sync_total"], row["repair_at"], row["count"])
+                        row["generation"], row["sync_next"], row["sync_total"], row["repair_at"], row["count"],
+                        row["full_at"], row["page_size"], row["sync_last_id"], row["complete_to"])

@@ -7,6 +7,9 @@ A real aiohttp server on 127.0.0.1 for tests and benchmarks:
         api.seed(40, 31)
         api.inject("drop_after", method="POST")
         api.add_login(40, "boss@example.com", "password")   # sign-in: /authuser, /login, /refresh
+        api.max_per_page = 100          # the list honours ?per_page= up to 100 (None: ignores it, as by default)
+        api.rate_headers = True         # answers carry X-RateLimit-Limit / -Remaining while rate_limit is set
+        api.on_list = lambda user_id, page: ...   # runs before each list page is cut: change the account there
         api.token_lifetime = 60; api.expire_tokens(); api.revoke_refresh_tokens()
         ... point the client at api.base_url ...
 
@@ -76,6 +79,7 @@ PHONE_B_RE = re.compile(r"[0-9]{11,15}")
 INT_RE = re.compile(r"-?[0-9]+")
 _by_id = itemgetter("id")
 JSON_KEY = web.RequestKey("json", object)  # the parsed request body, stored by the middleware
+BUDGET_KEY = web.RequestKey("budget", int)  # calls the token has left in its window, for the rate-limit headers
 
 
 @dataclass
@@ -139,6 +143,9 @@ class FakePlusofon:
         self.record_requests = True  # set False in long benchmarks to save memory
         self.rate_limit: int | None = None  # requests per token per rate_window; None = unlimited
         self.rate_window = 60.0
+        self.rate_headers = False  # X-RateLimit-Limit/-Remaining on every answer (with rate_limit set), as Laravel
+        self.max_per_page: int | None = None  # None: ?per_page= is ignored; else honoured up to this and echoed
+        self.on_list: Any = None  # (user_id, page) -> None, called before a list page is cut (changes mid-read)
         self.rate_limited = 0  # requests answered 429 by the rate limit
         self.base_url = ""
         self.requests: list[RecordedRequest] = []
@@ -285,6 +292,12 @@ class FakePlusofon:
         """Delete a number behind the bot's back (as the web account would)."""
         self._numbers[user_id] = [n for n in self._numbers.get(user_id, []) if n["id"] != number_id]
 
+    def describe(self, user_id: int, number_id: int, description: str) -> None:
+        """Change a number's description behind the bot's back (as the web account would)."""
+        for number in self._numbers.get(user_id, []):
+            if number["id"] == number_id:
+                number["description"] = description
+
     def _new_number(self, user_id: int, phone_b: str, description: str | None, created_at: str) -> dict:
         item = {
             "id": self._next_id,
@@ -378,7 +391,11 @@ class FakePlusofon:
             await self._sleep(self.delay)
             fault = self._take_fault(request.method)
             if fault is None:
-                return _answered(recorded, request, self._throttle(request) or await _call(handler, request))
+                response = self._throttle(request) or await _call(handler, request)
+                if BUDGET_KEY in request and self.rate_limit is not None:
+                    response.headers["X-RateLimit-Limit"] = str(self.rate_limit)
+                    response.headers["X-RateLimit-Remaining"] = str(request[BUDGET_KEY])
+                return _answered(recorded, request, response)
             return _answered(recorded, request, await self._apply_fault(fault, request, handler))
         except _Stopped:
             return _answered(recorded, request, _drop(request))
@@ -403,6 +420,8 @@ class FakePlusofon:
                        "X-RateLimit-Remaining": "0"}
             return json_response({"message": "Too Many Attempts."}, 429, headers)
         self._windows[key] = (started, used + 1)
+        if self.rate_headers:
+            request[BUDGET_KEY] = self.rate_limit - used - 1
         return None
 
     async def _apply_fault(self, fault: _Fault, request: web.Request, handler: Any) -> web.StreamResponse:
@@ -471,14 +490,22 @@ class FakePlusofon:
         if _requested_user(request) != user_id:
             return _error("User not found", 500)
         page = _page_number(request.query.get("page"))
+        if self.on_list is not None:
+            self.on_list(user_id, page)
         items = self._numbers.get(user_id, [])
         if user_id in self.list_order:
             items = self.list_order[user_id](items)
-        return json_response(self._paginate(items, page))
+        return json_response(self._paginate(items, page, self._page_size(request.query.get("per_page"))))
 
-    def _paginate(self, items: list[dict], page: int) -> dict:
+    def _page_size(self, asked: str | None) -> int:
+        """Laravel's paginator: the size asked for (up to the maximum) when the list honours it, else the default."""
+        if self.max_per_page is None or asked is None or not asked.isdigit() or int(asked) < 1:
+            return self.per_page
+        return min(int(asked), self.max_per_page)
+
+    def _paginate(self, items: list[dict], page: int, per_page: int | None = None) -> dict:
         total = len(items)
-        per_page = self.per_page
+        per_page = per_page or self.per_page
         last_page = max(1, math.ceil(total / per_page))
         start = (page - 1) * per_page
         data = items[start : start + per_page]

@@ -30,6 +30,7 @@ PLUSOFON_ENDPOINTS = frozenset({"list", "add", "delete"})
 PLUSOFON_OUTCOMES = frozenset({"ok", "unauthorized", "user_not_found", "not_found", "bad_request", "invalid",
                                "rate_limited", "server_error", "malformed", "timeout", "connection_error"})
 THROTTLED_KINDS = frozenset({"message", "callback_query"})
+MIRROR_CALL_REASONS = frozenset({"first", "probe", "repair", "full"})
 
 Refresher = Callable[["Metrics"], Awaitable[None]]
 
@@ -86,6 +87,14 @@ class Metrics:
         self.mirror_syncs = Counter(
             PREFIX + "mirror_syncs", "Background syncs of one account's numbers, by outcome (ok, failed).",
             ["outcome"], registry=r)
+        self.mirror_calls = Counter(
+            PREFIX + "mirror_calls", "Plusofon calls of the mirror's background work, by reason: first (an account's "
+            "first whole read), probe (two pages an interval), repair (finding and mending changes made "
+            "elsewhere), full (the safety net's whole reads, and whole reads a repair asked for).",
+            ["reason"], registry=r)
+        self.mirror_page_sizes = Counter(
+            PREFIX + "mirror_page_sizes", "Accounts whose list was asked once for big pages, by whether it gave "
+            "them (big) or its usual 15 (usual).", ["found"], registry=r)
         # -- throttling (to be wired by the throttle middleware) ----------------------------------------
         self.throttled = Counter(
             PREFIX + "throttled_requests", "Updates refused by the throttle, by kind (message, callback_query).",
@@ -128,6 +137,13 @@ class Metrics:
 
     def mirror_synced(self, ok: bool) -> None:
         self.mirror_syncs.labels("ok" if ok else "failed").inc()
+
+    def mirror_spent(self, reason: str, calls: int) -> None:
+        if calls:
+            self.mirror_calls.labels(_fixed(reason, MIRROR_CALL_REASONS)).inc(calls)
+
+    def mirror_page_size(self, big: bool) -> None:
+        self.mirror_page_sizes.labels("big" if big else "usual").inc()
 
     def mirror_state(self, accounts: int, numbers: int, lag_seconds: float) -> None:
         self.mirror_accounts.set(accounts)

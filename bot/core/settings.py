@@ -80,6 +80,7 @@ class Settings(CoreSettings):
     webhook_secret: SecretStr | None = None
     mirror_calls_per_minute: float = Field(default=1800.0, gt=0)
     mirror_sync_minutes: float = Field(default=15.0, gt=0)
+    mirror_full_read_hours: float = Field(default=24.0, gt=0)
     timezone: str = "Europe/Moscow"
     metrics_host: str = "127.0.0.1"
     metrics_port: int | None = Field(default=None, ge=1, le=65535)

@@ -50,6 +50,9 @@ class CallObserver(Protocol):
 
     def call_finished(self, creds: Credentials, error: errors.PlusofonError | None) -> None: ...
 
+    def call_budget(self, creds: Credentials, limit: int, remaining: int) -> None:
+        """The answer carried Laravel's X-RateLimit-Limit and X-RateLimit-Remaining (calls left this window)."""
+
 
 class PlusofonClient:
     def __init__(
@@ -116,12 +119,15 @@ class PlusofonClient:
 
     # -- the API's three calls -------------------------------------------------------------------
 
-    async def list_page(self, creds: Credentials, page: int = 1, *, retry: bool = True) -> SmartNumberPage:
-        """One page of the list; `retry=False` leaves failures (a 429 too) to the caller's own pacing."""
-        body = await self._call(
-            "GET", PATH, creds, params={"page": page, "user_id": creds.user_id},
-            json={"user_id": creds.user_id}, retry=retry,
-        )
+    async def list_page(self, creds: Credentials, page: int = 1, *, retry: bool = True,
+                        per_page: int | None = None) -> SmartNumberPage:
+        """One page of the list; `retry=False` leaves failures (a 429 too) to the caller's own pacing. `per_page`
+        asks for pages of that size: a list that honours it echoes it in the page's `per_page` (up to its
+        maximum); one that does not answers with its usual size."""
+        params: dict[str, Any] = {"page": page, "user_id": creds.user_id}
+        if per_page is not None:
+            params["per_page"] = per_page
+        body = await self._call("GET", PATH, creds, params=params, json={"user_id": creds.user_id}, retry=retry)
         return _model(SmartNumberPage, body)
 
     async def add(self, creds: Credentials, phone_b: str, description: str, *,
@@ -340,7 +346,11 @@ class PlusofonClient:
         started = time.perf_counter()
         error: errors.PlusofonError | None = None
         try:
-            return await self._request(method, path, token, params, json, timeout)
+            body, budget = await self._request(method, path, token, params, json, timeout)
+            if budget is not None:
+                for observer in observers:
+                    observer.call_budget(creds, *budget)
+            return body
         except errors.PlusofonError as failed:
             error = failed
             raise
@@ -355,7 +365,8 @@ class PlusofonClient:
                 self._metrics.plusofon_request(endpoint, _outcome(error), time.perf_counter() - started)
 
     async def _request(self, method: str, path: str, token: str | None, params: dict[str, Any] | None,
-                       json: Any, timeout: float) -> Any:
+                       json: Any, timeout: float) -> tuple[Any, tuple[int, int] | None]:
+        """The answer's body, and its rate-limit budget (limit, remaining) when it carries one."""
         headers = {}
         if path != LOGIN_PATH:
             if token is None or not _sendable(token):
@@ -376,7 +387,7 @@ class PlusofonClient:
             raise errors.APIConnectionError(
                 f"Plusofon dropped the connection ({type(error).__name__})", request_sent=True
             ) from _scrubbed(error)
-        return responses.parse(response)
+        return responses.parse(response), responses.budget(response.headers)
 
 
 def _outcome(error: errors.PlusofonError | None) -> str:

@@ -26,6 +26,14 @@ def parse(response: httpx.Response) -> Any:
     return body
 
 
+def budget(headers: httpx.Headers) -> tuple[int, int] | None:
+    """Laravel's throttle headers: (X-RateLimit-Limit, X-RateLimit-Remaining), when both are there and sane."""
+    limit, remaining = headers.get("X-RateLimit-Limit"), headers.get("X-RateLimit-Remaining")
+    if limit is None or remaining is None or not limit.strip().isdigit() or not remaining.strip().isdigit():
+        return None
+    return int(limit), int(remaining)
+
+
 def _is_error_body(body: Any) -> bool:
     return isinstance(body, dict) and "message" in body and "success" not in body and "data" not in body
 

@@ -5,6 +5,14 @@ evenly, lets at most `concurrency` be in flight, and holds them back while a use
 flight (users always go first). A 429 (the read's or a user's) teaches it the limit: what the account sent in
 the last minute. From then on the read keeps to three quarters of that, leaving the rest to users, after a
 pause as long as `Retry-After` asks; every clean minute raises the limit by a quarter, until the ceiling.
+
+When Plusofon's answers carry Laravel's `X-RateLimit-Limit` and `X-RateLimit-Remaining` (the client hands them
+to `budget`), background calls also keep a reserve for users: while what remains of the window, less the
+background calls sent since, is under `RESERVE` of the limit, they wait (at most a window, then one call asks
+again).
+
+Any background work of an account (the mirror's reads, bulk jobs) takes its turns from the account's one pacer:
+`async with pacer.call(): ...` around each call.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ DEFAULT_PAUSE = 10.0   # seconds, when a 429 says no Retry-After
 MIN_PER_MINUTE = 6.0
 FLOOR = 0.1            # of the ceiling: the least a 429 can teach (a 429 after a few calls is someone else's)
 GROWTH = 1.25          # the learnt limit grows so much each clean window
+RESERVE = 0.2          # of the limit Plusofon reports, what background calls leave to users
 
 
 class Pacer:
@@ -41,6 +50,10 @@ class Pacer:
         self._paused_until = 0.0
         self._clean_since = 0.0
         self._changed = asyncio.Event()
+        self.limit: int | None = None             # Plusofon's limit, as its headers last said
+        self._remaining = 0                       # what they said was left of the window
+        self._heard_at = 0.0
+        self._sent_since = 0                      # background calls started since then
 
     @property
     def per_window(self) -> float:
@@ -70,6 +83,13 @@ class Pacer:
         self._clean_since = self._paused_until
         self._changed.set()
 
+    def budget(self, limit: int, remaining: int) -> None:
+        """An answer said the account may send `remaining` more of `limit` calls in this window."""
+        self.limit, self._remaining = max(limit, 1), max(remaining, 0)
+        self._heard_at = self._clock()
+        self._sent_since = 0
+        self._changed.set()
+
     # -- the background read -------------------------------------------------------------------
 
     @asynccontextmanager
@@ -90,6 +110,7 @@ class Pacer:
         self._next_at = max(self._next_at, now) + self.window / self.per_window
         self._calls.append(now)
         self._mine += 1
+        self._sent_since += 1
         try:
             yield
         finally:
@@ -104,6 +125,11 @@ class Pacer:
         self._trim(now)
         if self.learnt is not None and len(self._calls) >= self.per_window:
             waits.append(self._calls[0] + self.window - now)
+        if self.limit is not None and self._remaining - self._sent_since < self.limit * RESERVE:
+            if now >= self._heard_at + self.window:  # a new window has begun since: one call asks again
+                self._remaining, self._sent_since = self.limit, 0
+            else:
+                waits.append(self._heard_at + self.window - now)
         return max(waits)
 
     def _relax(self, now: float) -> None:

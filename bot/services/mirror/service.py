@@ -1,7 +1,11 @@
 """The numbers of an account, answered from the mirror (a copy in SQLite) instead of reading every page.
 
-- A background read per account (single-flight, paced by `Pacer`) fills the copy when the account is first
-  used (its first call to Plusofon for a user), every `interval` for accounts used lately, and again when drift is seen; it resumes after a restart.
+- Background work per account (single-flight, paced by `Pacer`): a whole read fills the copy when the account is
+  first used (its first call to Plusofon for a user) and resumes after a restart. Then, every `interval` for
+  accounts used lately and when drift is seen, *upkeep* (repair.py): a probe of two pages, and a bisecting
+  repair where they disagree, at a cost in proportion to what changed. A whole read again every `full_every`
+  (the safety net: only it sees a description changed on a page nothing else reads), spread over accounts;
+  and when the pages fit no explanation.
 - A user action that needs the whole list first makes a *freshness check*: page 1 and the last page, together
   (one round trip). New ids at the end are taken in at once; a count that does not match the copy asks for a
   repair read in the background.
@@ -22,7 +26,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bot.services.mirror.pacer import Pacer
-from bot.services.mirror.reader import IN_BACKGROUND, Reader
+from bot.services.mirror.reader import IN_BACKGROUND, PER_PAGE, Reader, paced_page
+from bot.services.mirror.repair import Repair, read_ends
 from bot.plusofon import (
     AuthenticationError,
     Credentials,
@@ -36,7 +41,8 @@ from storage.chats import ChatRepository
 from storage.mirror import AccountState, MirrorStore, SearchWords
 
 log = logging.getLogger(__name__)
-PER_PAGE = 15
+FULL_EVERY = 24 * 3600.0     # seconds between whole reads of an account kept fresh (the safety net)
+SPREAD = 0.2                 # of that, how far accounts' whole reads are spread apart
 STALE_AFTER = 300.0          # seconds: an older copy says as of when
 TRUST_FOR = 300.0            # seconds a token stays trusted after Plusofon accepted it
 USED_LATELY = 3600.0         # accounts used within this get their periodic read
@@ -93,16 +99,21 @@ class Mirror:
                  per_minute: float = 1800.0, interval: float = 900.0, concurrency: int = 4,
                  clock: Callable[[], float] = time.time, tick: float = TICK,
                  retry_delays: tuple[float, ...] = RETRY_DELAYS, trust_for: float = TRUST_FOR,
-                 window: float | None = None, read_when_used: bool = True,
-                 on_read: Callable[[bool], None] = lambda settled: None) -> None:
+                 window: float | None = None, read_when_used: bool = True, full_every: float = FULL_EVERY,
+                 on_read: Callable[[bool], None] = lambda settled: None,
+                 on_calls: Callable[[str, int], None] = lambda reason, calls: None,
+                 on_page_size: Callable[[bool], None] = lambda big: None) -> None:
         """`read_when_used=False` (tests) reads an account only when an answer needs its copy (or `read_now`):
-        no read on first use, no periodic reads. `on_read(ok)` hears how each read ended (the metrics)."""
+        no read on first use, no periodic upkeep. `on_read(ok)` hears how each background task ended,
+        `on_calls(reason, calls)` what it spent (reason: first, probe, repair, full), `on_page_size(big)` whether
+        an account's list gave the big pages asked for (the metrics)."""
         self._store, self._client, self._chats = store, client, chats
         self._per_minute, self._interval, self._concurrency = per_minute, interval, concurrency
         self._clock, self._tick, self._retry_delays, self._trust_for = clock, tick, retry_delays, trust_for
         self._window = window
         self._read_when_used = read_when_used
-        self._on_read = on_read
+        self._full_every = full_every
+        self._on_read, self._on_calls, self._on_page_size = on_read, on_calls, on_page_size
         self._accounts: dict[int, _Account] = {}
         self._trusted: OrderedDict[tuple[int, str], float] = OrderedDict()
         self._seen_pages: dict[tuple[int, int], SmartNumberPage] = {}
@@ -144,6 +155,11 @@ class Mirror:
             account.creds = creds
         account.used_at = self._clock()
 
+    async def keep_now(self, account: int) -> None:
+        """Upkeep of the account now (a probe, and a repair if it disagrees), as its interval would start it."""
+        await self._store.update(account, repair_at=self._clock())
+        self._wakeup.set()
+
     def read_now(self, account: int) -> None:
         """Read the account now, unless it is being read."""
         self._account(account).wanted = True
@@ -154,6 +170,13 @@ class Mirror:
     def call_started(self, creds: Credentials) -> None:
         if not IN_BACKGROUND.get():
             self._account(creds.user_id).pacer.user_started()
+
+    def call_budget(self, creds: Credentials, limit: int, remaining: int) -> None:
+        self._account(creds.user_id).pacer.budget(limit, remaining)
+
+    def pacer(self, account: int) -> Pacer:
+        """The account's pacer: background work of any kind takes its turns from it (see pacer.py)."""
+        return self._account(account).pacer
 
     def call_finished(self, creds: Credentials, error: PlusofonError | None) -> None:
         account = self._account(creds.user_id)
@@ -186,11 +209,7 @@ class Mirror:
         state = await self._store.state(account)
         known_last = _pages(state.total) if state is not None and state.total else 1
         try:
-            if known_last > 1:
-                first, last = await asyncio.gather(self._client.list_page(creds, 1),
-                                                   self._client.list_page(creds, known_last))
-            else:
-                first = last = await self._client.list_page(creds, 1)
+            first, last = await read_ends(lambda number: self._client.list_page(creds, number), known_last)
             if (first.last_page or 1) > known_last and (known_last > 1 or state is None or state.total is None):
                 # the list grew past the page read (or was never seen): its end, where new numbers are
                 last = await self._client.list_page(creds, first.last_page or 1)
@@ -434,26 +453,34 @@ class Mirror:
             if holder.reading or reading >= READS_AT_ONCE or now < holder.retry_at:
                 continue
             # read only now: a read that ended during the awaits above has left its state
-            if not self._due(await self._store.state(account), holder, now):
+            work = self._due(await self._store.state(account), holder, now, account)
+            if work is None:
                 continue
             creds = await self._credentials(account, holder)
             if creds is None:
                 continue
             holder.wanted = False
-            holder.task = asyncio.get_running_loop().create_task(self._read(account, holder, creds),
-                                                                 name=f"mirror-read-{account}")
+            holder.task = asyncio.get_running_loop().create_task(self._work(account, holder, creds, work),
+                                                                 name=f"mirror-{work}-{account}")
             reading += 1
 
-    def _due(self, state: AccountState | None, holder: _Account, now: float) -> bool:
+    def _due(self, state: AccountState | None, holder: _Account, now: float, account: int) -> str | None:
+        """What the account needs now: "read" (whole), "upkeep" (a probe and a repair), or nothing."""
+        upkeep = "upkeep" if state is not None and state.complete and state.ordered \
+            and state.complete_to is not None and state.sync_next is None else "read"
         if holder.wanted or (state is not None and state.sync_next is not None):
-            return True
+            return "read"
         if state is not None and state.repair_at is not None and state.repair_at <= now:
-            return True
+            return upkeep
         if not self._read_when_used:
-            return False
+            return None
         if state is None or not state.complete:
-            return True
-        return holder.used_at >= now - USED_LATELY and (state.synced_at or 0) <= now - self._interval
+            return "read"
+        if holder.used_at < now - USED_LATELY:
+            return None
+        if (state.full_at or state.synced_at or 0) + self._full_every * (1 - SPREAD * _spread(account)) <= now:
+            return "read"
+        return upkeep if (state.synced_at or 0) <= now - self._interval else None
 
     async def _credentials(self, account: int, holder: _Account) -> Credentials | None:
         """A key of the account for the background read: the latest chat's, else any connected chat's."""
@@ -465,15 +492,15 @@ class Mirror:
                 return holder.creds
         return None
 
-    async def _read(self, account: int, holder: _Account, creds: Credentials) -> None:
-        def progress(loaded: int, total: int) -> None:
-            holder.loaded, holder.total = loaded, total
-            holder.changed.set()
-
-        reader = Reader(self._store, self._client, holder.pacer, creds, clock=self._clock, on_progress=progress)
-        started = time.monotonic()
+    async def _work(self, account: int, holder: _Account, creds: Credentials, work: str) -> None:
+        """The background task of an account: upkeep (and the whole read it may ask for), or a whole read."""
         try:
-            result = await reader.run()
+            if work == "upkeep":
+                why = await self._upkeep(account, holder, creds)
+                if why is None:
+                    return
+                log.info("mirror of account %s: a whole read instead of a repair: %s", account, why)
+            await self._read(account, holder, creds)
         except AuthenticationError:
             self._on_read(False)
             log.warning("mirror of account %s: Plusofon refused a chat's token; trying another", account)
@@ -490,22 +517,69 @@ class Mirror:
             self._on_read(False)
             holder.retry_at = self._clock() + self._delay(holder)
             log.exception("mirror of account %s: the read failed", account)
-        else:
-            self._on_read(True)
-            log.info("mirror of account %s: read %d numbers in %d calls, %.1f s%s", account, result.seen,
-                     reader.calls, time.monotonic() - started, "" if result.settled else " (changing: again later)")
-            if result.settled:
-                holder.failures = 0
-            else:
-                await self._store.update(account, repair_at=self._clock() + self._delay(holder))
         finally:
             holder.changed.set()
             self._wakeup.set()
+
+    async def _upkeep(self, account: int, holder: _Account, creds: Credentials) -> str | None:
+        """A probe, and a repair where it disagrees; why a whole read is needed instead, if it is."""
+        async def fetch(number: int) -> SmartNumberPage:
+            return await paced_page(self._client, holder.pacer, creds, number)
+
+        async def take(page: SmartNumberPage) -> None:
+            await self._take(account, page, state)
+
+        state = await self._store.state(account)
+        repair = Repair(self._store, account, fetch, take, per_page=PER_PAGE)
+        try:
+            result = await repair.run()
+        finally:
+            self._on_calls("probe", repair.result.probe_calls)
+            self._on_calls("repair", repair.result.repair_calls)
+        if result.clean:
+            await self._store.update(account, synced_at=self._clock())
+            self._on_read(True)
+            holder.failures = 0
+            if result.repair_calls:
+                log.info("mirror of account %s repaired in %d calls (%d rounds)", account,
+                         result.probe_calls + result.repair_calls, result.rounds)
+        return result.fallback
+
+    async def _read(self, account: int, holder: _Account, creds: Credentials) -> None:
+        def progress(loaded: int, total: int) -> None:
+            holder.loaded, holder.total = loaded, total
+            holder.changed.set()
+
+        def page_size(size: int) -> None:
+            log.info("mirror of account %s: its list gives pages of %d when asked for big ones", account, size)
+            self._on_page_size(size > PER_PAGE)
+
+        before = await self._store.state(account)
+        reason = "full" if before is not None and before.complete else "first"
+        reader = Reader(self._store, self._client, holder.pacer, creds, clock=self._clock, on_progress=progress,
+                        on_page_size=page_size)
+        started = time.monotonic()
+        try:
+            result = await reader.run()
+        finally:
+            self._on_calls(reason, reader.calls)
+        self._on_read(True)
+        log.info("mirror of account %s: read %d numbers in %d calls, %.1f s%s", account, result.seen,
+                 reader.calls, time.monotonic() - started, "" if result.settled else " (changing: again later)")
+        if result.settled:
+            holder.failures = 0
+        else:
+            await self._store.update(account, repair_at=self._clock() + self._delay(holder))
 
     def _delay(self, holder: _Account) -> float:
         delay = self._retry_delays[min(holder.failures, len(self._retry_delays) - 1)]
         holder.failures += 1
         return delay
+
+
+def _spread(account: int) -> float:
+    """A fraction in [0, 1) fixed for the account: where its whole reads fall in the spread."""
+    return (account * 2654435761 % 2**32) / 2**32
 
 
 def _pages(total: int | None) -> int:
