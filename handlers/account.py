@@ -113,6 +113,8 @@ def _refused(refused: Refused, t: Texts) -> str:
         Refusal.ANONYMOUS: t.anonymous_cannot_link,
         Refusal.SENDER_NOT_CONNECTED: t.link_not_connected,
         Refusal.NOT_ADMIN: t.group_admins_only_command,
+        Refusal.LINK_NOT_ALLOWED: t.link_not_allowed,
+        Refusal.TAKEN: t.link_taken,
     }[refused.refusal]
 
 

@@ -201,6 +201,9 @@ class Texts:
                    "отключите их командой /unlink в группе.")
     not_connected_short = "Этот чат и так не подключён."
     anonymous_cannot_link = "Анонимный администратор не может подключить группу: отправьте /link от своего имени."
+    link_not_allowed = "Вам нельзя подключать группы. Попросите администратора бота."
+    link_taken = ("Эту группу подключил другой человек; заменить подключение может только администратор бота. "
+                  "Попросите его или того, кто подключил группу.")
 
     # /history
     history_empty = "В этом чате пока ничего не происходило."
@@ -403,6 +406,9 @@ class EnglishTexts(Texts):
                    "connected: send /unlink there.")
     not_connected_short = "This chat is not connected anyway."
     anonymous_cannot_link = "An anonymous administrator cannot connect the group: send /link as yourself."
+    link_not_allowed = "You may not connect groups. Ask a bot admin."
+    link_taken = ("Someone else connected this group; only a bot admin may replace the connection. Ask them, or "
+                  "whoever connected the group.")
     throttled = "Not so fast… Wait a moment and try again."
     history_empty = "Nothing has happened in this chat yet."
     history_header = "<b>Latest actions in this chat</b> (time {zone})"

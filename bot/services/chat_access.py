@@ -46,6 +46,8 @@ class Refusal(enum.Enum):
     ANONYMOUS = "anonymous"            # /link on behalf of the group: whose account would it be?
     SENDER_NOT_CONNECTED = "sender not connected"  # /link by someone whose own private chat is not connected
     NOT_ADMIN = "not admin"            # not allowed to administer the chat (or, for /chats, the bot)
+    LINK_NOT_ALLOWED = "not allowed"   # /link by someone LINK_ALLOWED leaves out
+    TAKEN = "connected by another"     # /link over a connection someone else made (only bot admins may)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +93,9 @@ class ChatAccess:
         return Disconnected(auth.user_id)
 
     async def link(self, sender: Sender, auth: ChatAuth | None) -> Linked | Refused:
-        """/link: a group administrator connects the group to the account of their own private chat."""
+        """/link: a group administrator connects the group to the account of their own private chat, if
+        LINK_ALLOWED lets them, and unless someone else connected the group (only a bot admin may replace that).
+        The group is as trusted as that private chat (`by_admin`), never more."""
         user = sender.user
         if sender.private:
             return Refused(Refusal.GROUP_ONLY)
@@ -100,10 +104,18 @@ class ChatAccess:
         personal = await self._chats.get(user.id)
         if personal is None:
             return Refused(Refusal.SENDER_NOT_CONNECTED)
-        if not await self._group_admins.is_admin(sender.bot, sender.chat.id, user.id):
-            await self._journal.account_event(sender.chat, user, "link", result="refused: not a group admin")
-            return Refused(Refusal.NOT_ADMIN)
-        by_admin = personal.by_admin or user.id in self._settings.admin_ids  # else a stranger's: no team chat
+        bot_admin = user.id in self._settings.admin_ids
+        refusal = None
+        if not self._may_link(personal, bot_admin):
+            refusal = Refusal.LINK_NOT_ALLOWED
+        elif not await self._group_admins.is_admin(sender.bot, sender.chat.id, user.id):
+            refusal = Refusal.NOT_ADMIN
+        elif auth is not None and auth.added_by != user.id and not bot_admin:
+            refusal = Refusal.TAKEN
+        if refusal is not None:
+            await self._journal.account_event(sender.chat, user, "link", result=f"refused: {refusal.value}")
+            return Refused(refusal)
+        by_admin = personal.by_admin  # a stranger's private chat makes a stranger's group: no team chat
         await self._chats.put(sender.chat.id, personal.user_id, personal.token, added_by=user.id,
                               by_admin=by_admin, refresh_token=personal.refresh_token, email=personal.email,
                               notify_chat_id=auth.notify_chat_id if auth is not None and by_admin else None)
@@ -143,6 +155,10 @@ class ChatAccess:
         if not sender.private or user is None or user.id not in self._settings.admin_ids:
             return Refused(Refusal.NOT_ADMIN)
         return await self._chats.all()
+
+    def _may_link(self, personal: ChatAuth, bot_admin: bool) -> bool:
+        allowed = self._settings.link_allowed
+        return bot_admin or allowed == "connected" or (allowed == "admin_connected" and personal.by_admin)
 
     async def _may_administer(self, sender: Sender) -> bool:
         """A bot admin, or (by their own name) an administrator of this group."""
