@@ -167,6 +167,7 @@ class Texts:
 
     # groups
     admins_only = "В этом чате умными номерами управляют только администраторы группы."
+    members_only = "Умными номерами этой группы управляют только участники группы."
     anonymous_cannot_delete = ("Анонимный администратор не может подтвердить удаление: отправьте /del от своего "
                                "имени (отключите анонимность в настройках администратора).")
     access_state = ("Кто может управлять номерами в этом чате: {who}.\n"
@@ -375,6 +376,7 @@ class EnglishTexts(Texts):
     button_extend = "Extend by 7 days"
     button_delete_now = "Delete now"
     admins_only = "In this chat only the group's administrators manage smart numbers."
+    members_only = "Only the group's members manage its smart numbers."
     anonymous_cannot_delete = ("An anonymous administrator cannot confirm a deletion: send /del as yourself "
                                "(turn off anonymity in your administrator settings).")
     access_state = ("Who may manage numbers in this chat: {who}.\n"
