@@ -142,4 +142,13 @@ MIGRATIONS: list[str] = [
     ALTER TABLE chats ADD COLUMN accepted_at REAL;
     ALTER TABLE chats ADD COLUMN failure TEXT;
     """,
+    # the account each audit record was made on, so that a chat reconnected to another account shows in /history
+    # none of the previous one's actions (issue 22, item 19). Older records are given the chat's account when
+    # they were made during its present connection (since `added_at`); the rest stay NULL, shown to nobody
+    """
+    ALTER TABLE audit ADD COLUMN account_id INTEGER;
+    UPDATE audit SET account_id = (SELECT c.plusofon_user_id FROM chats c WHERE c.chat_id = audit.chat_id
+                                   AND audit.at >= CAST(strftime('%s', c.added_at) AS REAL));
+    CREATE INDEX audit_chat_account ON audit (chat_id, account_id, id);
+    """,
 ]

@@ -596,7 +596,8 @@ async def test_history_lists_an_add_then_a_delete(harness, plusofon):
 async def test_history_shows_the_latest_twenty_newest_last(harness):
     audit = harness.services.audit
     for n in range(1, 26):
-        await audit.record(chat_id=100, user_id=100, user_name="Иван", action="add", details=f"action {n}")
+        await audit.record(chat_id=100, user_id=100, user_name="Иван", action="add", details=f"action {n}",
+                           account_id=PLUSOFON_USER_ID)
     lines = history_lines(text_of(await harness.send("/history")))
     assert len(lines) == 20
     assert "action 6 " in lines[0] + " " and lines[-1].endswith("· ✅") and "action 25" in lines[-1]
@@ -615,7 +616,8 @@ async def test_history_escapes_what_users_wrote(harness, plusofon):
 async def test_a_long_history_is_cut_between_whole_entities(harness):
     audit = harness.services.audit
     for n in range(20):
-        await audit.record(chat_id=100, user_id=100, user_name="Иван", action="add", details="&" * 120)
+        await audit.record(chat_id=100, user_id=100, user_name="Иван", action="add", details="&" * 120,
+                           account_id=PLUSOFON_USER_ID)
     text = text_of(await harness.send("/history"))
     assert len(text) <= 4096
     broken = re.findall(r"&(?!(?:lt|gt|amp|quot|#x27|#39);)", text)
@@ -635,6 +637,21 @@ async def test_history_of_a_group_is_its_own(group_bot, plusofon):
     group_text = text_of(await h.send("/history", chat_id=GROUP, user_id=MEMBER))
     assert "Групповой" in group_text and "Личный" not in group_text
 
+
+
+async def test_history_after_a_reconnect_to_another_account_shows_none_of_the_old_ones(harness, plusofon):
+    """Issue 22, item 19: a chat reconnected to another account sees only what was done on that one."""
+    await harness.send("/add 79993332210 Клиент старого аккаунта")
+    plusofon.add_account(41, "tok-41-other-value")
+    await harness.connect_chat(100, user_id=41, token="tok-41-other-value")
+    text = text_of(await harness.send("/history"))
+    assert "Клиент старого" not in text and "999 333" not in text and "добавил(а)" not in text, text
+    await harness.send("/add 79993332211 Новый клиент")
+    lines = history_lines(text_of(await harness.send("/history")))
+    assert len(lines) == 1 and "Новый клиент" in lines[0], lines
+    await harness.connect_chat(100)  # back to account 40: its own actions are its own again
+    lines = history_lines(text_of(await harness.send("/history")))
+    assert len(lines) == 1 and "Клиент старого аккаунта" in lines[0], lines
 
 
 # ---- a token edited into a message (issue 11, item 9) --------------------------------------------------

@@ -89,7 +89,8 @@ class ChatAccess:
         if auth is None:
             return Refused(Refusal.NOT_CONNECTED)
         await self._chats.remove(sender.chat.id)
-        await self._journal.account_event(sender.chat, sender.user, "logout", f"user_id {auth.user_id}")
+        await self._journal.account_event(sender.chat, sender.user, "logout", f"user_id {auth.user_id}",
+                                          account=auth.user_id)
         return Disconnected(auth.user_id)
 
     async def link(self, sender: Sender, auth: ChatAuth | None) -> Linked | Refused:
@@ -113,13 +114,15 @@ class ChatAccess:
         elif auth is not None and auth.added_by != user.id and not bot_admin:
             refusal = Refusal.TAKEN
         if refusal is not None:
-            await self._journal.account_event(sender.chat, user, "link", result=f"refused: {refusal.value}")
+            await self._journal.account_event(sender.chat, user, "link", result=f"refused: {refusal.value}",
+                                              account=auth.user_id if auth is not None else None)
             return Refused(refusal)
         by_admin = personal.by_admin  # a stranger's private chat makes a stranger's group: no team chat
         await self._chats.put(sender.chat.id, personal.user_id, personal.token, added_by=user.id,
                               by_admin=by_admin, refresh_token=personal.refresh_token, email=personal.email,
                               notify_chat_id=auth.notify_chat_id if auth is not None and by_admin else None)
-        await self._journal.account_event(sender.chat, user, "link", f"user_id {personal.user_id}")
+        await self._journal.account_event(sender.chat, user, "link", f"user_id {personal.user_id}",
+                                          account=personal.user_id)
         return Linked(personal.user_id)
 
     async def unlink(self, sender: Sender, auth: ChatAuth | None) -> Disconnected | Refused:
@@ -129,10 +132,12 @@ class ChatAccess:
         if auth is None:
             return Refused(Refusal.NOT_CONNECTED)
         if not await self._may_administer(sender):
-            await self._journal.account_event(sender.chat, sender.user, "unlink", result="refused: not an admin")
+            await self._journal.account_event(sender.chat, sender.user, "unlink", result="refused: not an admin",
+                                              account=auth.user_id)
             return Refused(Refusal.NOT_ADMIN)
         await self._chats.remove(sender.chat.id)
-        await self._journal.account_event(sender.chat, sender.user, "unlink", f"user_id {auth.user_id}")
+        await self._journal.account_event(sender.chat, sender.user, "unlink", f"user_id {auth.user_id}",
+                                          account=auth.user_id)
         return Disconnected(auth.user_id)
 
     async def policy(self, sender: Sender, auth: ChatAuth | None, admins_only: bool | None) -> Policy | Refused:
@@ -146,7 +151,8 @@ class ChatAccess:
         if not await self._may_administer(sender):
             return Refused(Refusal.NOT_ADMIN)
         await self._chats.set_admins_only(sender.chat.id, admins_only)
-        await self._journal.account_event(sender.chat, sender.user, "access", "admins" if admins_only else "all")
+        await self._journal.account_event(sender.chat, sender.user, "access", "admins" if admins_only else "all",
+                                          account=auth.user_id)
         return Policy(admins_only, changed=True)
 
     async def overview(self, sender: Sender) -> list[ChatAuth] | Refused:

@@ -109,7 +109,7 @@ class Logins:
         assert user_id is not None
         await self._chats.put(chat.id, user_id, token, added_by=user.id,
                               by_admin=user.id in self._settings.admin_ids, email=owner.email if owner else None)
-        await self._journal.account_event(chat, user, "login", f"user_id {user_id}")
+        await self._journal.account_event(chat, user, "login", f"user_id {user_id}", account=user_id)
         return Connected(user_id, owner)
 
     async def with_password(self, chat: Chat, user: User | None, email: str,
@@ -136,5 +136,5 @@ class Logins:
         await self._chats.put(chat.id, owner.id, tokens.token, added_by=user.id,
                               by_admin=user.id in self._settings.admin_ids,
                               refresh_token=tokens.refresh_token, email=owner.email or email)
-        await self._journal.account_event(chat, user, "login", f"user_id {owner.id}, sign-in")
+        await self._journal.account_event(chat, user, "login", f"user_id {owner.id}, sign-in", account=owner.id)
         return Connected(owner.id, owner)
