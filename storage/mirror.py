@@ -184,6 +184,15 @@ class MirrorStore:
             (account, low, high, orjson.dumps(list(keep)))) as cursor:
             return [row[0] for row in await cursor.fetchall()]
 
+    async def forget(self, account: int, limit: int) -> int:
+        """Delete up to `limit` numbers of the account's copy (its row too, once none is left): how many went."""
+        cursor = await self._conn.execute(
+            "DELETE FROM mirror_numbers WHERE account_id = ? AND id IN "
+            "(SELECT id FROM mirror_numbers WHERE account_id = ? LIMIT ?)", (account, account, limit))
+        if cursor.rowcount < limit:
+            await self._conn.execute("DELETE FROM mirror_accounts WHERE account_id = ?", (account,))
+        return cursor.rowcount
+
     async def get(self, account: int, number_id: int) -> SmartNumber | None:
         async with self._conn.execute(
             f"SELECT {_NUMBER_COLUMNS} FROM mirror_numbers WHERE account_id = ? AND id = ?",

@@ -86,6 +86,7 @@ class Settings(CoreSettings):
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     outbox_retention_days: int = Field(default=7, ge=1, le=3650)
     audit_retention_days: int = Field(default=365, ge=1, le=36500)
+    mirror_keep_days: int = Field(default=7, ge=0, le=3650)
 
     @field_validator("timezone")
     @classmethod

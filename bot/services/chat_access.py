@@ -15,6 +15,7 @@ from aiogram.types import Chat, Message, User
 
 from bot.core.settings import Settings
 from bot.services.admins import GroupAdmins
+from bot.services.forgetting import Forgetting
 from bot.services.journal import Journal
 from storage.chats import ChatAuth, ChatRepository
 
@@ -79,8 +80,9 @@ class Policy:
 
 class ChatAccess:
     def __init__(self, chats: ChatRepository, group_admins: GroupAdmins, journal: Journal,
-                 settings: Settings) -> None:
+                 settings: Settings, forgetting: Forgetting) -> None:
         self._chats, self._group_admins, self._journal, self._settings = chats, group_admins, journal, settings
+        self._forgetting = forgetting
 
     async def logout(self, sender: Sender, auth: ChatAuth | None) -> Disconnected | Refused:
         """/logout: a private chat disconnects itself (the groups it linked stay connected)."""
@@ -89,6 +91,7 @@ class ChatAccess:
         if auth is None:
             return Refused(Refusal.NOT_CONNECTED)
         await self._chats.remove(sender.chat.id)
+        await self._forgetting.chat_left(sender.bot.id, sender.chat.id)
         await self._journal.account_event(sender.chat, sender.user, "logout", f"user_id {auth.user_id}",
                                           account=auth.user_id)
         return Disconnected(auth.user_id)
@@ -123,6 +126,7 @@ class ChatAccess:
                               notify_chat_id=auth.notify_chat_id if auth is not None and by_admin else None)
         await self._journal.account_event(sender.chat, user, "link", f"user_id {personal.user_id}",
                                           account=personal.user_id)
+        await self._forgetting.account_changed()
         return Linked(personal.user_id)
 
     async def unlink(self, sender: Sender, auth: ChatAuth | None) -> Disconnected | Refused:
@@ -136,6 +140,7 @@ class ChatAccess:
                                               account=auth.user_id)
             return Refused(Refusal.NOT_ADMIN)
         await self._chats.remove(sender.chat.id)
+        await self._forgetting.chat_left(sender.bot.id, sender.chat.id)
         await self._journal.account_event(sender.chat, sender.user, "unlink", f"user_id {auth.user_id}",
                                           account=auth.user_id)
         return Disconnected(auth.user_id)
