@@ -1,6 +1,6 @@
 """The guards of the authorised features, carried once by their parent router (handlers/__init__.py): the chat
-must be connected, and in a group the user must be in it and the group's policy must allow them. Whoever passes acts on the chat's
-account: the handlers get `numbers`, the account's numbers bound to this chat."""
+must be connected, and in a group the user must be in it and the group's policy must allow them. Whoever passes
+acts on the chat's account: the handlers get `numbers`, the account's numbers bound to this chat."""
 
 from __future__ import annotations
 
