@@ -144,7 +144,7 @@ async def _sign_in(args: argparse.Namespace, settings: CoreSettings, chats: Chat
               file=sys.stderr)
         return EXIT_REJECTED
     await chats.put(args.chat_id, owner.id, tokens.token, notify_chat_id=args.notify_chat,
-                    refresh_token=tokens.refresh_token, email=owner.email or args.email)
+                    refresh_token=tokens.refresh_token, email=owner.email or args.email, by_admin=True)
     print(f"Чат {args.chat_id} подключён к user_id {owner.id}{_whose(owner)} входом по e-mail; "
           "вход продлевается сам.")
     return EXIT_OK

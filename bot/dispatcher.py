@@ -31,6 +31,7 @@ from bot.services.chat_access import ChatAccess
 from bot.services.confirmations import Confirmations
 from bot.services.container import Services
 from bot.services.expirer import Expirer
+from bot.services.forgetting import Forgetting
 from bot.services.journal import Journal
 from bot.services.login_attempts import LoginAttempts
 from bot.services.logins import Logins
@@ -54,6 +55,7 @@ from storage.expiries import ExpiryStore
 from storage.fsm import SQLiteStorage
 from storage.mirror import MirrorStore
 from storage.outbox import Outbox
+from storage.released import ReleasedAccounts
 
 log = logging.getLogger(__name__)
 SHUTDOWN_GRACE = 10.0  # seconds that updates in flight get to finish on SIGTERM
@@ -98,7 +100,7 @@ def create_dispatcher(
                                mirror_options=mirror_options)
     in_flight, throttle = InFlight(), Throttle(settings, on_throttled=metrics.throttle)
     dp = Dispatcher(
-        storage=SQLiteStorage(db),
+        storage=services.dialogues,
         services=services,
         db=db,
         in_flight=in_flight,
@@ -142,6 +144,8 @@ def create_services(settings: Settings, *, db: aiosqlite.Connection, plusofon: P
                          (mirror.summary, metrics.mirror_state)):
         metrics.on_scrape(_gauges(read, record))
     login_attempts, group_admins = LoginAttempts(), GroupAdmins()  # shared by the services below
+    dialogues = SQLiteStorage(db)
+    forgetting = Forgetting(ReleasedAccounts(db), mirror, expiries, dialogues, keep_days=settings.mirror_keep_days)
     return Services(
         settings=settings,
         numbers=Numbers(plusofon, mirror, expiries, expirer, journal, confirmations, searches, settings),
@@ -158,13 +162,15 @@ def create_services(settings: Settings, *, db: aiosqlite.Connection, plusofon: P
         mirror=mirror,
         searches=searches,
         retention=Retention(audit, outbox, outbox_days=settings.outbox_retention_days,
-                            audit_days=settings.audit_retention_days),
+                            audit_days=settings.audit_retention_days, forgetting=forgetting),
+        forgetting=forgetting,
+        dialogues=dialogues,
         audit=audit,
         outbox=outbox,
         plusofon=plusofon,
         metrics=metrics,
-        logins=Logins(chats, plusofon, journal, login_attempts, settings),
-        chat_access=ChatAccess(chats, group_admins, journal, settings),
+        logins=Logins(chats, plusofon, journal, login_attempts, settings, forgetting),
+        chat_access=ChatAccess(chats, group_admins, journal, settings, forgetting),
         membership=Membership(chats, audit, outbox, expiries, notifier, group_admins),
     )
 

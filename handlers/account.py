@@ -8,7 +8,7 @@ from aiogram import Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
-from aiogram.types import Chat, Message
+from aiogram.types import Message
 
 from bot.plusofon import AuthenticationError, PlusofonError, UserNotFoundError
 from bot.services.chat_access import Disconnected, Refusal, Refused, Sender
@@ -18,7 +18,6 @@ from bot.services.owner import NoAuthuser
 from handlers.errors import describe
 from handlers.replies import typing
 from handlers.signin import connected_text, refused_text, start_sign_in
-from handlers.start import admins_hint
 from handlers.texts import Texts
 from storage.chats import ChatAuth
 
@@ -34,7 +33,7 @@ async def login(message: Message, command: CommandObject, state: FSMContext, ser
     deleted = await _delete(message)  # the token must not stay in the chat a moment longer
     async with typing(message.bot, message.chat.id):
         outcome = await services.logins.with_token(message.chat, message.from_user, words)
-    await message.answer(_login_answer(outcome, deleted, message.chat, services, t))
+    await message.answer(_login_answer(outcome, deleted, t))
 
 
 async def logout(message: Message, auth: ChatAuth | None, services: Services, t: Texts) -> None:
@@ -62,8 +61,7 @@ async def access(message: Message, command: CommandObject, auth: ChatAuth | None
     outcome = await services.chat_access.policy(Sender.of(message), auth, admins_only)
     if isinstance(outcome, Refused):
         if outcome.refusal is Refusal.NOT_CONNECTED:
-            await message.answer(t.not_connected.format(admins=admins_hint(services.settings, t, message.chat),
-                                                        chat_id=message.chat.id))
+            await message.answer(t.not_connected.format(chat_id=message.chat.id))
         else:
             await message.answer(_refused(outcome, t))
         return
@@ -82,8 +80,7 @@ def create_account_router() -> Router:
     return router
 
 
-def _login_answer(outcome: Connected | LoginRefused | LoginFailed, deleted: bool, chat: Chat, services: Services,
-                  t: Texts) -> str:
+def _login_answer(outcome: Connected | LoginRefused | LoginFailed, deleted: bool, t: Texts) -> str:
     """The answer to `/login [user_id] <token>`, whose message was `deleted` or not."""
     if isinstance(outcome, Connected):
         done = connected_text(outcome.owner, outcome.user_id, t)
@@ -94,7 +91,7 @@ def _login_answer(outcome: Connected | LoginRefused | LoginFailed, deleted: bool
         return t.login_in_group if deleted else t.login_in_group_not_deleted
     if outcome.why is LoginRefusal.MALFORMED:
         return t.login_usage
-    return refused_text(outcome, chat, services, t)
+    return refused_text(outcome, t)
 
 
 def _rejected(error: PlusofonError | NoAuthuser, t: Texts) -> str:
@@ -116,6 +113,8 @@ def _refused(refused: Refused, t: Texts) -> str:
         Refusal.ANONYMOUS: t.anonymous_cannot_link,
         Refusal.SENDER_NOT_CONNECTED: t.link_not_connected,
         Refusal.NOT_ADMIN: t.group_admins_only_command,
+        Refusal.LINK_NOT_ALLOWED: t.link_not_allowed,
+        Refusal.TAKEN: t.link_taken,
     }[refused.refusal]
 
 

@@ -7,19 +7,16 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from bot.services.container import Services
 from handlers.replies import alert
-from handlers.start import admins_hint
 from handlers.texts import Texts
 from storage.chats import ChatAuth
 
 GUARDED_COMMANDS = ("list", "find", "add", "del", "export", "cancel", "history")
 
 
-async def not_connected(message: Message, auth: ChatAuth | None, services: Services, t: Texts) -> None:
+async def not_connected(message: Message, auth: ChatAuth | None, t: Texts) -> None:
     if auth is None:
-        await message.answer(t.not_connected.format(admins=admins_hint(services.settings, t, message.chat),
-                                                    chat_id=message.chat.id))
+        await message.answer(t.not_connected.format(chat_id=message.chat.id))
 
 
 async def stale_button(callback: CallbackQuery, callback_answer: CallbackAnswer, auth: ChatAuth | None,

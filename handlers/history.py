@@ -13,12 +13,13 @@ from bot.core.durations import local_zone, zone_label
 from bot.services.container import Services
 from handlers.texts import Texts
 from handlers.views import TELEGRAM_TEXT_LIMIT
+from storage.chats import ChatAuth
 
 HISTORY_SIZE = 20
 
 
-async def history(message: Message, services: Services, t: Texts) -> None:
-    entries = await services.journal.recent(message.chat.id, HISTORY_SIZE)
+async def history(message: Message, auth: ChatAuth, services: Services, t: Texts) -> None:
+    entries = await services.journal.recent(auth, HISTORY_SIZE)
     if not entries:
         await message.answer(t.history_empty)
         return

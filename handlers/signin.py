@@ -15,14 +15,13 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import Chat, Message
+from aiogram.types import Message
 
 from bot.plusofon import AccountOwner, WrongCredentials
 from bot.services.container import Services
 from bot.services.logins import LoginFailed, LoginRefusal, LoginRefused
 from handlers.errors import describe
 from handlers.replies import typing
-from handlers.start import admins_hint
 from handlers.texts import Texts
 
 log = logging.getLogger(__name__)
@@ -44,20 +43,20 @@ def connected_text(owner: AccountOwner | None, user_id: int, t: Texts) -> str:
     return t.login_done_owner.format(name=name, email=email, user_id=user_id)
 
 
-def refused_text(refused: LoginRefused, chat: Chat, services: Services, t: Texts) -> str:
+def refused_text(refused: LoginRefused, t: Texts) -> str:
     """Why the sign-in may not start or go on (a /login with a token says NOT_PRIVATE its own way)."""
     if refused.why is LoginRefusal.NOT_PRIVATE:
         return t.signin_private_only
     if refused.why is LoginRefusal.TOO_MANY:
         return t.signin_too_many.format(minutes=refused.minutes)
-    return t.login_not_allowed.format(admins=admins_hint(services.settings, t, chat))
+    return t.login_not_allowed
 
 
 async def start_sign_in(message: Message, state: FSMContext, services: Services, t: Texts) -> None:
     """`/login` without arguments."""
     refused = services.logins.begin(message.chat, message.from_user)
     if refused is not None:
-        await message.answer(refused_text(refused, message.chat, services, t))
+        await message.answer(refused_text(refused, t))
         return
     await state.set_state(SignIn.email)
     await state.set_data({})
@@ -94,7 +93,7 @@ async def password(message: Message, state: FSMContext, services: Services, t: T
         outcome = await services.logins.with_password(message.chat, message.from_user, data.get("email", ""),
                                                       message.text)
     if isinstance(outcome, LoginRefused):
-        await message.answer(refused_text(outcome, message.chat, services, t))
+        await message.answer(refused_text(outcome, t))
     elif isinstance(outcome, LoginFailed):
         await message.answer(t.signin_wrong_password.format(left=outcome.attempts_left)
                              if isinstance(outcome.error, WrongCredentials)

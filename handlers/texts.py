@@ -14,7 +14,7 @@ class Texts:
     start_connected = ("Здравствуйте! Этот чат подключён к аккаунту Plusofon (user_id {user_id}).\n\n"
                        "{help}")
     start_not_connected = ("Здравствуйте! Я помогаю управлять умными номерами Plusofon.\n\n"
-                           "Этот чат пока не подключён. Подключить его может администратор бота{admins}: "
+                           "Этот чат пока не подключён. Подключить его может администратор бота: "
                            "пусть выполнит <code>python -m bot chats add {chat_id} --user-id …</code>.")
     help = ("<b>Команды</b>\n"
             "/list — ваши умные номера\n"
@@ -29,7 +29,7 @@ class Texts:
             "/cancel — прервать ввод\n"
             "/history — последние действия в чате\n"
             "/login, /logout — подключить или отключить личный чат; /link, /unlink, /access — то же для группы")
-    not_connected = ("Этот чат не подключён к Plusofon. Подключить его может администратор бота{admins} "
+    not_connected = ("Этот чат не подключён к Plusofon. Подключить его может администратор бота "
                      "(id чата: <code>{chat_id}</code>).")
     not_connected_alert = "Этот чат не подключён к Plusofon. Обратитесь к администратору бота."
 
@@ -163,12 +163,11 @@ class Texts:
     notify_added = "➕ {who} добавил(а) умный номер\n{phone_x} → {phone_b}\n{description}\nчат: {chat}"
     notify_deleted = "➖ {who} удалил(а) умный номер\n{phone_x} → {phone_b}\n{description}\nчат: {chat}"
     private_chat = "личный чат"
-    and_admins = " ({admins})"
-    admin_label = "администратор"
     throttled = "Не так быстро… Подождите немного и повторите."
 
     # groups
     admins_only = "В этом чате умными номерами управляют только администраторы группы."
+    members_only = "Умными номерами этой группы управляют только участники группы."
     anonymous_cannot_delete = ("Анонимный администратор не может подтвердить удаление: отправьте /del от своего "
                                "имени (отключите анонимность в настройках администратора).")
     access_state = ("Кто может управлять номерами в этом чате: {who}.\n"
@@ -190,7 +189,7 @@ class Texts:
                                   "удалите его сами. Считайте токен скомпрометированным: выпустите новый в личном "
                                   "кабинете Plusofon и отправьте /login мне в личные сообщения.")
     delete_token_yourself = "⚠️ Удалить сообщение с токеном я не смог: удалите его сами."
-    login_not_allowed = "Подключать чаты могут только администраторы бота{admins}."
+    login_not_allowed = "Подключать чаты могут только администраторы бота."
     login_rejected = "Не подключено: {reason}"
     login_bad_token = "Plusofon не принял токен (неверный или просрочен)"
     login_bad_user = "user_id не подходит к этому токену"
@@ -203,6 +202,9 @@ class Texts:
                    "отключите их командой /unlink в группе.")
     not_connected_short = "Этот чат и так не подключён."
     anonymous_cannot_link = "Анонимный администратор не может подключить группу: отправьте /link от своего имени."
+    link_not_allowed = "Вам нельзя подключать группы. Попросите администратора бота."
+    link_taken = ("Эту группу подключил другой человек; заменить подключение может только администратор бота. "
+                  "Попросите его или того, кто подключил группу.")
 
     # /history
     history_empty = "В этом чате пока ничего не происходило."
@@ -261,7 +263,7 @@ class EnglishTexts(Texts):
 
     start_connected = "Hello! This chat is connected to Plusofon account user_id {user_id}.\n\n{help}"
     start_not_connected = ("Hello! I manage Plusofon smart numbers.\n\n"
-                           "This chat is not connected yet. A bot admin{admins} can connect it with "
+                           "This chat is not connected yet. A bot admin can connect it with "
                            "<code>python -m bot chats add {chat_id} --user-id …</code>.")
     help = ("<b>Commands</b>\n"
             "/list — your smart numbers\n"
@@ -276,7 +278,7 @@ class EnglishTexts(Texts):
             "/cancel — stop the current input\n"
             "/history — latest actions in this chat\n"
             "/login, /logout — connect or disconnect a private chat; /link, /unlink, /access — the same for a group")
-    not_connected = ("This chat is not connected to Plusofon. A bot admin{admins} can connect it "
+    not_connected = ("This chat is not connected to Plusofon. A bot admin can connect it "
                      "(chat id: <code>{chat_id}</code>).")
     not_connected_alert = "This chat is not connected to Plusofon. Ask a bot admin."
     list_header = "<b>Smart numbers: {total} · page {page}/{pages}</b>"
@@ -374,6 +376,7 @@ class EnglishTexts(Texts):
     button_extend = "Extend by 7 days"
     button_delete_now = "Delete now"
     admins_only = "In this chat only the group's administrators manage smart numbers."
+    members_only = "Only the group's members manage its smart numbers."
     anonymous_cannot_delete = ("An anonymous administrator cannot confirm a deletion: send /del as yourself "
                                "(turn off anonymity in your administrator settings).")
     access_state = ("Who may manage numbers in this chat: {who}.\n"
@@ -388,7 +391,7 @@ class EnglishTexts(Texts):
                    "or <code>/login &lt;user_id&gt; &lt;API token&gt;</code> (the token is in your Plusofon account).")
     login_in_group = ("⚠️ Never send a token to a group! I deleted the message, but it may have been seen: treat the "
                       "token as leaked, issue a new one in your Plusofon account and send /login to me privately.")
-    login_not_allowed = "Only the bot's administrators{admins} can connect chats."
+    login_not_allowed = "Only the bot's administrators can connect chats."
     login_rejected = "Not connected: {reason}"
     login_bad_token = "Plusofon rejected the token (invalid or expired)"
     login_bad_user = "the user_id does not match this token"
@@ -405,7 +408,9 @@ class EnglishTexts(Texts):
                    "connected: send /unlink there.")
     not_connected_short = "This chat is not connected anyway."
     anonymous_cannot_link = "An anonymous administrator cannot connect the group: send /link as yourself."
-    admin_label = "administrator"
+    link_not_allowed = "You may not connect groups. Ask a bot admin."
+    link_taken = ("Someone else connected this group; only a bot admin may replace the connection. Ask them, or "
+                  "whoever connected the group.")
     throttled = "Not so fast… Wait a moment and try again."
     history_empty = "Nothing has happened in this chat yet."
     history_header = "<b>Latest actions in this chat</b> (time {zone})"

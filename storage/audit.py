@@ -28,18 +28,23 @@ class AuditLog:
         self._conn = conn
 
     async def record(self, *, chat_id: int, user_id: int | None, user_name: str, action: str, details: str = "",
-                     result: str = "ok", notify_chat_id: int | None = None, notify_text: str | None = None) -> None:
+                     result: str = "ok", notify_chat_id: int | None = None, notify_text: str | None = None,
+                     account_id: int | None = None) -> None:
+        """`account_id`: the Plusofon account the action was on (None: none, e.g. a refused /login)."""
         await self._conn.execute(
             "INSERT INTO audit (at, chat_id, user_id, user_name, action, details, result, notify_chat_id, "
-            "notify_text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "notify_text, account_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (time.time(), chat_id, user_id, user_name, action, details, result,
-             notify_chat_id if notify_text else None, notify_text),
+             notify_chat_id if notify_text else None, notify_text, account_id),
         )
 
-    async def recent(self, chat_id: int, limit: int = 20) -> list[AuditEntry]:
+    async def recent(self, chat_id: int, limit: int = 20, *, account_id: int | None = None) -> list[AuditEntry]:
+        """The chat's latest records, newest first; with `account_id`, only those made on that account."""
+        where, params = ("chat_id = ?", (chat_id,)) if account_id is None else (
+            "chat_id = ? AND account_id = ?", (chat_id, account_id))
         async with self._conn.execute(
-            "SELECT at, chat_id, user_id, user_name, action, details, result FROM audit WHERE chat_id = ? "
-            "ORDER BY id DESC LIMIT ?", (chat_id, limit),
+            "SELECT at, chat_id, user_id, user_name, action, details, result FROM audit WHERE " + where +
+            " ORDER BY id DESC LIMIT ?", (*params, limit),
         ) as cursor:
             rows = await cursor.fetchall()
         return [AuditEntry(*row) for row in rows]

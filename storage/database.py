@@ -53,6 +53,7 @@ async def connect(path: Path | str) -> aiosqlite.Connection:
         await _switch_to_wal(conn)
         await conn.execute("PRAGMA synchronous = FULL")
         await conn.execute("PRAGMA foreign_keys = ON")
+        await conn.execute("PRAGMA secure_delete = ON")  # deleted rows are overwritten, not just unlinked
         await migrate(conn)
     except sqlite3.Error as error:
         await conn.close()

@@ -141,6 +141,12 @@ class ExpiryStore:
                 del self._by_account[account_id]
         return cursor.rowcount > 0
 
+    async def forget_account(self, account_id: int) -> int:
+        """No chat refers to the account any more: drop every expiry of it; return how many."""
+        cursor = await self._conn.execute("DELETE FROM expiries WHERE account_id = ?", (account_id,))
+        self._by_account.pop(account_id, None)
+        return cursor.rowcount
+
     async def counts(self) -> tuple[int, int]:
         """How many temporary numbers wait for their expiry, and how many of their deletes have failed."""
         async with self._conn.execute("SELECT count(*), coalesce(sum(attempts > 0), 0) FROM expiries") as cursor:

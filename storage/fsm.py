@@ -49,6 +49,13 @@ class SQLiteStorage(BaseStorage):
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
         return dict(self._get(key)[1])
 
+    async def forget_chat(self, bot_id: int, chat_id: int) -> None:
+        """The chat was disconnected: every dialogue in it goes (they may hold a customer's phone)."""
+        prefix = f"fsm:{bot_id}:{chat_id}:"
+        for name in [name for name in self._entries if name.startswith(prefix)]:
+            del self._entries[name]
+        await self._conn.execute("DELETE FROM fsm WHERE substr(key, 1, length(?)) = ?", (prefix, prefix))
+
     async def close(self) -> None:
         self._entries.clear()
 

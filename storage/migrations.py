@@ -152,4 +152,47 @@ MIGRATIONS: list[str] = [
     ALTER TABLE mirror_accounts ADD COLUMN sync_last_id INTEGER;
     ALTER TABLE mirror_accounts ADD COLUMN complete_to INTEGER;
     """,
+    # the account each audit record was made on, so that a chat reconnected to another account shows in /history
+    # none of the previous one's actions (issue 22, item 19). Older records are given the chat's account when
+    # they were made during its present connection (since `added_at`); the rest stay NULL, shown to nobody
+    """
+    ALTER TABLE audit ADD COLUMN account_id INTEGER;
+    UPDATE audit SET account_id = (SELECT c.plusofon_user_id FROM chats c WHERE c.chat_id = audit.chat_id
+                                   AND audit.at >= CAST(strftime('%s', c.added_at) AS REAL));
+    CREATE INDEX audit_chat_account ON audit (chat_id, account_id, id);
+    """,
+    # accounts no chat refers to any more, and since when (issue 22, item 5): their copy, expiries and dialogue
+    # state are deleted after MIRROR_KEEP_DAYS (bot/services/forgetting.py). Kept by triggers, so that a chat
+    # removed or reconnected by any path (the admin CLI's own process too) counts; a reconnect takes it back
+    """
+    CREATE TABLE released_accounts (
+        account_id   INTEGER PRIMARY KEY,
+        released_at  REAL    NOT NULL
+    );
+    CREATE INDEX chats_by_account ON chats (plusofon_user_id);
+    CREATE TRIGGER chat_released_by_delete AFTER DELETE ON chats
+    WHEN NOT EXISTS (SELECT 1 FROM chats WHERE plusofon_user_id = OLD.plusofon_user_id)
+    BEGIN
+        INSERT OR IGNORE INTO released_accounts (account_id, released_at)
+        VALUES (OLD.plusofon_user_id, (julianday('now') - 2440587.5) * 86400.0);
+    END;
+    CREATE TRIGGER chat_released_by_update AFTER UPDATE OF plusofon_user_id ON chats
+    WHEN NOT EXISTS (SELECT 1 FROM chats WHERE plusofon_user_id = OLD.plusofon_user_id)
+    BEGIN
+        INSERT OR IGNORE INTO released_accounts (account_id, released_at)
+        VALUES (OLD.plusofon_user_id, (julianday('now') - 2440587.5) * 86400.0);
+    END;
+    CREATE TRIGGER chat_claims_by_insert AFTER INSERT ON chats
+    BEGIN
+        DELETE FROM released_accounts WHERE account_id = NEW.plusofon_user_id;
+    END;
+    CREATE TRIGGER chat_claims_by_update AFTER UPDATE OF plusofon_user_id ON chats
+    BEGIN
+        DELETE FROM released_accounts WHERE account_id = NEW.plusofon_user_id;
+    END;
+    INSERT INTO released_accounts (account_id, released_at)
+    SELECT account_id, (julianday('now') - 2440587.5) * 86400.0
+    FROM (SELECT account_id FROM mirror_accounts UNION SELECT account_id FROM expiries)
+    WHERE account_id NOT IN (SELECT plusofon_user_id FROM chats);
+    """,
 ]

@@ -209,6 +209,14 @@ class MirrorStore:
             "SELECT id FROM mirror_numbers WHERE account_id = ? AND id > ? AND id < ? ORDER BY id",
             (account, low, high)) as cursor:
             return [row[0] for row in await cursor.fetchall()]
+    async def forget(self, account: int, limit: int) -> int:
+        """Delete up to `limit` numbers of the account's copy (its row too, once none is left): how many went."""
+        cursor = await self._conn.execute(
+            "DELETE FROM mirror_numbers WHERE account_id = ? AND id IN "
+            "(SELECT id FROM mirror_numbers WHERE account_id = ? LIMIT ?)", (account, account, limit))
+        if cursor.rowcount < limit:
+            await self._conn.execute("DELETE FROM mirror_accounts WHERE account_id = ?", (account,))
+        return cursor.rowcount
 
     async def get(self, account: int, number_id: int) -> SmartNumber | None:
         async with self._conn.execute(

@@ -266,6 +266,7 @@ class FakeTelegram:
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
         self._last_message_id: dict[int, int] = {}
         self._members: dict[tuple[int, int], dict[str, Any]] = {}
+        self.default_member_status = "member"  # what getChatMember answers for users no test set
         self._failures: dict[str, deque[dict[str, Any]]] = {}
         self._blocked: dict[int, str] = {}
         self.undeletable: set[tuple[int, int]] = set()  # (chat_id, message_id) that deleteMessage refuses
@@ -446,7 +447,7 @@ class FakeTelegram:
         chat_id = self._chat_id(params)
         user_id = int(params["user_id"])
         member = self._members.get((chat_id, user_id))
-        return member or chat_member_dict(self._user(user_id), "member")
+        return member or chat_member_dict(self._user(user_id), self.default_member_status)
 
     def _get_chat(self, params: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -524,6 +525,10 @@ class TelegramControls:
         self, chat_id: int, user_id: int, status: str = "member", **fields: Any
     ) -> None:
         self.telegram.set_chat_member(chat_id, user_id, status, **fields)
+
+    def set_default_member_status(self, status: str) -> None:
+        """What getChatMember answers for every user no `set_chat_member` named (by default "member")."""
+        self.telegram.default_member_status = status
 
     def message_text(self, chat_id: int, message_id: int) -> str | None:
         """Current text of a message the bot sent (None if unknown or deleted)."""

@@ -123,7 +123,6 @@ async def test_login_by_a_non_admin_is_refused_without_self_login(admin_bot, plu
     assert deleted(calls, USER, 502)
     reply = text_of(calls)
     assert "только администраторы" in reply
-    assert str(BOT_ADMIN) in reply  # who to ask
     assert PLUSOFON_TOKEN not in reply
     assert await h.chats.get(USER) is None
     assert plusofon.requests == []
@@ -334,6 +333,84 @@ async def test_link_by_an_anonymous_admin_is_refused(admin_bot):
     assert await h.chats.get(GROUP) is None
 
 
+# /link: who may link, what a link may replace, what it carries (issue 22, item 1)
+
+OTHER_TOKEN = "tok-41-other-value"
+TAKEN = "подключил другой человек"
+LINK_NOT_ALLOWED = "Вам нельзя подключать группы"
+
+
+async def test_link_never_takes_over_a_group_someone_else_connected(admin_bot, plusofon):
+    """A group admin whose own private chat a bot admin connected (to another account) cannot move the group."""
+    h = admin_bot
+    plusofon.add_account(41, OTHER_TOKEN)
+    await h.connect_chat(GROUP)  # the CLI: account 40
+    await h.connect_chat(GROUP_ADMIN, user_id=41, token=OTHER_TOKEN)
+    h.tg.set_chat_member(GROUP, GROUP_ADMIN, status="administrator")
+    reply = text_of(await h.send("/link", chat_id=GROUP, user_id=GROUP_ADMIN))
+    assert TAKEN in reply
+    auth = await h.chats.get(GROUP)
+    assert (auth.user_id, auth.token, auth.added_by) == (PLUSOFON_USER_ID, PLUSOFON_TOKEN, None)
+    assert [(e.action, e.result) for e in await audit_of(h, GROUP)] == [("link", "refused: connected by another")]
+
+
+async def test_a_bot_admin_may_relink_a_group_and_anyone_may_relink_their_own(admin_bot, plusofon):
+    h = admin_bot
+    plusofon.add_account(41, OTHER_TOKEN)
+    await h.connect_chat(GROUP)
+    await h.connect_chat(BOT_ADMIN, user_id=41, token=OTHER_TOKEN)
+    h.tg.set_chat_member(GROUP, BOT_ADMIN, status="administrator")
+    assert "Группа подключена" in text_of(await h.send("/link", chat_id=GROUP, user_id=BOT_ADMIN))
+    assert (await h.chats.get(GROUP)).user_id == 41
+    await h.connect_chat(GROUP_ADMIN)  # account 40, by the CLI
+    h.tg.set_chat_member(GROUP, GROUP_ADMIN, status="administrator")
+    group2 = -100778
+    h.tg.set_chat_member(group2, GROUP_ADMIN, status="administrator")
+    assert "Группа подключена" in text_of(await h.send("/link", chat_id=group2, user_id=GROUP_ADMIN))
+    assert "Группа подключена" in text_of(await h.send("/link", chat_id=group2, user_id=GROUP_ADMIN))
+    assert TAKEN in text_of(await h.send("/link", chat_id=GROUP, user_id=GROUP_ADMIN))
+    assert (await h.chats.get(GROUP)).user_id == 41
+
+
+async def test_a_link_carries_the_by_admin_of_the_private_chat_and_never_more(make):
+    """A bot admin whose private chat was connected as a stranger's (before they were made admin, say) links a
+    group: the group is a stranger's too, and does not tell NOTIFY_CHAT_ID."""
+    h = await make(admin_ids=frozenset({BOT_ADMIN}), notify_chat_id=-100500, link_allowed="connected")
+    await h.chats.put(BOT_ADMIN, PLUSOFON_USER_ID, PLUSOFON_TOKEN, added_by=BOT_ADMIN, by_admin=False)
+    h.tg.set_chat_member(GROUP, BOT_ADMIN, status="administrator")
+    assert "Группа подключена" in text_of(await h.send("/link", chat_id=GROUP, user_id=BOT_ADMIN))
+    assert not (await h.chats.get(GROUP)).by_admin
+
+
+async def test_by_default_a_self_connected_user_may_not_link(make, plusofon):
+    h = await make(admin_ids=frozenset({BOT_ADMIN}), allow_self_login=True)
+    await h.send(f"/login 40 {PLUSOFON_TOKEN}", chat_id=USER)
+    assert (await h.chats.get(USER)) is not None
+    h.tg.set_chat_member(GROUP, USER, status="administrator")
+    plusofon.clear_requests()
+    reply = text_of(await h.send("/link", chat_id=GROUP, user_id=USER))
+    assert LINK_NOT_ALLOWED in reply
+    assert await h.chats.get(GROUP) is None
+    assert [(e.action, e.result) for e in await audit_of(h, GROUP)] == [("link", "refused: not allowed")]
+    assert plusofon.requests == []
+
+
+@pytest.mark.parametrize("allowed, linkers", [("admins", {BOT_ADMIN}),
+                                              ("admin_connected", {BOT_ADMIN, GROUP_ADMIN}),
+                                              ("connected", {BOT_ADMIN, GROUP_ADMIN, USER})])
+async def test_link_allowed_says_who_may_link(make, allowed, linkers):
+    h = await make(admin_ids=frozenset({BOT_ADMIN}), allow_self_login=True, link_allowed=allowed)
+    await h.connect_chat(BOT_ADMIN)
+    await h.connect_chat(GROUP_ADMIN)  # by the CLI: a bot admin made it
+    await h.send(f"/login 40 {PLUSOFON_TOKEN}", chat_id=USER)  # self-connected
+    for n, user in enumerate((BOT_ADMIN, GROUP_ADMIN, USER)):
+        group = GROUP - n
+        h.tg.set_chat_member(group, user, status="administrator")
+        reply = text_of(await h.send("/link", chat_id=group, user_id=user))
+        assert ("Группа подключена" in reply) == (user in linkers), (user, reply)
+        assert (await h.chats.get(group) is not None) == (user in linkers)
+
+
 # ---- /unlink ---------------------------------------------------------------------------------------
 
 
@@ -519,7 +596,8 @@ async def test_history_lists_an_add_then_a_delete(harness, plusofon):
 async def test_history_shows_the_latest_twenty_newest_last(harness):
     audit = harness.services.audit
     for n in range(1, 26):
-        await audit.record(chat_id=100, user_id=100, user_name="Иван", action="add", details=f"action {n}")
+        await audit.record(chat_id=100, user_id=100, user_name="Иван", action="add", details=f"action {n}",
+                           account_id=PLUSOFON_USER_ID)
     lines = history_lines(text_of(await harness.send("/history")))
     assert len(lines) == 20
     assert "action 6 " in lines[0] + " " and lines[-1].endswith("· ✅") and "action 25" in lines[-1]
@@ -538,7 +616,8 @@ async def test_history_escapes_what_users_wrote(harness, plusofon):
 async def test_a_long_history_is_cut_between_whole_entities(harness):
     audit = harness.services.audit
     for n in range(20):
-        await audit.record(chat_id=100, user_id=100, user_name="Иван", action="add", details="&" * 120)
+        await audit.record(chat_id=100, user_id=100, user_name="Иван", action="add", details="&" * 120,
+                           account_id=PLUSOFON_USER_ID)
     text = text_of(await harness.send("/history"))
     assert len(text) <= 4096
     broken = re.findall(r"&(?!(?:lt|gt|amp|quot|#x27|#39);)", text)
@@ -558,6 +637,21 @@ async def test_history_of_a_group_is_its_own(group_bot, plusofon):
     group_text = text_of(await h.send("/history", chat_id=GROUP, user_id=MEMBER))
     assert "Групповой" in group_text and "Личный" not in group_text
 
+
+
+async def test_history_after_a_reconnect_to_another_account_shows_none_of_the_old_ones(harness, plusofon):
+    """Issue 22, item 19: a chat reconnected to another account sees only what was done on that one."""
+    await harness.send("/add 79993332210 Клиент старого аккаунта")
+    plusofon.add_account(41, "tok-41-other-value")
+    await harness.connect_chat(100, user_id=41, token="tok-41-other-value")
+    text = text_of(await harness.send("/history"))
+    assert "Клиент старого" not in text and "999 333" not in text and "добавил(а)" not in text, text
+    await harness.send("/add 79993332211 Новый клиент")
+    lines = history_lines(text_of(await harness.send("/history")))
+    assert len(lines) == 1 and "Новый клиент" in lines[0], lines
+    await harness.connect_chat(100)  # back to account 40: its own actions are its own again
+    lines = history_lines(text_of(await harness.send("/history")))
+    assert len(lines) == 1 and "Клиент старого аккаунта" in lines[0], lines
 
 
 # ---- a token edited into a message (issue 11, item 9) --------------------------------------------------

@@ -46,6 +46,17 @@ async def test_a_plain_member_is_refused_and_nothing_is_read(group, plusofon, co
     assert plusofon.requests == []
 
 
+@pytest.mark.parametrize("status, fields", [("restricted", {}), ("restricted", {"is_member": False}), ("left", {}),
+                                            ("kicked", {})])
+async def test_restricted_left_and_kicked_users_get_the_admins_only_refusal(group, plusofon, status, fields):
+    """Issue 25: none of them administers the group, so none gets past /access admins (nor is told more)."""
+    h, chat_id, chat_type = group
+    h.tg.set_chat_member(chat_id, MEMBER, status=status, **fields)
+    calls = await h.send("/list", chat_id=chat_id, user_id=MEMBER, chat_type=chat_type)
+    assert ADMINS_ONLY in only(calls, "sendMessage").params["text"]
+    assert plusofon.requests == []
+
+
 @pytest.mark.parametrize("command, answer", [("/find склад", "Найдено: 20"), ("/history", "Последние действия"),
                                              ("/list", "Умные номера: 21")])
 async def test_group_and_bot_admins_still_may(group, command, answer):

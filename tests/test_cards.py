@@ -244,3 +244,28 @@ def test_a_huge_description_still_fits_in_one_message():
                          created_at=datetime(2024, 1, 2, 3, 4))
     text = card_text(number, RUSSIAN)
     assert len(text) < TELEGRAM_TEXT_LIMIT and "…" in text and "02.01.2024 03:04" in text
+
+
+# ---- another account's number (issue 25) -------------------------------------------------------
+
+
+async def test_a_card_or_delete_of_another_accounts_number_is_not_found_and_shows_nothing_of_it(harness, plusofon):
+    """Ids are unique across accounts and the copy holds every connected account: its lookups must be scoped by
+    the chat's account, or a forged 📇/🗑 would show (and offer to delete) a number of somebody else's."""
+    plusofon.add_account(41, "tok-41-other-value")
+    plusofon.seed(40, 3)
+    theirs = plusofon.seed(41, 3, description="Чужой клиент")[1]
+    await harness.connect_chat(200, user_id=41, token="tok-41-other-value")
+    await harness.synced(40)
+    await harness.synced(41)
+    listing = only(await harness.send("/list"), "sendMessage")
+    message_id = listing.result["message_id"]
+    for data in (f"n:{theirs['id']}:1:", f"d:{theirs['id']}"):
+        calls = await harness.press_data(data, chat_id=100, message_id=message_id)
+        shown = " ".join(str(call.params.get("text", "")) for call in calls)
+        assert "не найден" in shown, (data, shown)
+        for field in (theirs["phoneX"], theirs["phoneB"], display(theirs["phoneX"]), display(theirs["phoneB"]),
+                      "Чужой клиент"):
+            assert field not in shown, (data, field, shown)
+    assert [r for r in plusofon.requests if r.method == "DELETE"] == []
+    assert len(plusofon.numbers(41)) == 3

@@ -305,6 +305,19 @@ async def test_add_with_email_signs_in_with_the_password_from_stdin(api_cli: Cli
         assert secret.encode() not in raw_bytes(api_cli.db_path)
 
 
+async def test_a_chat_added_with_email_is_marked_as_connected_by_an_admin(api_cli: Cli, plusofon: FakePlusofon,
+                                                                         secret_key: str):
+    """Issue 22, item 16: like every `chats add`, the sign-in way is the admins' own tool (README)."""
+    plusofon.add_login(PLUSOFON_USER_ID, EMAIL, PASSWORD)
+    assert (await api_cli("add", str(CHAT_ID), "--email", EMAIL, stdin=PASSWORD + "\n")).code == 0
+    conn = await connect(api_cli.db_path)
+    try:
+        auth = await ChatRepository(conn, load_cipher(secret_key, api_cli.db_path)).get(CHAT_ID)
+    finally:
+        await conn.close()
+    assert auth is not None and auth.refresh_token and auth.by_admin
+
+
 async def test_add_with_email_and_a_wrong_password_stores_nothing(api_cli: Cli, plusofon: FakePlusofon):
     plusofon.add_login(PLUSOFON_USER_ID, EMAIL, PASSWORD)
     result = await api_cli("add", str(CHAT_ID), "--email", EMAIL, stdin="not-the-password\n")

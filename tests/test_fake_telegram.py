@@ -27,8 +27,11 @@ from aiogram.types import (
     BufferedInputFile,
     CallbackQuery,
     ChatMemberAdministrator,
+    ChatMemberBanned,
+    ChatMemberLeft,
     ChatMemberMember,
     ChatMemberOwner,
+    ChatMemberRestricted,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
@@ -161,6 +164,18 @@ async def test_block_chat_until_unblocked(bot: Bot, fake: FakeSession) -> None:
     fake.unblock_chat(USER)
     await bot.send_message(USER, "hi")
     assert fake.last_text(USER) == "hi"
+
+
+@pytest.mark.parametrize("status, model", [("restricted", ChatMemberRestricted), ("left", ChatMemberLeft),
+                                           ("kicked", ChatMemberBanned), ("member", ChatMemberMember)])
+async def test_any_member_status_can_be_set_for_one_user_or_for_everyone_else(bot: Bot, fake: FakeSession,
+                                                                            status: str, model: type) -> None:
+    fake.set_chat_member(-100123, USER, status=status)
+    assert isinstance(await bot.get_chat_member(-100123, USER), model)
+    fake.set_default_member_status(status)
+    assert isinstance(await bot.get_chat_member(-100123, USER + 7), model)
+    fake.set_chat_member(-100123, USER, status="restricted", is_member=False)
+    assert (await bot.get_chat_member(-100123, USER)).is_member is False
 
 
 async def test_other_methods(bot: Bot, fake: FakeSession) -> None:

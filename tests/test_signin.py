@@ -350,13 +350,13 @@ async def test_the_background_expirer_renews_the_sign_in_too(bot: BotHarness, pl
 async def test_a_group_linked_from_a_signed_in_chat_renews_with_it(bot: BotHarness, plusofon: FakePlusofon):
     h = bot
     group = -100888
-    await sign_in(h, USER)
-    h.tg.set_chat_member(group, USER, status="administrator")
-    assert "✅" in text_of(await h.send("/link", chat_id=group, user_id=USER))
+    await sign_in(h, BOT_ADMIN)  # a bot admin: may /link (LINK_ALLOWED)
+    h.tg.set_chat_member(group, BOT_ADMIN, status="administrator")
+    assert "✅" in text_of(await h.send("/link", chat_id=group, user_id=BOT_ADMIN))
     linked = await h.chats.get(group)
     assert linked is not None and linked.connected_by == "signin" and linked.email == EMAIL
     plusofon.expire_tokens(PLUSOFON_USER_ID)
-    assert "Умных номеров пока нет" in text_of(await h.send("/list", chat_id=group, user_id=USER))
-    assert "Умных номеров пока нет" in text_of(await h.send("/list", chat_id=USER))
+    assert "Умных номеров пока нет" in text_of(await h.send("/list", chat_id=group, user_id=BOT_ADMIN))
+    assert "Умных номеров пока нет" in text_of(await h.send("/list", chat_id=BOT_ADMIN))
     watch_issued(plusofon)
     assert plusofon.count("GET", "/api/v1/refresh") == 1

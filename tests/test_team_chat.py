@@ -65,7 +65,7 @@ async def test_a_chat_a_bot_admin_connected_with_login_tells_the_team(make):
 
 
 async def test_link_passes_on_who_connected_the_owners_chat(make):
-    h = await make(allow_self_login=True)
+    h = await make(allow_self_login=True, link_allowed="connected")
     stranger_group, team_group = -100901, -100902
     h.tg.set_chat_member(stranger_group, STRANGER, status="creator")
     h.tg.set_chat_member(team_group, GROUP_ADMIN, status="administrator")
@@ -81,19 +81,16 @@ async def test_link_passes_on_who_connected_the_owners_chat(make):
     assert not any("evil.example" in text for text in team_messages(h))
 
 
-async def test_a_stranger_relinking_a_group_does_not_keep_its_notify_chat(make):
-    h = await make(allow_self_login=True)
+async def test_a_stranger_cannot_relink_a_group_the_admins_connected(make):
+    """Even when anyone connected may /link (issue 22, item 1): the group keeps its connection and notify chat."""
+    h = await make(allow_self_login=True, link_allowed="connected")
     await h.connect_chat(GROUP, notify_chat_id=OTHER_TEAM)
     h.tg.set_chat_member(GROUP, STRANGER, status="administrator")
     await h.send(f"/login 40 {PLUSOFON_TOKEN}", chat_id=STRANGER)
-    await h.send("/link", chat_id=GROUP, user_id=STRANGER)
+    assert "подключил другой человек" in only(await h.send("/link", chat_id=GROUP, user_id=STRANGER),
+                                              "sendMessage").params["text"]
     auth = await h.chats.get(GROUP)
-    assert auth.notify_chat_id is None and not auth.by_admin
-    await added(h, GROUP, STRANGER, PHISHING)
-    await h.connect_chat(100, notify_chat_id=OTHER_TEAM)
-    await added(h, 100, 100, "маркер")
-    await wait_team(h, "маркер", OTHER_TEAM)
-    assert not any("evil.example" in text for text in team_messages(h, OTHER_TEAM) + team_messages(h))
+    assert (auth.added_by, auth.notify_chat_id, auth.by_admin) == (None, OTHER_TEAM, True)
 
 
 @pytest.mark.parametrize("self_login", [True, False])

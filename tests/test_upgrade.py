@@ -8,6 +8,7 @@ filled only if SEEDERS knows it (add one there when a new table must survive upg
 
 from __future__ import annotations
 
+import calendar
 import json
 import sqlite3
 import time
@@ -128,3 +129,22 @@ async def test_a_database_from_the_oldest_version_then_gets_todays_features(tmp_
         assert [note.text for note in await Outbox(conn).pending()] == ["после обновления"]
     finally:
         await conn.close()
+
+
+async def test_old_audit_records_are_given_the_account_of_the_chats_present_connection_only(tmp_path: Path):
+    """Issue 22, item 19: records made before the chat's present connection may be another account's, so after
+    the upgrade /history shows only those made since (`added_at`)."""
+    version = next(n for n, script in enumerate(MIGRATIONS) if "ADD COLUMN account_id" in script)
+    path = tmp_path / "bot.sqlite3"
+    build_old_database(path, version)
+    connected = calendar.timegm((2026, 1, 1, 0, 0, 0))
+    with closing(sqlite3.connect(path, isolation_level=None)) as db:
+        db.execute("DELETE FROM audit")
+        db.execute("UPDATE chats SET added_at = '2026-01-01 00:00:00' WHERE chat_id = 100")
+        db.executemany("INSERT INTO audit (at, chat_id, user_name, action, details, result) "
+                       "VALUES (?, ?, '', 'add', ?, 'ok')",
+                       [(connected - 60, 100, "before"), (connected + 60, 100, "since"), (connected, 555, "gone")])
+    await (await connect(path)).close()
+    with closing(sqlite3.connect(path)) as db:
+        assert dict(db.execute("SELECT details, account_id FROM audit")) == {"before": None, "since": 40,
+                                                                             "gone": None}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -68,6 +68,7 @@ class Settings(CoreSettings):
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     notify_chat_id: int | None = None
     allow_self_login: bool = False
+    link_allowed: Literal["admins", "admin_connected", "connected"] = "admin_connected"
     allow_premium_numbers: bool = False
     throttle_user_per_minute: int = Field(default=30, ge=1)
     throttle_user_burst: int = Field(default=10, ge=1)
@@ -88,6 +89,7 @@ class Settings(CoreSettings):
     audit_retention_days: int = Field(default=365, ge=1, le=36500)
     # how long start-up keeps trying while Telegram cannot be reached or answers 5xx/429, then exits
     startup_timeout_s: float = Field(default=60.0, gt=0, le=3600)
+    mirror_keep_days: int = Field(default=7, ge=0, le=3650)
 
     @field_validator("timezone")
     @classmethod

@@ -15,6 +15,7 @@ from aiogram.types import Chat, Message, User
 
 from bot.core.settings import Settings
 from bot.services.admins import GroupAdmins
+from bot.services.forgetting import Forgetting
 from bot.services.journal import Journal
 from storage.chats import ChatAuth, ChatRepository
 
@@ -46,6 +47,8 @@ class Refusal(enum.Enum):
     ANONYMOUS = "anonymous"            # /link on behalf of the group: whose account would it be?
     SENDER_NOT_CONNECTED = "sender not connected"  # /link by someone whose own private chat is not connected
     NOT_ADMIN = "not admin"            # not allowed to administer the chat (or, for /chats, the bot)
+    LINK_NOT_ALLOWED = "not allowed"   # /link by someone LINK_ALLOWED leaves out
+    TAKEN = "connected by another"     # /link over a connection someone else made (only bot admins may)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,8 +80,9 @@ class Policy:
 
 class ChatAccess:
     def __init__(self, chats: ChatRepository, group_admins: GroupAdmins, journal: Journal,
-                 settings: Settings) -> None:
+                 settings: Settings, forgetting: Forgetting) -> None:
         self._chats, self._group_admins, self._journal, self._settings = chats, group_admins, journal, settings
+        self._forgetting = forgetting
 
     async def logout(self, sender: Sender, auth: ChatAuth | None) -> Disconnected | Refused:
         """/logout: a private chat disconnects itself (the groups it linked stay connected)."""
@@ -87,11 +91,15 @@ class ChatAccess:
         if auth is None:
             return Refused(Refusal.NOT_CONNECTED)
         await self._chats.remove(sender.chat.id)
-        await self._journal.account_event(sender.chat, sender.user, "logout", f"user_id {auth.user_id}")
+        await self._forgetting.chat_left(sender.bot.id, sender.chat.id)
+        await self._journal.account_event(sender.chat, sender.user, "logout", f"user_id {auth.user_id}",
+                                          account=auth.user_id)
         return Disconnected(auth.user_id)
 
     async def link(self, sender: Sender, auth: ChatAuth | None) -> Linked | Refused:
-        """/link: a group administrator connects the group to the account of their own private chat."""
+        """/link: a group administrator connects the group to the account of their own private chat, if
+        LINK_ALLOWED lets them, and unless someone else connected the group (only a bot admin may replace that).
+        The group is as trusted as that private chat (`by_admin`), never more."""
         user = sender.user
         if sender.private:
             return Refused(Refusal.GROUP_ONLY)
@@ -100,14 +108,25 @@ class ChatAccess:
         personal = await self._chats.get(user.id)
         if personal is None:
             return Refused(Refusal.SENDER_NOT_CONNECTED)
-        if not await self._group_admins.is_admin(sender.bot, sender.chat.id, user.id):
-            await self._journal.account_event(sender.chat, user, "link", result="refused: not a group admin")
-            return Refused(Refusal.NOT_ADMIN)
-        by_admin = personal.by_admin or user.id in self._settings.admin_ids  # else a stranger's: no team chat
+        bot_admin = user.id in self._settings.admin_ids
+        refusal = None
+        if not self._may_link(personal, bot_admin):
+            refusal = Refusal.LINK_NOT_ALLOWED
+        elif not await self._group_admins.is_admin(sender.bot, sender.chat.id, user.id):
+            refusal = Refusal.NOT_ADMIN
+        elif auth is not None and auth.added_by != user.id and not bot_admin:
+            refusal = Refusal.TAKEN
+        if refusal is not None:
+            await self._journal.account_event(sender.chat, user, "link", result=f"refused: {refusal.value}",
+                                              account=auth.user_id if auth is not None else None)
+            return Refused(refusal)
+        by_admin = personal.by_admin  # a stranger's private chat makes a stranger's group: no team chat
         await self._chats.put(sender.chat.id, personal.user_id, personal.token, added_by=user.id,
                               by_admin=by_admin, refresh_token=personal.refresh_token, email=personal.email,
                               notify_chat_id=auth.notify_chat_id if auth is not None and by_admin else None)
-        await self._journal.account_event(sender.chat, user, "link", f"user_id {personal.user_id}")
+        await self._journal.account_event(sender.chat, user, "link", f"user_id {personal.user_id}",
+                                          account=personal.user_id)
+        await self._forgetting.account_changed()
         return Linked(personal.user_id)
 
     async def unlink(self, sender: Sender, auth: ChatAuth | None) -> Disconnected | Refused:
@@ -117,10 +136,13 @@ class ChatAccess:
         if auth is None:
             return Refused(Refusal.NOT_CONNECTED)
         if not await self._may_administer(sender):
-            await self._journal.account_event(sender.chat, sender.user, "unlink", result="refused: not an admin")
+            await self._journal.account_event(sender.chat, sender.user, "unlink", result="refused: not an admin",
+                                              account=auth.user_id)
             return Refused(Refusal.NOT_ADMIN)
         await self._chats.remove(sender.chat.id)
-        await self._journal.account_event(sender.chat, sender.user, "unlink", f"user_id {auth.user_id}")
+        await self._forgetting.chat_left(sender.bot.id, sender.chat.id)
+        await self._journal.account_event(sender.chat, sender.user, "unlink", f"user_id {auth.user_id}",
+                                          account=auth.user_id)
         return Disconnected(auth.user_id)
 
     async def policy(self, sender: Sender, auth: ChatAuth | None, admins_only: bool | None) -> Policy | Refused:
@@ -134,7 +156,8 @@ class ChatAccess:
         if not await self._may_administer(sender):
             return Refused(Refusal.NOT_ADMIN)
         await self._chats.set_admins_only(sender.chat.id, admins_only)
-        await self._journal.account_event(sender.chat, sender.user, "access", "admins" if admins_only else "all")
+        await self._journal.account_event(sender.chat, sender.user, "access", "admins" if admins_only else "all",
+                                          account=auth.user_id)
         return Policy(admins_only, changed=True)
 
     async def overview(self, sender: Sender) -> list[ChatAuth] | Refused:
@@ -143,6 +166,10 @@ class ChatAccess:
         if not sender.private or user is None or user.id not in self._settings.admin_ids:
             return Refused(Refusal.NOT_ADMIN)
         return await self._chats.all()
+
+    def _may_link(self, personal: ChatAuth, bot_admin: bool) -> bool:
+        allowed = self._settings.link_allowed
+        return bot_admin or allowed == "connected" or (allowed == "admin_connected" and personal.by_admin)
 
     async def _may_administer(self, sender: Sender) -> bool:
         """A bot admin, or (by their own name) an administrator of this group."""

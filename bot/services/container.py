@@ -13,6 +13,7 @@ from bot.services.admins import GroupAdmins
 from bot.services.chat_access import ChatAccess
 from bot.services.confirmations import Confirmations
 from bot.services.expirer import Expirer
+from bot.services.forgetting import Forgetting
 from bot.services.journal import Journal
 from bot.services.login_attempts import LoginAttempts
 from bot.services.logins import Logins
@@ -25,6 +26,7 @@ from bot.services.search import SearchCache
 from storage.audit import AuditLog
 from storage.chats import ChatRepository
 from storage.expiries import ExpiryStore
+from storage.fsm import SQLiteStorage
 from storage.outbox import Outbox
 
 
@@ -42,7 +44,8 @@ class Services:
     mirror: Mirror                # each account's copy
     notifier: Notifier            # delivers the outbox
     expirer: Expirer              # temporary numbers
-    retention: Retention          # purges old notifications and audit records
+    retention: Retention          # purges old notifications and audit records, and forgets released accounts
+    forgetting: Forgetting        # deletes what is kept for an account no chat refers to any more
     accounts: AccountTokens       # token health and renewal, for every Plusofon call
     # what they share
     confirmations: Confirmations
@@ -50,6 +53,7 @@ class Services:
     login_attempts: LoginAttempts
     chats: ChatRepository         # which chat uses which account
     expiries: ExpiryStore
+    dialogues: SQLiteStorage      # the dialogues' state (the dispatcher's FSM storage)
     audit: AuditLog
     outbox: Outbox
     plusofon: PlusofonClient

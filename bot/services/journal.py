@@ -50,7 +50,7 @@ class Journal:
         await self._audit.record(
             chat_id=chat.id, user_id=user.id if user else None, user_name=plain_name(user),
             action="add" if added else "delete", details=f"{number_id}{plain_x} → {plain_b} {described}".strip(),
-            result=error or "ok", notify_chat_id=target, notify_text=text,
+            result=error or "ok", notify_chat_id=target, notify_text=text, account_id=auth.user_id,
         )
         if text is not None:
             self._notifier.wake()
@@ -63,7 +63,7 @@ class Journal:
             text = self._say.expiry_extended(user, row, expires_at)
         await self._audit.record(chat_id=chat.id, user_id=user.id if user else None, user_name=plain_name(user),
                                  action="extend", details=f"id {row.number_id} → {local_time(expires_at)}",
-                                 notify_chat_id=target, notify_text=text)
+                                 notify_chat_id=target, notify_text=text, account_id=auth.user_id)
         if text is not None:
             self._notifier.wake()
 
@@ -86,19 +86,20 @@ class Journal:
             chat_id=auth.chat_id, user_id=None, user_name=self._say.by_the_bot, action="expire",
             details=f"id {row.number_id} {display_text(row.phone_x)} → {display_text(row.phone_b)} "
                     f"{row.description}".strip(),
-            notify_chat_id=target, notify_text=team_text,
+            notify_chat_id=target, notify_text=team_text, account_id=auth.user_id,
         )
         await self._outbox.add(auth.chat_id, self._say.expired(row, here=True))
         self._notifier.wake()
 
-    async def recent(self, chat_id: int, limit: int) -> list[AuditEntry]:
-        """The chat's latest records, newest first."""
-        return await self._audit.recent(chat_id, limit)
+    async def recent(self, auth: ChatAuth, limit: int) -> list[AuditEntry]:
+        """The chat's latest records made on its present account, newest first (not a previous account's)."""
+        return await self._audit.recent(auth.chat_id, limit, account_id=auth.user_id)
 
     async def account_event(self, chat: Chat, user: User | None, action: str, details: str = "",
-                            result: str = "ok") -> None:
+                            result: str = "ok", *, account: int | None = None) -> None:
+        """`account`: the Plusofon account it concerns, if any."""
         await self._audit.record(chat_id=chat.id, user_id=user.id if user else None, user_name=plain_name(user),
-                                 action=action, details=details, result=result)
+                                 action=action, details=details, result=result, account_id=account)
 
 
 def plain_name(user: User | None) -> str:

@@ -22,6 +22,7 @@ from bot.plusofon import (
     UserNotFoundError,
     WrongCredentials,
 )
+from bot.services.forgetting import Forgetting
 from bot.services.journal import Journal
 from bot.services.login_attempts import LoginAttempts
 from bot.services.owner import NoAuthuser, looks_like_user_id, whose
@@ -62,9 +63,9 @@ class Connected:
 
 class Logins:
     def __init__(self, chats: ChatRepository, plusofon: PlusofonClient, journal: Journal, attempts: LoginAttempts,
-                 settings: Settings) -> None:
+                 settings: Settings, forgetting: Forgetting) -> None:
         self._chats, self._plusofon, self._journal = chats, plusofon, journal
-        self._attempts, self._settings = attempts, settings
+        self._attempts, self._settings, self._forgetting = attempts, settings, forgetting
 
     def may_connect(self, user: User | None) -> bool:
         return user is not None and (user.id in self._settings.admin_ids or self._settings.allow_self_login)
@@ -109,7 +110,8 @@ class Logins:
         assert user_id is not None
         await self._chats.put(chat.id, user_id, token, added_by=user.id,
                               by_admin=user.id in self._settings.admin_ids, email=owner.email if owner else None)
-        await self._journal.account_event(chat, user, "login", f"user_id {user_id}")
+        await self._journal.account_event(chat, user, "login", f"user_id {user_id}", account=user_id)
+        await self._forgetting.account_changed()  # the chat may have left another account
         return Connected(user_id, owner)
 
     async def with_password(self, chat: Chat, user: User | None, email: str,
@@ -136,5 +138,6 @@ class Logins:
         await self._chats.put(chat.id, owner.id, tokens.token, added_by=user.id,
                               by_admin=user.id in self._settings.admin_ids,
                               refresh_token=tokens.refresh_token, email=owner.email or email)
-        await self._journal.account_event(chat, user, "login", f"user_id {owner.id}, sign-in")
+        await self._journal.account_event(chat, user, "login", f"user_id {owner.id}, sign-in", account=owner.id)
+        await self._forgetting.account_changed()  # the chat may have left another account
         return Connected(owner.id, owner)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.services.admins import GroupAdmins
+from bot.services.admins import GONE, GroupAdmins
 from bot.services.notifier import Notifier
 from storage.audit import AuditLog
 from storage.chats import ChatRepository
@@ -13,7 +13,6 @@ from storage.expiries import ExpiryStore
 from storage.outbox import Outbox
 
 log = logging.getLogger(__name__)
-GONE = ("left", "kicked")  # the bot's statuses in a chat it is no longer in
 
 
 class Membership:

@@ -1,5 +1,5 @@
 """Retention: sent team notifications and old audit records are purged in the background, so neither table
-grows for ever. One pass at start, then one every `interval`; each deletes a batch at a time with a pause
+grows for ever, and accounts no chat has referred to for MIRROR_KEEP_DAYS are forgotten (see forgetting.py). One pass at start, then one every `interval`; each deletes a batch at a time with a pause
 between batches, so the bot's own writes never wait long behind it."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
+from bot.services.forgetting import Forgetting
 from storage.audit import AuditLog
 from storage.outbox import Outbox
 
@@ -20,8 +21,9 @@ DAY = 86_400.0
 class Retention:
     def __init__(self, audit: AuditLog, outbox: Outbox, *, outbox_days: int, audit_days: int,
                  interval: float = 3600.0, batch: int = 500, pause: float = 0.05,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, forgetting: Forgetting | None = None) -> None:
         self._audit = audit
+        self._forgetting = forgetting
         self._outbox = outbox
         self._outbox_keep = outbox_days * DAY
         self._audit_keep = audit_days * DAY
@@ -50,6 +52,8 @@ class Retention:
         now = self._clock()
         notifications = await self._in_batches(self._outbox.purge, now - self._outbox_keep)
         records = await self._in_batches(self._audit.purge, now - self._audit_keep)
+        if self._forgetting is not None:
+            await self._forgetting.forget_due()
         if notifications or records:
             log.info("retention: deleted %d sent notifications and %d audit records", notifications, records)
         return notifications, records

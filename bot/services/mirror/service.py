@@ -159,6 +159,22 @@ class Mirror:
         """Upkeep of the account now (a probe, and a repair if it disagrees), as its interval would start it."""
         await self._store.update(account, repair_at=self._clock())
         self._wakeup.set()
+    async def forget(self, account: int, *, batch: int = 500, pause: float = 0.05) -> int:
+        """No chat refers to the account any more: stop reading it, drop what memory holds of it, and delete its
+        copy a batch at a time (the bot's own writes wait behind one batch at most). How many numbers went."""
+        holder = self._accounts.pop(account, None)
+        if holder is not None and holder.task is not None:
+            holder.task.cancel()
+            await asyncio.gather(holder.task, return_exceptions=True)
+        for key in [key for key in self._trusted if key[0] == account]:
+            del self._trusted[key]
+        for key in [key for key in self._seen_pages if key[0] == account]:
+            del self._seen_pages[key]
+        total = 0
+        while (deleted := await self._store.forget(account, batch)) == batch:
+            total += deleted
+            await asyncio.sleep(pause)
+        return total + deleted
 
     def read_now(self, account: int) -> None:
         """Read the account now, unless it is being read."""
