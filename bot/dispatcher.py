@@ -110,6 +110,7 @@ def create_dispatcher(
     dp.update.outer_middleware(in_flight)
     dp.message.outer_middleware(throttle)  # before the context: a dropped update costs no database read
     dp.callback_query.outer_middleware(throttle)
+    dp.edited_message.outer_middleware(throttle)  # an edited /login calls Plusofon like a new one
     context = ContextMiddleware(services.chats, plusofon)
     dp.message.outer_middleware(context)
     dp.callback_query.outer_middleware(context)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -22,7 +23,7 @@ from aiogram.types import Chat, User
 from bot.core.models import Credentials, SmartNumber, SmartNumberPage
 from bot.core.phones import is_premium_rate
 from bot.core.settings import Settings
-from bot.plusofon import AddOutcomeUnknown, NotFoundError, PlusofonClient, PlusofonError
+from bot.plusofon import AddOutcomeUnknown, NotFoundError, PlusofonClient, PlusofonError, RateLimitError
 from bot.services.admins import ANONYMOUS_ADMIN_ID
 from bot.services.confirmations import Confirmations, Refusal
 from bot.services.expirer import Expirer
@@ -37,6 +38,7 @@ PER_PAGE = 15                 # the numbers of one /find page, as Plusofon's own
 WAIT_FOR_COPY = 120.0         # seconds an answer waits for a first read before it says to come back
 QUIET_WAIT = 1.5              # seconds of that before progress is shown (a small account is read by then)
 ADD, DELETE = "add", "delete"  # the confirmations' actions
+ADD_BACK_OFF = 60.0           # seconds an account's adds wait after Plusofon answered one with 429 (at least)
 
 
 class CopyProgress(Protocol):
@@ -172,6 +174,20 @@ class Numbers:
                  journal: Journal, confirmations: Confirmations, searches: SearchCache, settings: Settings) -> None:
         self.plusofon, self.mirror, self.expiries, self.expirer = plusofon, mirror, expiries, expirer
         self.journal, self.confirmations, self.searches, self.settings = journal, confirmations, searches, settings
+        self.clock: Callable[[], float] = time.monotonic
+        self._adds_held: dict[int, float] = {}  # account → when its adds may call Plusofon again
+
+    def hold_adds(self, account: int, retry_after: float | None) -> None:
+        """Plusofon answered an add with 429: the account's adds wait (a retry at once would only add load)."""
+        now = self.clock()
+        self._adds_held = {key: until for key, until in self._adds_held.items() if until > now}
+        self._adds_held[account] = now + max(ADD_BACK_OFF, retry_after or 0.0)
+
+    def check_adds(self, account: int) -> None:
+        """Raise RateLimitError, with no call, while the account's adds are held back."""
+        left = self._adds_held.get(account, 0.0) - self.clock()
+        if left > 0:
+            raise RateLimitError("adds held back after a 429", status_code=429, retry_after=left)
 
     def of(self, auth: ChatAuth) -> AccountNumbers:
         """The chat's account, which is in use from now: the mirror keeps its copy (a first use starts it)."""
@@ -288,6 +304,7 @@ class AccountNumbers:
     async def add(self, chat: Chat, user: User | None, draft: Draft) -> Added | Duplicates:
         """The duplicate guard, then the add: a customer who has numbers already gets a ✅ to press first.
         The guard reads the copy after a freshness check, whose pages let the add skip a read of its own."""
+        self.numbers.check_adds(self.account)
         mirror = self.numbers.mirror
         fresh = await mirror.check(self.creds)
         existing = await mirror.of_customer(self.account, draft.phone_b)
@@ -323,9 +340,12 @@ class AccountNumbers:
         """The add itself. A number created but not identified reaches the copy with the next freshness check
         (new numbers come at the end of the list)."""
         journal = self.numbers.journal
+        self.numbers.check_adds(self.account)
         try:
             result = await self.numbers.plusofon.add(self.creds, draft.phone_b, draft.description, before=before)
         except PlusofonError as error:
+            if isinstance(error, RateLimitError):
+                self.numbers.hold_adds(self.account, error.retry_after)
             await journal.number_changed(self.auth, chat, user, added=True, number=None, phone_b=draft.phone_b,
                                          description=draft.description, error=type(error).__name__)
             raise
