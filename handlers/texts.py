@@ -237,6 +237,11 @@ class Texts:
     signin_cancelled = "Вход отменён."
     signin_password_as_text = "Пришлите пароль текстом (или /cancel)."
     signin_password_not_deleted = "⚠️ Удалить сообщение с паролем я не смог: удалите его сами и смените пароль."
+    # the password step left by a command, or answered too late (issue 22, item 10)
+    signin_left = ("Вход отменён: вместо пароля пришла команда. Сообщение я удалил. Чтобы войти, отправьте /login "
+                   "заново, а команду — ещё раз.")
+    signin_too_late = ("Вход отменён: пароль пришёл позже чем через {minutes} мин после e-mail. Сообщение я удалил. "
+                       "Начните заново: /login.")
     login_done_owner = ("✅ Чат подключён к аккаунту Plusofon: {name}{email}user_id <code>{user_id}</code>. "
                         "Попробуйте /list.")
     signin_renews = "Вход продлевается сам; если он истечёт, я попрошу войти заново."
@@ -437,6 +442,10 @@ class EnglishTexts(Texts):
     signin_password_as_text = "Send the password as text (or /cancel)."
     signin_password_not_deleted = ("⚠️ I could not delete the message with the password: delete it yourself and "
                                    "change the password.")
+    signin_left = ("Sign-in cancelled: a command came instead of the password. I deleted the message. To sign in, "
+                   "send /login again, and send the command once more.")
+    signin_too_late = ("Sign-in cancelled: the password came more than {minutes} min after the e-mail. I deleted "
+                       "the message. Start again: /login.")
     login_done_owner = ("✅ This chat is connected to Plusofon account {name}{email}user_id <code>{user_id}</code>. "
                         "Try /list.")
     signin_renews = "The sign-in renews itself; if it expires, I will ask you to sign in again."

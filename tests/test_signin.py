@@ -360,3 +360,47 @@ async def test_a_group_linked_from_a_signed_in_chat_renews_with_it(bot: BotHarne
     assert "Умных номеров пока нет" in text_of(await h.send("/list", chat_id=USER))
     watch_issued(plusofon)
     assert plusofon.count("GET", "/api/v1/refresh") == 1
+
+
+# ---- whatever comes in the password step is deleted (issue 22, item 10) --------------------------------
+
+
+@pytest.mark.parametrize("typed", ["/list", "\u00a0/list", f"/login {PASSWORD}", f"/{PASSWORD}"])
+async def test_a_command_in_the_password_step_is_deleted_and_leaves_the_dialogue(bot: BotHarness,
+                                                                                 plusofon: FakePlusofon, typed):
+    h = bot
+    await h.send("/login", chat_id=USER, message_id=600)
+    await h.send(EMAIL, chat_id=USER, message_id=601)
+    calls = await h.send(typed, chat_id=USER, message_id=602)
+    assert deletes(calls, USER, 602) and (USER, 602) not in h.tg.messages
+    assert "вместо пароля пришла команда" in text_of(calls)
+    assert await h.dp.fsm.storage.get_state(_key(h)) is None
+    await h.send(PASSWORD, chat_id=USER, message_id=603)  # the dialogue is over: this is no password any more
+    assert plusofon.count("POST", "/api/v1/login") == 0 and await h.chats.get(USER) is None
+
+
+async def test_cancel_in_the_password_step_is_deleted_too(bot: BotHarness, plusofon: FakePlusofon):
+    h = bot
+    await h.send("/login", chat_id=USER, message_id=600)
+    await h.send(EMAIL, chat_id=USER, message_id=601)
+    calls = await h.send("/cancel", chat_id=USER, message_id=602)
+    assert deletes(calls, USER, 602) and text_of(calls) == "Вход отменён."
+
+
+async def test_a_password_after_the_sign_in_expired_is_deleted_and_refused(bot: BotHarness,
+                                                                           plusofon: FakePlusofon):
+    h = bot
+    await h.send("/login", chat_id=USER, message_id=600)
+    await h.send(EMAIL, chat_id=USER, message_id=601)
+    storage, key = h.dp.fsm.storage, _key(h)
+    data = await storage.get_data(key)
+    await storage.set_data(key, {**data, "asked_at": data["asked_at"] - 601})  # the e-mail came 10 min ago
+    calls = await h.send(PASSWORD, chat_id=USER, message_id=602)
+    assert deletes(calls, USER, 602) and "позже чем через 10 мин" in text_of(calls)
+    assert plusofon.count("POST", "/api/v1/login") == 0 and await h.chats.get(USER) is None
+
+
+def _key(h: BotHarness):
+    from aiogram.fsm.storage.base import StorageKey
+
+    return StorageKey(bot_id=h.bot.id, chat_id=USER, user_id=USER)
