@@ -106,6 +106,7 @@ class Texts:
     confirmation_expired_text = "⌛ Подтверждение устарело. Чтобы удалить номер, отправьте /del {id}."
     confirmation_used = "Это уже сделано."
     stale_button = "Кнопка устарела. Отправьте команду заново."
+    add_not_your_dialogue = "Это кнопки чужого диалога /add. Чтобы добавить номер, отправьте /add сами."
 
     # duplicate guard
     duplicate_ask = "У клиента {phone_b} уже есть умный номер ({count}):\n\n{numbers}\n\nСоздать ещё один?"
@@ -344,6 +345,7 @@ class EnglishTexts(Texts):
     confirmation_expired_text = "⌛ This confirmation has expired. To delete the number, send /del {id}."
     confirmation_used = "Already done."
     stale_button = "This button is out of date. Send the command again."
+    add_not_your_dialogue = "These are the buttons of someone else's /add. To add a number, send /add yourself."
     error_auth = ("Plusofon no longer accepts this chat's token: it is invalid or expired. "
                   "Ask a bot admin to connect the chat again.")
     error_user = ("Plusofon found no account for this chat: the user_id does not match the token. "

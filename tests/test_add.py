@@ -193,3 +193,28 @@ async def test_dialogue_survives_a_plusofon_failure(harness, plusofon):
     done = only(await harness.press(failed, "Без срока"), "sendMessage")  # one tap, nothing typed again
     assert "Создан умный номер" in done.params["text"]
     assert plusofon.numbers(40)[-1]["description"] == "Иван"
+
+
+@pytest.mark.parametrize("button", ["❌ Отмена", "Пропустить", "7 дней"])
+async def test_a_press_on_another_users_dialogue_is_refused(harness, plusofon, button):
+    """Issue 22, item 17: user 2 is at the same step of a dialogue of their own; their press on user 1's prompt
+    neither edits it nor moves either dialogue."""
+    group = -100777
+    await harness.connect_chat(group)
+    prompts = {}
+    for user in (1, 2):
+        await harness.send("/add --ttl 7d" if button == "Пропустить" else "/add", chat_id=group, user_id=user)
+        prompts[user] = only(await harness.send(f"7999333221{user}", chat_id=group, user_id=user), "sendMessage")
+        if button == "7 дней":
+            prompts[user] = only(await harness.send(f"Клиент {user}", chat_id=group, user_id=user), "sendMessage")
+    calls = await harness.press(prompts[1], button, user_id=2)
+    assert [call.method_name for call in calls] == ["answerCallbackQuery"]
+    assert "чужого диалога" in calls[0].params["text"] and calls[0].params.get("show_alert")
+    assert plusofon.count("POST") == 0
+    from aiogram.fsm.storage.base import StorageKey
+
+    for user in (1, 2):  # both dialogues are where they were
+        key = StorageKey(bot_id=harness.bot.id, chat_id=group, user_id=user)
+        assert await harness.dp.fsm.storage.get_state(key) is not None
+    assert "Создан" in " ".join(texts(await harness.press(prompts[1], "7 дней" if button == "7 дней" else button,
+                                                          user_id=1))) or button == "❌ Отмена"
