@@ -38,7 +38,7 @@ from bot.services.logins import Logins
 from bot.services.membership import Membership
 from bot.services.mirror import Mirror
 from bot.services.notifier import Notifier
-from bot.services.numbers import Numbers
+from bot.services.numbers import DELETE, Numbers
 from bot.services.retention import Retention
 from bot.services.search import SearchCache
 from bot.telegram.retry import RetryMiddleware
@@ -184,6 +184,8 @@ async def _on_startup(dispatcher: Dispatcher, bot: Bot, services: Services) -> N
     if settled := await services.chats.settle_connected_by(settings.admin_ids, settings.allow_self_login):
         log.info("recorded who connected %d chats connected before that was kept", settled)
     await services.expiries.load()
+    if reopened := await services.confirmations.recover(DELETE):
+        log.warning("reopened %d delete confirmations whose delete the last stop interrupted", reopened)
     await services.mirror.start()
     services.notifier.start(bot)
     services.expirer.start(bot)

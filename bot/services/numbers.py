@@ -325,15 +325,21 @@ class AccountNumbers:
                                                        account=self.account)
         if claim.refusal is not None or claim.pending is None:
             return Refused(claim.refusal or Refusal.STALE)
+        confirmations = self.numbers.confirmations
         if not yes:
+            await confirmations.settle(key)
             return None
         await claimed()
         try:
-            return await self._create(chat, user, Draft.from_payload(claim.pending.payload))
+            added = await self._create(chat, user, Draft.from_payload(claim.pending.payload))
         except PlusofonError as error:
             if not isinstance(error, AddOutcomeUnknown):  # nothing was created: the ✅ may be pressed again
-                await self.numbers.confirmations.release(key)
+                await confirmations.release(key)
+            else:
+                await confirmations.settle(key)
             raise
+        await confirmations.settle(key)
+        return added
 
     async def _create(self, chat: Chat, user: User | None, draft: Draft, *, before: SmartNumberPage | None = None,
                      partial: Freshness | None = None) -> Added:
@@ -398,13 +404,15 @@ class AccountNumbers:
             return Refused(claim.refusal or Refusal.STALE, number)
         number = SmartNumber.model_validate(pending.payload["number"])
         if not yes:
+            await confirmations.settle(key)
             return Deleted("cancelled", number, key)
-        await claimed()
+        await claimed()  # a stop from here until settle() reopens the ✅ at start-up (Confirmations.recover)
         try:
             await self.numbers.plusofon.delete(self.creds, number.id)
         except NotFoundError:
             await self._gone(number.id)
             if not pending.payload.get("tried"):
+                await confirmations.settle(key)
                 return Deleted("gone", number, key)
             # an earlier attempt that seemed to fail went through after all: it was this user's delete
         except PlusofonError as error:
@@ -414,6 +422,7 @@ class AccountNumbers:
             return Deleted("failed", number, key, error=error)
         else:
             await self._gone(number.id)
+        await confirmations.settle(key)
         await self.numbers.journal.number_changed(self.auth, chat, user, added=False, number=number)
         return Deleted("done", number, key)
 
