@@ -53,6 +53,7 @@ from storage.cipher import TokenCipher
 from storage.confirmations import ConfirmationStore
 from storage.expiries import ExpiryStore
 from storage.fsm import SQLiteStorage
+from storage.login_attempts import LoginAttemptStore
 from storage.mirror import MirrorStore
 from storage.outbox import Outbox
 
@@ -141,7 +142,8 @@ def create_services(settings: Settings, *, db: aiosqlite.Connection, plusofon: P
     for read, record in ((outbox.backlog, metrics.outbox_state), (expiries.counts, metrics.expiry_state),
                          (mirror.summary, metrics.mirror_state)):
         metrics.on_scrape(_gauges(read, record))
-    login_attempts, group_admins = LoginAttempts(), GroupAdmins()  # shared by the services below
+    # shared by the services below
+    login_attempts, group_admins = LoginAttempts(LoginAttemptStore(db)), GroupAdmins()
     return Services(
         settings=settings,
         numbers=Numbers(plusofon, mirror, expiries, expirer, journal, confirmations, searches, settings),

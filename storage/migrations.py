@@ -142,4 +142,13 @@ MIGRATIONS: list[str] = [
     ALTER TABLE chats ADD COLUMN accepted_at REAL;
     ALTER TABLE chats ADD COLUMN failure TEXT;
     """,
+    # sign-in attempts per e-mail address (storage/login_attempts.py): the limit holds across Telegram users and
+    # restarts; the address only as a SHA-256, rows kept for the limit's window
+    """
+    CREATE TABLE login_attempts (
+        email_hash TEXT NOT NULL,
+        at         REAL NOT NULL
+    );
+    CREATE INDEX login_attempts_by_email ON login_attempts (email_hash, at);
+    """,
 ]

@@ -135,7 +135,7 @@ async def test_the_password_message_is_deleted_even_when_other_deletions_fail(bo
 async def test_at_most_five_attempts_in_fifteen_minutes(bot: BotHarness, plusofon: FakePlusofon):
     h = bot
     attempts = h.services.login_attempts
-    attempts.clock = h.clock
+    attempts.clock = attempts.wall_clock = h.clock
     for n in range(5):
         calls = await sign_in(h, USER, f"wrong-password-{n}", first_id=600 + 10 * n)
         assert "не принял e-mail или пароль" in texts(calls)[-1]
@@ -404,3 +404,25 @@ def _key(h: BotHarness):
     from aiogram.fsm.storage.base import StorageKey
 
     return StorageKey(bot_id=h.bot.id, chat_id=USER, user_id=USER)
+
+
+# ---- the attempt limit per e-mail address, kept in SQLite (issue 22, item 15) ---------------------------
+
+
+async def test_the_attempt_limit_holds_per_e_mail_across_telegram_users_and_restarts(bot: BotHarness,
+                                                                                    plusofon: FakePlusofon):
+    h = bot
+    for n in range(5):  # five Telegram accounts, one wrong password each, all on the same address
+        calls = await sign_in(h, 8000 + n, f"wrong-password-{n}", first_id=600 + 10 * n)
+        assert "не принял e-mail или пароль" in texts(calls)[-1]
+        watch_secret(f"wrong-password-{n}")
+    await h.restart()
+    calls = await sign_in(h, 8100, first_id=700)  # a sixth account, after a restart, with the right password
+    assert "Слишком много попыток" in texts(calls)[-1] and deletes(calls, 8100, 702)
+    assert plusofon.count("POST", "/api/v1/login") == 5 and await h.chats.get(8100) is None
+    async with h.dp["db"].execute("SELECT email_hash FROM login_attempts") as cursor:
+        assert EMAIL not in str(await cursor.fetchall())  # the address is kept only as a hash
+    h.services.login_attempts.wall_clock = lambda: h.clock() + 15 * 60 + 1
+    calls = await sign_in(h, 8100, first_id=710)
+    watch_issued(plusofon)
+    assert "✅" in texts(calls)[-1]
