@@ -39,12 +39,13 @@ from bot.services.membership import Membership
 from bot.services.mirror import Mirror
 from bot.services.notifier import Notifier
 from bot.services.numbers import DELETE, Numbers
+from bot.services.pending_adds import PendingAdds
 from bot.services.retention import Retention
 from bot.services.search import SearchCache
 from bot.telegram.retry import RetryMiddleware
 from handlers import create_routers
 from handlers.announcements import RussianAnnouncements
-from handlers.middlewares import ContextMiddleware, InFlight
+from handlers.middlewares import ANSWER_WITHIN, ContextMiddleware, InFlight
 from handlers.texts import ENGLISH, RUSSIAN
 from handlers.throttle import Throttle
 from storage.audit import AuditLog
@@ -56,9 +57,12 @@ from storage.fsm import SQLiteStorage
 from storage.login_attempts import LoginAttemptStore
 from storage.mirror import MirrorStore
 from storage.outbox import Outbox
+from storage.pending_adds import PendingAddStore
 
 log = logging.getLogger(__name__)
-SHUTDOWN_GRACE = 10.0  # seconds that updates in flight get to finish on SIGTERM
+# seconds that updates in flight get to finish on SIGTERM: more than the Plusofon deadline of one update, so that
+# an add under way finishes with its expiry and journal entry (compose's stop_grace_period leaves room for it)
+SHUTDOWN_GRACE = ANSWER_WITHIN + 2.0
 
 
 def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
@@ -142,11 +146,15 @@ def create_services(settings: Settings, *, db: aiosqlite.Connection, plusofon: P
     for read, record in ((outbox.backlog, metrics.outbox_state), (expiries.counts, metrics.expiry_state),
                          (mirror.summary, metrics.mirror_state)):
         metrics.on_scrape(_gauges(read, record))
+    pending_adds = PendingAdds(PendingAddStore(db), chats, mirror, expirer, journal)
+    mirror.after_check = pending_adds.settle
     # shared by the services below
     login_attempts, group_admins = LoginAttempts(LoginAttemptStore(db)), GroupAdmins()
     return Services(
         settings=settings,
-        numbers=Numbers(plusofon, mirror, expiries, expirer, journal, confirmations, searches, settings),
+        numbers=Numbers(plusofon, mirror, expiries, expirer, journal, confirmations, searches, settings,
+                        pending_adds),
+        pending_adds=pending_adds,
         chats=chats,
         accounts=AccountTokens(chats, plusofon, outbox, notifier, say, admin_ids=settings.admin_ids,
                                on_renewal=metrics.renewal),
@@ -189,6 +197,7 @@ async def _on_startup(dispatcher: Dispatcher, bot: Bot, services: Services) -> N
     if reopened := await services.confirmations.recover(DELETE):
         log.warning("reopened %d delete confirmations whose delete the last stop interrupted", reopened)
     await services.mirror.start()
+    await services.pending_adds.start()
     services.notifier.start(bot)
     services.expirer.start(bot)
     services.retention.start()
@@ -200,6 +209,7 @@ async def _on_shutdown(in_flight: InFlight, services: Services, db: aiosqlite.Co
                                            services.retention.stop())
     if cancelled:
         log.warning("cancelled %d updates still being handled after %.0f s", cancelled, SHUTDOWN_GRACE)
+    await services.pending_adds.stop()
     await services.mirror.stop()
     await services.notifier.stop()
     await services.plusofon.aclose()

@@ -30,6 +30,7 @@ from bot.services.expirer import Expirer
 from bot.services.export import csv_file
 from bot.services.journal import Journal, plain_name
 from bot.services.mirror import Freshness, Mirror
+from bot.services.pending_adds import PendingAdds
 from bot.services.search import Query, SearchCache, parse_query, terms
 from storage.chats import ChatAuth
 from storage.expiries import Expiry, ExpiryStore
@@ -171,8 +172,10 @@ class Numbers:
     """The long-lived half: everything an action on numbers needs."""
 
     def __init__(self, plusofon: PlusofonClient, mirror: Mirror, expiries: ExpiryStore, expirer: Expirer,
-                 journal: Journal, confirmations: Confirmations, searches: SearchCache, settings: Settings) -> None:
+                 journal: Journal, confirmations: Confirmations, searches: SearchCache, settings: Settings,
+                 pending: PendingAdds) -> None:
         self.plusofon, self.mirror, self.expiries, self.expirer = plusofon, mirror, expiries, expirer
+        self.pending = pending
         self.journal, self.confirmations, self.searches, self.settings = journal, confirmations, searches, settings
         self.clock: Callable[[], float] = time.monotonic
         self._adds_held: dict[int, float] = {}  # account → when its adds may call Plusofon again
@@ -345,8 +348,14 @@ class AccountNumbers:
                      partial: Freshness | None = None) -> Added:
         """The add itself. A number created but not identified reaches the copy with the next freshness check
         (new numbers come at the end of the list)."""
-        journal = self.numbers.journal
+        journal, pending = self.numbers.journal, self.numbers.pending
         self.numbers.check_adds(self.account)
+        person = user if user is not None and user.id != ANONYMOUS_ADMIN_ID else None
+        # a stop from here until done() leaves the row: the number is found and settled later (PendingAdds)
+        known = [item.id for item in before.data] if before else []
+        known += [item.id for item in await self.numbers.mirror.of_customer(self.account, draft.phone_b)]
+        row_id = await pending.begin(chat, person, self.account, draft.phone_b, draft.description, draft.ttl,
+                                     max(known, default=0))
         try:
             result = await self.numbers.plusofon.add(self.creds, draft.phone_b, draft.description, before=before)
         except PlusofonError as error:
@@ -354,18 +363,19 @@ class AccountNumbers:
                 self.numbers.hold_adds(self.account, error.retry_after)
             await journal.number_changed(self.auth, chat, user, added=True, number=None, phone_b=draft.phone_b,
                                          description=draft.description, error=type(error).__name__)
+            await pending.done(row_id)
             raise
         number, expires_at = result.number, None
         if number is not None:
             await self.numbers.mirror.added(self.account, number)
             if draft.ttl is not None:
-                person = user if user is not None and user.id != ANONYMOUS_ADMIN_ID else None
                 row = await self.numbers.expirer.schedule(number, draft.ttl, account=self.account, chat_id=chat.id,
                                                           user_id=person.id if person else None,
                                                           user_name=plain_name(person))
                 expires_at = row.expires_at
         await journal.number_changed(self.auth, chat, user, added=True, number=number, phone_b=draft.phone_b,
                                      description=draft.description, expires_at=expires_at)
+        await pending.done(row_id)
         return Added(number, draft, expires_at, partial)
 
     # -- deleting -----------------------------------------------------------------------------------------
