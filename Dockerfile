@@ -40,8 +40,8 @@ USER 10001:10001
 VOLUME ["/data"]
 # webhook mode (WEBHOOK_PORT) and, in long polling, METRICS_PORT if you choose this one
 EXPOSE 8080
-# SIGTERM: the bot stops taking updates, gives those in flight 10 s, closes everything and exits 0. Give it
-# 20 s before the kill: `docker stop -t 20`, compose `stop_grace_period: 20s`.
+# SIGTERM: the bot stops taking updates, gives those in flight 20 s, closes everything and exits 0. Give it
+# 30 s before the kill: `docker stop -t 30`, compose `stop_grace_period: 30s`.
 STOPSIGNAL SIGTERM
 # The database answers and Telegram was heard from recently (polling), or the webhook server answers.
 HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 CMD ["python", "-m", "bot", "health"]

@@ -38,13 +38,14 @@ from bot.services.logins import Logins
 from bot.services.membership import Membership
 from bot.services.mirror import Mirror
 from bot.services.notifier import Notifier
-from bot.services.numbers import Numbers
+from bot.services.numbers import DELETE, Numbers
+from bot.services.pending_adds import PendingAdds
 from bot.services.retention import Retention
 from bot.services.search import SearchCache
 from bot.telegram.retry import RetryMiddleware
 from handlers import create_routers
 from handlers.announcements import RussianAnnouncements
-from handlers.middlewares import ContextMiddleware, InFlight
+from handlers.middlewares import ANSWER_WITHIN, ContextMiddleware, InFlight
 from handlers.texts import ENGLISH, RUSSIAN
 from handlers.throttle import Throttle
 from storage.audit import AuditLog
@@ -53,12 +54,16 @@ from storage.cipher import TokenCipher
 from storage.confirmations import ConfirmationStore
 from storage.expiries import ExpiryStore
 from storage.fsm import SQLiteStorage
+from storage.login_attempts import LoginAttemptStore
 from storage.mirror import MirrorStore
 from storage.outbox import Outbox
 from storage.released import ReleasedAccounts
+from storage.pending_adds import PendingAddStore
 
 log = logging.getLogger(__name__)
-SHUTDOWN_GRACE = 10.0  # seconds that updates in flight get to finish on SIGTERM
+# seconds that updates in flight get to finish on SIGTERM: more than the Plusofon deadline of one update, so that
+# an add under way finishes with its expiry and journal entry (compose's stop_grace_period leaves room for it)
+SHUTDOWN_GRACE = ANSWER_WITHIN + 2.0
 
 
 def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
@@ -111,6 +116,7 @@ def create_dispatcher(
     dp.update.outer_middleware(in_flight)
     dp.message.outer_middleware(throttle)  # before the context: a dropped update costs no database read
     dp.callback_query.outer_middleware(throttle)
+    dp.edited_message.outer_middleware(throttle)  # an edited /login calls Plusofon like a new one
     context = ContextMiddleware(services.chats, plusofon)
     dp.message.outer_middleware(context)
     dp.callback_query.outer_middleware(context)
@@ -143,12 +149,17 @@ def create_services(settings: Settings, *, db: aiosqlite.Connection, plusofon: P
     for read, record in ((outbox.backlog, metrics.outbox_state), (expiries.counts, metrics.expiry_state),
                          (mirror.summary, metrics.mirror_state)):
         metrics.on_scrape(_gauges(read, record))
-    login_attempts, group_admins = LoginAttempts(), GroupAdmins()  # shared by the services below
+    # shared by the services below
+    login_attempts, group_admins = LoginAttempts(LoginAttemptStore(db)), GroupAdmins()
     dialogues = SQLiteStorage(db)
     forgetting = Forgetting(ReleasedAccounts(db), mirror, expiries, dialogues, keep_days=settings.mirror_keep_days)
+    pending_adds = PendingAdds(PendingAddStore(db), chats, mirror, expirer, journal)
+    mirror.after_check = pending_adds.settle
     return Services(
         settings=settings,
-        numbers=Numbers(plusofon, mirror, expiries, expirer, journal, confirmations, searches, settings),
+        numbers=Numbers(plusofon, mirror, expiries, expirer, journal, confirmations, searches, settings,
+                        pending_adds),
+        pending_adds=pending_adds,
         chats=chats,
         accounts=AccountTokens(chats, plusofon, outbox, notifier, say, admin_ids=settings.admin_ids,
                                on_renewal=metrics.renewal),
@@ -191,7 +202,10 @@ async def _on_startup(dispatcher: Dispatcher, bot: Bot, services: Services) -> N
         if settled := await services.chats.settle_connected_by(settings.admin_ids, settings.allow_self_login):
             log.info("recorded who connected %d chats connected before that was kept", settled)
         await services.expiries.load()
+        if reopened := await services.confirmations.recover(DELETE):
+            log.warning("reopened %d delete confirmations whose delete the last stop interrupted", reopened)
         await services.mirror.start()
+        await services.pending_adds.start()
         services.notifier.start(bot)
         services.expirer.start(bot)
         services.retention.start()
@@ -213,6 +227,7 @@ async def _on_shutdown(in_flight: InFlight, services: Services, db: aiosqlite.Co
 
 async def _stop_workers(services: Services) -> None:
     await asyncio.gather(services.expirer.stop(), services.retention.stop())
+    await services.pending_adds.stop()
     await services.mirror.stop()
     await services.notifier.stop()
 

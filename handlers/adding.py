@@ -113,7 +113,7 @@ async def got_ttl(message: Message, dialogue: Dialogue, numbers: AccountNumbers,
             ttl = parse_ttl(typed)
         except TTLError:
             await message.answer(t.add_ttl_invalid.format(text=escape(_first_words(typed))),
-                                 reply_markup=ttl_keyboard(t))
+                                 reply_markup=ttl_keyboard(t, user=_id(message.from_user)))
             return
     data = await dialogue.take(AddNumber.ttl)
     if data is not None:
@@ -131,6 +131,15 @@ async def chose_ttl(callback: CallbackQuery, callback_data: AddCallback, dialogu
     if data is not None and isinstance(callback.message, Message):
         message = callback.message
         await _finish(callback.bot, message.chat, callback.from_user, _draft(data, ttl), dialogue, numbers, t)
+
+
+async def not_yours(callback: CallbackQuery, dialogue: Dialogue, t: Texts) -> None:
+    """A press on the buttons of someone else's dialogue: refused, their prompt left as it is."""
+    dialogue.alert(t.add_not_your_dialogue)
+
+
+def _pressed_by_another(callback: CallbackQuery, callback_data: AddCallback) -> bool:
+    return callback_data.user != callback.from_user.id
 
 
 async def cancel_button(callback: CallbackQuery, state: FSMContext, t: Texts) -> None:
@@ -181,6 +190,7 @@ def create_add_router() -> Router:
     router.callback_query.middleware(with_dialogue)
     not_a_command = (F.text, ~F.text.startswith("/"))
     router.message.register(add_command, Command("add"))
+    router.callback_query.register(not_yours, AddCallback.filter(), _pressed_by_another)
     router.message.register(got_phone, AddNumber.phone, *not_a_command)
     router.message.register(got_description, AddNumber.description, *not_a_command)
     router.callback_query.register(skip_description, AddCallback.filter(F.action == "skip"), AddNumber.description)
@@ -307,7 +317,7 @@ async def _described(message: Message, user: User | None, data: dict[str, Any], 
     await dialogue.state.set_state(AddNumber.ttl)
     await dialogue.state.set_data(data)
     hint = t.add_group_hint if message.chat.type != "private" else ""
-    await message.answer(t.add_ask_ttl + hint, reply_markup=ttl_keyboard(t))
+    await message.answer(t.add_ask_ttl + hint, reply_markup=ttl_keyboard(t, user=_id(user)))
 
 
 async def _finish(bot: Bot, chat: Chat, user: User | None, draft: Draft, dialogue: Dialogue,
@@ -322,7 +332,8 @@ async def _finish(bot: Bot, chat: Chat, user: User | None, draft: Draft, dialogu
         log.warning("add from the dialogue in chat %s failed: %s", chat.id, error)
         await dialogue.state.set_state(AddNumber.ttl)
         await dialogue.state.set_data({"phone_b": draft.phone_b, "description": draft.description, "ttl": None})
-        await bot.send_message(chat.id, f"{describe(error, t)}\n\n{t.add_try_again}", reply_markup=ttl_keyboard(t))
+        await bot.send_message(chat.id, f"{describe(error, t)}\n\n{t.add_try_again}",
+                               reply_markup=ttl_keyboard(t, user=_id(user)))
 
 
 def _draft(data: dict[str, Any], ttl: timedelta | None) -> Draft:
@@ -331,7 +342,11 @@ def _draft(data: dict[str, Any], ttl: timedelta | None) -> Draft:
 
 async def _ask(message: Message, text: str, t: Texts, *, skip: bool) -> None:
     hint = t.add_group_hint if message.chat.type != "private" else ""
-    await message.answer(text + hint, reply_markup=add_keyboard(t, skip=skip))
+    await message.answer(text + hint, reply_markup=add_keyboard(t, skip=skip, user=_id(message.from_user)))
+
+
+def _id(user: User | None) -> int:
+    return user.id if user is not None else 0
 
 
 def _seconds(ttl: timedelta | None) -> float | None:

@@ -32,10 +32,11 @@ class ConfirmCallback(CallbackData, prefix="c"):
 
 class AddCallback(CallbackData, prefix="a"):
     """Buttons of the /add dialogue: `skip` (no description), `ttl` (with `value`: a duration or "" for none),
-    or `cancel`."""
+    or `cancel`; `user` is whose dialogue it is (a press by anyone else is refused)."""
 
     action: str
     value: str = ""
+    user: int = 0
 
 
 class FindCallback(CallbackData, prefix="f"):

@@ -33,11 +33,13 @@ def expiry_reminder(row: Expiry, t: Texts, now: float) -> tuple[str, InlineKeybo
     return text, builder.as_markup()
 
 
-def ttl_keyboard(t: Texts) -> InlineKeyboardMarkup:
+def ttl_keyboard(t: Texts, *, user: int) -> InlineKeyboardMarkup:
+    """The /add dialogue's terms, for the dialogue of `user`."""
     builder = InlineKeyboardBuilder()
     for choice in TTL_CHOICES:
-        builder.button(text=ttl_label(parse_ttl(choice), t.language), callback_data=AddCallback(action="ttl", value=choice))
-    builder.button(text=t.button_no_ttl, callback_data=AddCallback(action="ttl", value=""))
-    builder.button(text=t.button_cancel, callback_data=AddCallback(action="cancel"))
+        builder.button(text=ttl_label(parse_ttl(choice), t.language),
+                       callback_data=AddCallback(action="ttl", value=choice, user=user))
+    builder.button(text=t.button_no_ttl, callback_data=AddCallback(action="ttl", value="", user=user))
+    builder.button(text=t.button_cancel, callback_data=AddCallback(action="cancel", user=user))
     builder.adjust(3, 1, 1)
     return builder.as_markup()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from html import escape
 
 from aiogram import Bot, F, Router
@@ -20,6 +21,7 @@ from aiogram.types import Message
 from bot.plusofon import AccountOwner, WrongCredentials
 from bot.services.container import Services
 from bot.services.logins import LoginFailed, LoginRefusal, LoginRefused
+from handlers.commands import command_words
 from handlers.errors import describe
 from handlers.replies import typing
 from handlers.texts import Texts
@@ -27,6 +29,7 @@ from handlers.texts import Texts
 log = logging.getLogger(__name__)
 EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 DELETE_TRIES = 3
+PASSWORD_WITHIN = 600.0  # seconds from the e-mail to the password; later, the message is deleted and refused
 
 
 class SignIn(StatesGroup):
@@ -75,18 +78,30 @@ async def email(message: Message, state: FSMContext, t: Texts) -> None:
         return
     await state.set_state(SignIn.password)
     # never the password: this goes to the database
-    await state.set_data({"email": address, "email_message_id": message.message_id})
+    await state.set_data({"email": address, "email_message_id": message.message_id, "asked_at": time.time()})
     await message.answer(t.signin_ask_password.format(email=escape(address)))
 
 
 async def password(message: Message, state: FSMContext, services: Services, t: Texts) -> None:
+    """Any message in the password step: deleted first; a command (/cancel too) leaves the dialogue, and a
+    password later than PASSWORD_WITHIN after the e-mail is refused (whoever sends it may not be the one who
+    started)."""
     deleted = await _delete_at_once(message)  # first, whatever happens next
     data = await state.get_data()
-    if not message.text:
+    command = command_words(message.text or message.caption or "")
+    left = command is not None
+    late = time.time() - float(data.get("asked_at") or 0) > PASSWORD_WITHIN
+    if not message.text and not left and not late:
         await message.answer(t.signin_password_as_text)
         return
     await state.clear()
     await _delete_quietly(message.bot, message.chat.id, data.get("email_message_id"))  # the e-mail: personal data
+    if left or late:
+        warning = "" if deleted else f"\n\n{t.signin_password_not_deleted}"
+        done = (t.signin_too_late.format(minutes=int(PASSWORD_WITHIN // 60)) if command is None
+                else t.signin_cancelled if command[0] == "cancel" else t.signin_left)
+        await message.answer(done + warning)
+        return
     if not deleted:
         await message.answer(t.signin_password_not_deleted)
     async with typing(message.bot, message.chat.id):
@@ -105,9 +120,9 @@ async def password(message: Message, state: FSMContext, services: Services, t: T
 def create_signin_router() -> Router:
     router = Router(name="signin")
     router.message.filter(F.chat.type == "private")
-    router.message.register(cancel, Command("cancel"), StateFilter(SignIn.email, SignIn.password))
+    router.message.register(password, SignIn.password)  # first: whatever comes in that step may be the password
+    router.message.register(cancel, Command("cancel"), StateFilter(SignIn.email))
     router.message.register(email, SignIn.email, F.text, ~F.text.startswith("/"))
-    router.message.register(password, SignIn.password)
     return router
 
 

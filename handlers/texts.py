@@ -106,6 +106,7 @@ class Texts:
     confirmation_expired_text = "⌛ Подтверждение устарело. Чтобы удалить номер, отправьте /del {id}."
     confirmation_used = "Это уже сделано."
     stale_button = "Кнопка устарела. Отправьте команду заново."
+    add_not_your_dialogue = "Это кнопки чужого диалога /add. Чтобы добавить номер, отправьте /add сами."
 
     # duplicate guard
     duplicate_ask = "У клиента {phone_b} уже есть умный номер ({count}):\n\n{numbers}\n\nСоздать ещё один?"
@@ -239,6 +240,11 @@ class Texts:
     signin_cancelled = "Вход отменён."
     signin_password_as_text = "Пришлите пароль текстом (или /cancel)."
     signin_password_not_deleted = "⚠️ Удалить сообщение с паролем я не смог: удалите его сами и смените пароль."
+    # the password step left by a command, or answered too late (issue 22, item 10)
+    signin_left = ("Вход отменён: вместо пароля пришла команда. Сообщение я удалил. Чтобы войти, отправьте /login "
+                   "заново, а команду — ещё раз.")
+    signin_too_late = ("Вход отменён: пароль пришёл позже чем через {minutes} мин после e-mail. Сообщение я удалил. "
+                       "Начните заново: /login.")
     login_done_owner = ("✅ Чат подключён к аккаунту Plusofon: {name}{email}user_id <code>{user_id}</code>. "
                         "Попробуйте /list.")
     signin_renews = "Вход продлевается сам; если он истечёт, я попрошу войти заново."
@@ -341,6 +347,7 @@ class EnglishTexts(Texts):
     confirmation_expired_text = "⌛ This confirmation has expired. To delete the number, send /del {id}."
     confirmation_used = "Already done."
     stale_button = "This button is out of date. Send the command again."
+    add_not_your_dialogue = "These are the buttons of someone else's /add. To add a number, send /add yourself."
     error_auth = ("Plusofon no longer accepts this chat's token: it is invalid or expired. "
                   "Ask a bot admin to connect the chat again.")
     error_user = ("Plusofon found no account for this chat: the user_id does not match the token. "
@@ -442,6 +449,10 @@ class EnglishTexts(Texts):
     signin_password_as_text = "Send the password as text (or /cancel)."
     signin_password_not_deleted = ("⚠️ I could not delete the message with the password: delete it yourself and "
                                    "change the password.")
+    signin_left = ("Sign-in cancelled: a command came instead of the password. I deleted the message. To sign in, "
+                   "send /login again, and send the command once more.")
+    signin_too_late = ("Sign-in cancelled: the password came more than {minutes} min after the e-mail. I deleted "
+                       "the message. Start again: /login.")
     login_done_owner = ("✅ This chat is connected to Plusofon account {name}{email}user_id <code>{user_id}</code>. "
                         "Try /list.")
     signin_renews = "The sign-in renews itself; if it expires, I will ask you to sign in again."

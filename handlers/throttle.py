@@ -17,10 +17,20 @@ from cachetools import TTLCache
 
 from bot.core.logs import SECRET_COMMANDS
 from bot.core.settings import Settings
+from bot.services.admins import ANONYMOUS_ADMIN_ID
+from handlers.adding import AddNumber
+from handlers.commands import command_words
+from handlers.signin import SignIn
 from handlers.texts import texts_for
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 MAX_KEYS = 100_000  # users or chats tracked at once, whatever happens
+# senders that stand for many people: an anonymous group admin, a channel posting in a group, the channel's
+# automatic forwards; each gets a bucket per chat, not one for all the groups of Telegram
+SHARED_SENDERS = frozenset({ANONYMOUS_ADMIN_ID, 136817688, 777000})
+# the dialogue steps whose plain-text answer may call Plusofon: they count like commands
+PLUSOFON_STEPS = frozenset({AddNumber.description.state, AddNumber.ttl.state, SignIn.password.state})
+SECRET_STEPS = frozenset({SignIn.password.state})  # a message there is deleted, limit or not
 
 
 @dataclass(slots=True)
@@ -81,7 +91,8 @@ class Throttle(BaseMiddleware):
         now = self.clock()
         buckets = [self.chats.get(chat.id, now)]
         if user is not None and user.id not in self._admins:
-            buckets.append(self.users.get(user.id, now))
+            key = (user.id, chat.id) if user.id in SHARED_SENDERS else user.id
+            buckets.append(self.users.get(key, now))
         empty = next((bucket for bucket in buckets if bucket.tokens < 1), None)
         if empty is None:
             for bucket in buckets:
@@ -91,7 +102,8 @@ class Throttle(BaseMiddleware):
         kind = "callback" if isinstance(event, CallbackQuery) else "message"
         self.throttled[kind] += 1
         self._on_throttled("callback_query" if kind == "callback" else kind)
-        if isinstance(event, Message) and _command(event) in SECRET_COMMANDS:
+        if isinstance(event, Message) and (_command(event) in SECRET_COMMANDS
+                                           or data.get("raw_state") in SECRET_STEPS):
             with contextlib.suppress(TelegramAPIError):
                 await event.delete()  # a token must not stay in the chat, limit or not
         if not empty.warned and isinstance(event, Message | CallbackQuery):
@@ -101,13 +113,15 @@ class Throttle(BaseMiddleware):
 
 
 async def _counts(event: TelegramObject, data: dict[str, Any]) -> bool:
-    """Buttons and this bot's commands count; other messages (chatter in a group, a step of the /add dialogue, a
-    command for another bot) do not."""
+    """Buttons, this bot's commands (new or edited) and the dialogue steps that call Plusofon count; other
+    messages (chatter in a group, the dialogue's first step, a command for another bot) do not."""
     if isinstance(event, CallbackQuery):
         return True
-    words = _words(event) if isinstance(event, Message) else None
-    if words is None:
+    if not isinstance(event, Message):
         return False
+    words = _words(event)
+    if words is None:
+        return data.get("raw_state") in PLUSOFON_STEPS
     if not words[1]:
         return True
     bot: Bot = data["bot"]
@@ -116,12 +130,7 @@ async def _counts(event: TelegramObject, data: dict[str, Any]) -> bool:
 
 def _words(message: Message) -> tuple[str, str] | None:
     """The command's name and the bot it names ("" for none), or None when the message is no command."""
-    text = message.text or message.caption or ""
-    if not text.startswith("/"):
-        return None
-    first = text[1:].split(maxsplit=1)[0] if text[1:2].strip() else ""
-    name, _, mention = first.partition("@")
-    return name.lower(), mention
+    return command_words(message.text or message.caption or "")
 
 
 def _command(message: Message) -> str | None:

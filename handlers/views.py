@@ -157,11 +157,11 @@ def duplicate_keyboard(key: str, t: Texts) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def add_keyboard(t: Texts, *, skip: bool) -> InlineKeyboardMarkup:
+def add_keyboard(t: Texts, *, skip: bool, user: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     if skip:
-        builder.button(text=t.button_skip, callback_data=AddCallback(action="skip"))
-    builder.button(text=t.button_cancel, callback_data=AddCallback(action="cancel"))
+        builder.button(text=t.button_skip, callback_data=AddCallback(action="skip", user=user))
+    builder.button(text=t.button_cancel, callback_data=AddCallback(action="cancel", user=user))
     return builder.as_markup()
 
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 import aiosqlite
 
-from bot.core.logs import register_secret
+from bot.core.logs import forget_secret, register_secret
 from bot.core.models import AccountHooks, Credentials
 from storage.cipher import SecretKeyError, TokenCipher
 
@@ -123,9 +123,7 @@ class ChatRepository:
              refresh_blob, connected_by, email, accepted_at),
         )
         self.invalidate()
-        register_secret(token)
-        if refresh_token:
-            register_secret(refresh_token)
+        _hold_secrets(chat_id, token, refresh_token)
         return ChatAuth(chat_id, user_id, token, notify_chat_id, added_by, added_at, by_admin=by_admin,
                         refresh_token=refresh_token, email=email, accepted_at=accepted_at)
 
@@ -156,25 +154,24 @@ class ChatRepository:
     async def signed_in_pairs(self, user_id: int) -> list[tuple[str, str, str | None]]:
         """(token, refresh token, failure) of each chat of the account connected by sign-in, read afresh."""
         async with self._conn.execute(
-            "SELECT token_encrypted, refresh_token_encrypted, failure FROM chats "
+            "SELECT chat_id, token_encrypted, refresh_token_encrypted, failure FROM chats "
             "WHERE plusofon_user_id = ? AND refresh_token_encrypted IS NOT NULL ORDER BY chat_id", (user_id,),
         ) as cursor:
             rows = await cursor.fetchall()
         pairs = []
-        for token_blob, refresh_blob, failure in rows:
+        for chat_id, token_blob, refresh_blob, failure in rows:
             try:
                 pair = self._cipher.decrypt(token_blob), self._cipher.decrypt(refresh_blob)
             except SecretKeyError:
                 continue
-            register_secret(pair[0])
-            register_secret(pair[1])
+            _hold_secrets(chat_id, *pair)
             pairs.append((*pair, failure))
         return pairs
 
     async def renewed(self, user_id: int, token: str, refresh_token: str) -> None:
         """The account's sign-in was renewed: every chat connected by sign-in to it gets the new pair."""
-        register_secret(token)
-        register_secret(refresh_token)
+        register_secret(token, ("account", user_id))  # until each chat is read again and holds it itself
+        register_secret(refresh_token, ("account refresh", user_id))
         await self._conn.execute(
             "UPDATE chats SET token_encrypted = ?, refresh_token_encrypted = ?, accepted_at = ?, failure = NULL "
             "WHERE plusofon_user_id = ? AND refresh_token_encrypted IS NOT NULL",
@@ -230,6 +227,7 @@ class ChatRepository:
     async def remove(self, chat_id: int) -> bool:
         cursor = await self._conn.execute("DELETE FROM chats WHERE chat_id = ?", (chat_id,))
         self.invalidate()
+        _hold_secrets(chat_id, None, None)
         return cursor.rowcount > 0
 
     async def all(self) -> list[ChatAuth]:
@@ -267,14 +265,21 @@ class ChatRepository:
             log.error("chat %s: its token cannot be decrypted with SECRET_KEY; treating it as not connected",
                       row["chat_id"])
             return None
-        register_secret(token)
-        if refresh_token:
-            register_secret(refresh_token)
+        _hold_secrets(row["chat_id"], token, refresh_token)
         auth = ChatAuth(row["chat_id"], row["plusofon_user_id"], token, row["notify_chat_id"], row["added_by"],
                         row["added_at"], bool(row["active"]), bool(row["admins_only"]),
                         by_admin=bool(row["connected_by_admin"]), refresh_token=refresh_token,
                         email=row["email"], accepted_at=row["accepted_at"], failure=row["failure"])
         return replace(auth, hooks=self._hooks(auth)) if self._hooks is not None else auth
+
+
+def _hold_secrets(chat_id: int, token: str | None, refresh_token: str | None) -> None:
+    """The log masks the chat's tokens as long as the chat holds them: a replaced one is forgotten."""
+    for owner, secret in ((("chat", chat_id), token), (("chat refresh", chat_id), refresh_token)):
+        if secret:
+            register_secret(secret, owner)
+        else:
+            forget_secret(owner)
 
 
 _COLUMNS = ("chat_id, plusofon_user_id, token_encrypted, notify_chat_id, added_by, added_at, active, admins_only, "

@@ -65,17 +65,36 @@ class ConfirmationStore:
                             row["expires_at"], row["used_at"] is not None)
 
     async def consume(self, key: str) -> bool:
-        """Mark it used if it is still open; True for exactly one caller however many press at once."""
+        """Mark it used if it is still open, and acting (its action is under way until `settle`); True for exactly
+        one caller however many press at once."""
         cursor = await self._conn.execute(
-            "UPDATE confirmations SET used_at = ? WHERE id = ? AND used_at IS NULL AND expires_at > ?",
+            "UPDATE confirmations SET used_at = ?, payload = json_set(payload, '$.acting', 1) "
+            "WHERE id = ? AND used_at IS NULL AND expires_at > ?",
             (time.time(), key, time.time()),
         )
         return cursor.rowcount == 1
 
+    async def settle(self, key: str) -> None:
+        """Its action is over (done, cancelled or failed): a restart has nothing to recover."""
+        await self._conn.execute("UPDATE confirmations SET payload = json_remove(payload, '$.acting') WHERE id = ?",
+                                 (key,))
+
+    async def reopen_acting(self, action: str) -> int:
+        """At start-up: the confirmations of `action` whose action was under way when the bot stopped are open
+        again, marked `tried` (the action may or may not have reached the API); how many."""
+        cursor = await self._conn.execute(
+            "UPDATE confirmations SET used_at = NULL, "
+            "payload = json_set(json_remove(payload, '$.acting'), '$.tried', json('true')) "
+            "WHERE action = ? AND used_at IS NOT NULL AND json_extract(payload, '$.acting') = 1 AND expires_at > ?",
+            (action, time.time()),
+        )
+        return cursor.rowcount
+
     async def release(self, key: str, payload: dict[str, Any] | None = None) -> None:
         """Open it again, with a new `payload` if given (the action failed and may be retried)."""
         if payload is None:
-            await self._conn.execute("UPDATE confirmations SET used_at = NULL WHERE id = ?", (key,))
+            await self._conn.execute("UPDATE confirmations SET used_at = NULL, "
+                                     "payload = json_remove(payload, '$.acting') WHERE id = ?", (key,))
         else:
             await self._conn.execute("UPDATE confirmations SET used_at = NULL, payload = ? WHERE id = ?",
                                      (json.dumps(payload, ensure_ascii=False), key))

@@ -195,4 +195,31 @@ MIGRATIONS: list[str] = [
     FROM (SELECT account_id FROM mirror_accounts UNION SELECT account_id FROM expiries)
     WHERE account_id NOT IN (SELECT plusofon_user_id FROM chats);
     """,
+    # sign-in attempts per e-mail address (storage/login_attempts.py): the limit holds across Telegram users and
+    # restarts; the address only as a SHA-256, rows kept for the limit's window
+    """
+    CREATE TABLE login_attempts (
+        email_hash TEXT NOT NULL,
+        at         REAL NOT NULL
+    );
+    CREATE INDEX login_attempts_by_email ON login_attempts (email_hash, at);
+    """,
+    # adds under way (storage/pending_adds.py): written before the POST, deleted once the outcome is handled; a
+    # row left by a stop is settled later (bot/services/pending_adds.py), so the expiry and the journal follow
+    """
+    CREATE TABLE pending_adds (
+        id          INTEGER PRIMARY KEY,
+        account     INTEGER NOT NULL,
+        chat_id     INTEGER NOT NULL,
+        chat_type   TEXT    NOT NULL,
+        user_id     INTEGER,
+        user_name   TEXT    NOT NULL DEFAULT '',
+        phone_b     TEXT    NOT NULL,
+        description TEXT    NOT NULL DEFAULT '',
+        ttl         REAL,
+        above_id    INTEGER NOT NULL DEFAULT 0,
+        started_at  REAL    NOT NULL
+    );
+    CREATE INDEX pending_adds_by_account ON pending_adds (account);
+    """,
 ]

@@ -193,3 +193,73 @@ async def test_dialogue_survives_a_plusofon_failure(harness, plusofon):
     done = only(await harness.press(failed, "Без срока"), "sendMessage")  # one tap, nothing typed again
     assert "Создан умный номер" in done.params["text"]
     assert plusofon.numbers(40)[-1]["description"] == "Иван"
+
+
+@pytest.mark.parametrize("button", ["❌ Отмена", "Пропустить", "7 дней"])
+async def test_a_press_on_another_users_dialogue_is_refused(harness, plusofon, button):
+    """Issue 22, item 17: user 2 is at the same step of a dialogue of their own; their press on user 1's prompt
+    neither edits it nor moves either dialogue."""
+    group = -100777
+    await harness.connect_chat(group)
+    prompts = {}
+    for user in (1, 2):
+        await harness.send("/add --ttl 7d" if button == "Пропустить" else "/add", chat_id=group, user_id=user)
+        prompts[user] = only(await harness.send(f"7999333221{user}", chat_id=group, user_id=user), "sendMessage")
+        if button == "7 дней":
+            prompts[user] = only(await harness.send(f"Клиент {user}", chat_id=group, user_id=user), "sendMessage")
+    calls = await harness.press(prompts[1], button, user_id=2)
+    assert [call.method_name for call in calls] == ["answerCallbackQuery"]
+    assert "чужого диалога" in calls[0].params["text"] and calls[0].params.get("show_alert")
+    assert plusofon.count("POST") == 0
+    from aiogram.fsm.storage.base import StorageKey
+
+    for user in (1, 2):  # both dialogues are where they were
+        key = StorageKey(bot_id=harness.bot.id, chat_id=group, user_id=user)
+        assert await harness.dp.fsm.storage.get_state(key) is not None
+    assert "Создан" in " ".join(texts(await harness.press(prompts[1], "7 дней" if button == "7 дней" else button,
+                                                          user_id=1))) or button == "❌ Отмена"
+
+
+# ---- an add that a stop interrupts (issue 22, item 3) -----------------------------------------------------
+
+
+async def interrupted_add(harness, plusofon, action) -> None:
+    """The POST reaches Plusofon and creates the number, then the bot stops before it hears back (the update
+    is cancelled, as a shutdown past its grace or a crash would leave it)."""
+    plusofon.inject("slow_after", method="POST", delay=5)
+    before = plusofon.total(40)
+    task = asyncio.create_task(harness.send(action) if isinstance(action, str) else action())
+    async with asyncio.timeout(5):
+        while plusofon.total(40) == before:
+            await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    plusofon.clear_faults()
+
+
+async def test_an_add_interrupted_after_the_post_is_settled_at_start_up(harness, plusofon):
+    plusofon.seed(40, 20, phone_b="79993332210", description="Иван")  # the same customer and words, older
+    ask = only(await harness.send("/add 79993332210 Иван --ttl 7d"), "sendMessage")
+    await interrupted_add(harness, plusofon, lambda: harness.press(ask, "✅"))
+    created = plusofon.numbers(40)[-1]
+    assert await harness.services.expiries.get(40, created["id"]) is None
+    await harness.restart()
+    async with asyncio.timeout(5):
+        while await harness.services.expiries.get(40, created["id"]) is None:
+            await asyncio.sleep(0.01)
+    expiries = [await harness.services.expiries.get(40, number["id"]) for number in plusofon.numbers(40)]
+    assert [row.number_id for row in expiries if row is not None] == [created["id"]]  # not an older one
+    history = only(await harness.send("/history"), "sendMessage").params["text"]
+    assert f"id {created['id']}" in history
+
+
+async def test_an_interrupted_add_is_settled_by_the_next_freshness_check(harness, plusofon):
+    await interrupted_add(harness, plusofon, "/add 79993332211 Пётр --ttl 12h")
+    created = plusofon.numbers(40)[-1]
+    plusofon.inject("503", method="GET", times=6)  # the start-up's own check cannot reach Plusofon
+    await harness.restart()
+    plusofon.clear_faults()
+    await harness.send("/find 79993332211")
+    row = await harness.services.expiries.get(40, created["id"])
+    assert row is not None and row.phone_b == "79993332211"

@@ -135,3 +135,33 @@ async def test_delete_that_timed_out_but_went_through_counts_as_done(harness, pl
     assert "удалён" in done.params["text"]
     note = await harness.tg.wait_for(lambda call: call.params.get("chat_id") == -100500)
     assert "удалил" in note.params["text"]
+
+
+async def test_a_stop_between_the_used_up_confirmation_and_the_delete_reopens_it(harness, plusofon):
+    """Issue 22, item 20: the ✅ was used up, then the bot stopped before the DELETE reached Plusofon (a crash,
+    or a shutdown cancelling the update): after the restart the same ✅ deletes the number."""
+    from handlers.callbacks import ConfirmCallback
+
+    number = plusofon.seed(40, 2)[0]
+    ask = only(await harness.send(f"/del {number['id']}"), "sendMessage")
+    key = ConfirmCallback.unpack(button_data(markup_of(ask), "✅")).key
+    claim = await harness.services.confirmations.claim(key, chat_id=100, user_id=100, action="delete", account=40)
+    assert claim.refusal is None  # what the press did before the stop
+    await harness.restart()
+    calls = await harness.press(ask, "✅")
+    assert "удалён" in only(calls, "editMessageText").params["text"]
+    assert plusofon.count("DELETE") == 1 and number["id"] not in {n["id"] for n in plusofon.numbers(40)}
+    await harness.restart()  # a delete that is over is not reopened again
+    again = await harness.press_data(button_data(markup_of(ask), "✅"), chat_id=100,
+                                     message_id=ask.result["message_id"])
+    assert "уже" in only(again, "answerCallbackQuery").params["text"] and plusofon.count("DELETE") == 1
+
+
+async def test_a_cancelled_or_finished_confirmation_is_not_reopened_by_a_restart(harness, plusofon):
+    numbers = plusofon.seed(40, 2)
+    cancelled = only(await harness.send(f"/del {numbers[0]['id']}"), "sendMessage")
+    await harness.press(cancelled, "❌")
+    await harness.restart()
+    await harness.press_data(button_data(markup_of(cancelled), "✅"), chat_id=100,
+                             message_id=cancelled.result["message_id"])
+    assert plusofon.count("DELETE") == 0

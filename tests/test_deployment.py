@@ -133,7 +133,7 @@ def compose_config(folder: Path, *files: str) -> str:
 def test_compose_accepts_the_common_deployment(deployment: Path):
     config = compose_config(deployment, "compose.yaml")
     assert "restart: unless-stopped" in config
-    assert re.search(r"stop_grace_period: (20s|'20s'|\"20s\")", config)
+    assert re.search(r"stop_grace_period: (30s|'30s'|\"30s\")", config)  # > SHUTDOWN_GRACE + closing
     assert re.search(r"bot-data:/data", config)
     assert "DATABASE_PATH: /data/bot.sqlite3" in config  # on the volume, not where .env.example points
     assert re.search(r"- health\b|health\"?\]", config)

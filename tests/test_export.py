@@ -99,3 +99,15 @@ async def test_cells_that_a_spreadsheet_would_run_as_formulas_are_neutralised(ha
     for row in table[1:]:
         for cell in row[1:5]:
             assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), row
+
+
+async def test_formulas_behind_spaces_line_breaks_invisible_or_full_width_characters_are_neutralised(harness,
+                                                                                                       plusofon):
+    """Issue 22, item 13: what a spreadsheet skips or folds before it decides that a cell is a formula."""
+    starts = [" =1+1", "\n=1+1", "\u00a0+1", "\u200b=1+1", "\ufeff@SUM(A1)", "\u200b \u2060-1", "＝1+1", "＋1",
+              "－1", "＠SUM(A1)", "﹦1+1"]
+    for description in starts:
+        plusofon.seed(40, 1, description=description)
+    plusofon.seed(40, 1, description=" обычное = описание")
+    table = rows(document(await harness.send("/export"))[2])
+    assert [row[4] for row in table[1:]] == ["'" + text for text in starts] + [" обычное = описание"]

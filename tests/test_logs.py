@@ -162,3 +162,70 @@ async def test_a_token_connected_by_login_never_reaches_a_log_line(admin_bot, pl
     with captured_logs() as written:
         logging.getLogger("httpx").warning("GET /numbers Authorization: Bearer %s", token)
     assert token not in written.getvalue() and MASK in written.getvalue()
+
+
+# ---- a bounded set of secrets, short ones as whole words (issue 22, item 12) ------------------------------
+
+
+async def test_replaced_and_disconnected_tokens_are_forgotten(admin_bot):
+    chats = admin_bot.chats
+    await chats.put(9100, 40, "tok-first-of-many-0")
+    before = registered_secrets()
+    for n in range(1, 200):
+        await chats.put(9100, 40, f"tok-first-of-many-{n}")  # a /login again, a renewal: the old one goes
+        await chats.get(9100)
+    assert registered_secrets() == before
+    with captured_logs() as written:
+        logging.getLogger("bot.anything").warning("old tok-first-of-many-5, current tok-first-of-many-199")
+    assert "old tok-first-of-many-5, current [redacted]" in written.getvalue()
+    await chats.remove(9100)
+    assert registered_secrets() == before - 1
+
+
+def test_a_short_secret_is_masked_as_a_word_and_nowhere_inside_one():
+    from bot.core.logs import secret_while
+
+    with secret_while("q7Z"), captured_logs() as written:
+        logging.getLogger("bot.anything").warning('password q7Z rejected; {"password": "q7Z"}; q7Zq7Z xq7Z')
+    assert 'password [redacted] rejected; {"password": "[redacted]"}; q7Zq7Z xq7Z' in written.getvalue()
+    with captured_logs() as written:
+        logging.getLogger("bot.anything").warning("password q7Z")
+    assert "password q7Z" in written.getvalue()  # kept only while the sign-in needs it
+
+
+# ---- a token read back in a fresh process (issue 25) ----------------------------------------------------
+
+PROBE = """
+import asyncio, logging, sys
+from bot.core.logs import setup_logging
+from storage.chats import ChatRepository
+from storage.cipher import TokenCipher
+from storage.database import connect
+
+async def main(path, key):
+    setup_logging("INFO")
+    db = await connect(path)
+    auth = await ChatRepository(db, TokenCipher([key])).get(9200)
+    logging.getLogger("probe").warning("the token is %s", auth.token)
+    await db.close()
+
+asyncio.run(main(sys.argv[1], sys.argv[2]))
+"""
+
+
+async def test_a_token_read_back_from_the_database_in_a_fresh_process_is_masked(admin_bot, tmp_path):
+    import asyncio
+    import secrets
+    import sys
+
+    from tests.conftest import ROOT
+    from tests.harness import SECRET_KEY
+
+    token = f"tok-fresh-{secrets.token_hex(12)}"  # this process's set of secrets does not matter: a new one reads
+    await admin_bot.chats.put(9200, 40, token)
+    probe = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", PROBE, str(admin_bot.settings.database_path), SECRET_KEY,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=ROOT)
+    _, err = await asyncio.wait_for(probe.communicate(), 60)
+    assert probe.returncode == 0, err.decode()
+    assert "the token is [redacted]" in err.decode() and token not in err.decode()

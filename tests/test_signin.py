@@ -135,7 +135,7 @@ async def test_the_password_message_is_deleted_even_when_other_deletions_fail(bo
 async def test_at_most_five_attempts_in_fifteen_minutes(bot: BotHarness, plusofon: FakePlusofon):
     h = bot
     attempts = h.services.login_attempts
-    attempts.clock = h.clock
+    attempts.clock = attempts.wall_clock = h.clock
     for n in range(5):
         calls = await sign_in(h, USER, f"wrong-password-{n}", first_id=600 + 10 * n)
         assert "не принял e-mail или пароль" in texts(calls)[-1]
@@ -360,3 +360,69 @@ async def test_a_group_linked_from_a_signed_in_chat_renews_with_it(bot: BotHarne
     assert "Умных номеров пока нет" in text_of(await h.send("/list", chat_id=BOT_ADMIN))
     watch_issued(plusofon)
     assert plusofon.count("GET", "/api/v1/refresh") == 1
+
+
+# ---- whatever comes in the password step is deleted (issue 22, item 10) --------------------------------
+
+
+@pytest.mark.parametrize("typed", ["/list", "\u00a0/list", f"/login {PASSWORD}", f"/{PASSWORD}"])
+async def test_a_command_in_the_password_step_is_deleted_and_leaves_the_dialogue(bot: BotHarness,
+                                                                                 plusofon: FakePlusofon, typed):
+    h = bot
+    await h.send("/login", chat_id=USER, message_id=600)
+    await h.send(EMAIL, chat_id=USER, message_id=601)
+    calls = await h.send(typed, chat_id=USER, message_id=602)
+    assert deletes(calls, USER, 602) and (USER, 602) not in h.tg.messages
+    assert "вместо пароля пришла команда" in text_of(calls)
+    assert await h.dp.fsm.storage.get_state(_key(h)) is None
+    await h.send(PASSWORD, chat_id=USER, message_id=603)  # the dialogue is over: this is no password any more
+    assert plusofon.count("POST", "/api/v1/login") == 0 and await h.chats.get(USER) is None
+
+
+async def test_cancel_in_the_password_step_is_deleted_too(bot: BotHarness, plusofon: FakePlusofon):
+    h = bot
+    await h.send("/login", chat_id=USER, message_id=600)
+    await h.send(EMAIL, chat_id=USER, message_id=601)
+    calls = await h.send("/cancel", chat_id=USER, message_id=602)
+    assert deletes(calls, USER, 602) and text_of(calls) == "Вход отменён."
+
+
+async def test_a_password_after_the_sign_in_expired_is_deleted_and_refused(bot: BotHarness,
+                                                                           plusofon: FakePlusofon):
+    h = bot
+    await h.send("/login", chat_id=USER, message_id=600)
+    await h.send(EMAIL, chat_id=USER, message_id=601)
+    storage, key = h.dp.fsm.storage, _key(h)
+    data = await storage.get_data(key)
+    await storage.set_data(key, {**data, "asked_at": data["asked_at"] - 601})  # the e-mail came 10 min ago
+    calls = await h.send(PASSWORD, chat_id=USER, message_id=602)
+    assert deletes(calls, USER, 602) and "позже чем через 10 мин" in text_of(calls)
+    assert plusofon.count("POST", "/api/v1/login") == 0 and await h.chats.get(USER) is None
+
+
+def _key(h: BotHarness):
+    from aiogram.fsm.storage.base import StorageKey
+
+    return StorageKey(bot_id=h.bot.id, chat_id=USER, user_id=USER)
+
+
+# ---- the attempt limit per e-mail address, kept in SQLite (issue 22, item 15) ---------------------------
+
+
+async def test_the_attempt_limit_holds_per_e_mail_across_telegram_users_and_restarts(bot: BotHarness,
+                                                                                    plusofon: FakePlusofon):
+    h = bot
+    for n in range(5):  # five Telegram accounts, one wrong password each, all on the same address
+        calls = await sign_in(h, 8000 + n, f"wrong-password-{n}", first_id=600 + 10 * n)
+        assert "не принял e-mail или пароль" in texts(calls)[-1]
+        watch_secret(f"wrong-password-{n}")
+    await h.restart()
+    calls = await sign_in(h, 8100, first_id=700)  # a sixth account, after a restart, with the right password
+    assert "Слишком много попыток" in texts(calls)[-1] and deletes(calls, 8100, 702)
+    assert plusofon.count("POST", "/api/v1/login") == 5 and await h.chats.get(8100) is None
+    async with h.dp["db"].execute("SELECT email_hash FROM login_attempts") as cursor:
+        assert EMAIL not in str(await cursor.fetchall())  # the address is kept only as a hash
+    h.services.login_attempts.wall_clock = lambda: h.clock() + 15 * 60 + 1
+    calls = await sign_in(h, 8100, first_id=710)
+    watch_issued(plusofon)
+    assert "✅" in texts(calls)[-1]

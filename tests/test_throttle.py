@@ -124,3 +124,73 @@ async def test_commands_for_another_bot_do_not_count(make):
     for _ in range(10):
         assert await h.send("/list@otherbot", chat_id=GROUP) == []
     assert "номер" in only(await h.send("/list@plusofon_test_bot", chat_id=GROUP), "sendMessage").params["text"]
+
+
+# ---- what the router would take, edits, dialogue steps, shared senders (issue 22, items 6-9) --------------
+
+
+@pytest.mark.parametrize("prefix", ["\u00a0", "\u3000", "\n", " \t"])
+async def test_a_command_behind_whitespace_counts_as_the_router_takes_it(make, plusofon, prefix):
+    h = await make(throttle_user_burst=2, throttle_user_per_minute=1)
+    plusofon.seed(40, 3)
+    for _ in range(2):
+        assert "Умные номера: 3" in only(await h.send(f"{prefix}/list"), "sendMessage").params["text"]
+    assert SLOW in only(await h.send(f"{prefix}/list"), "sendMessage").params["text"]
+    for _ in range(10):
+        assert await h.send(f"{prefix}/list") == []
+    assert plusofon.count("GET") == 2
+
+
+async def test_edited_commands_are_throttled(make, plusofon):
+    from tests.fake_telegram import make_update, now, user_message_dict
+
+    h = await make(throttle_user_burst=2, throttle_user_per_minute=1, allow_self_login=True)
+    for message_id in range(10):
+        message = user_message_dict(f"/login 40 {PLUSOFON_TOKEN}", chat_id=555, user_id=555,
+                                    message_id=500 + message_id, edit_date=now())
+        await h.dp.feed_update(h.bot, make_update({"edited_message": message}))
+    assert plusofon.count(path_prefix="/api/v1/authuser") <= 2 and h.dp["throttle"].throttled["message"] == 8
+    deleted = {call.params["message_id"] for call in h.tg.calls if call.method_name == "deleteMessage"}
+    assert deleted == set(range(500, 510))  # throttled or not, a token does not stay in the chat
+
+
+async def test_anonymous_admins_get_a_bucket_per_chat(make):
+    anonymous = 1087968824
+    h = await make(throttle_user_burst=2, throttle_user_per_minute=1)
+    for group in (GROUP, GROUP - 1):
+        await h.connect_chat(group)
+        for _ in range(2):
+            assert "номер" in only(await h.send("/list", chat_id=group, user_id=anonymous), "sendMessage").params["text"]
+        assert SLOW in only(await h.send("/list", chat_id=group, user_id=anonymous), "sendMessage").params["text"]
+
+
+async def test_the_add_dialogues_retry_step_is_throttled_and_backs_off_after_a_429(make, plusofon):
+    h = await make(throttle_user_burst=3, throttle_user_per_minute=6)
+    h.services.numbers.clock = h.clock
+    await h.send("/add")
+    await h.send("79993332210")
+    await h.send("Иван")  # three messages: the burst is spent on them and /add
+    h.clock.advance(60)  # the bucket is full again
+    plusofon.inject("429", method="POST", times=100)
+    for _ in range(20):
+        await h.send("7d")
+    assert plusofon.count("POST") == 1  # one 429, then the dialogue waits before it asks again
+    assert h.dp["throttle"].throttled["message"] >= 17
+    h.clock.advance(61)
+    plusofon.clear_faults()
+    assert "Создан умный номер" in only(await h.send("7d"), "sendMessage").params["text"]
+    assert plusofon.count("POST") == 2
+
+
+async def test_a_bucket_never_holds_more_than_its_burst(make):
+    """One action, a pause shorter than the idle time (the bucket would overflow if not capped), then a burst:
+    exactly `burst` actions go through (issue 25)."""
+    h = await make(throttle_user_burst=3, throttle_user_per_minute=6)  # full again after 30 s
+
+    def served(calls) -> bool:
+        return bool(calls) and SLOW not in only(calls, "sendMessage").params["text"]
+
+    assert served(await h.send("/start"))
+    h.clock.advance(25)  # 10 s' worth refills the one token; 15 s more would make 1.5 too many
+    results = [await h.send("/start") for _ in range(5)]
+    assert [served(calls) for calls in results] == [True, True, True, False, False]

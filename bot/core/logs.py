@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 import re
 import sys
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -19,7 +20,6 @@ from typing import Any
 
 import orjson
 
-_secrets: set[str] = set()
 MASK = "[redacted]"
 LOG_FORMATS = ("text", "json")
 # The Telegram update being handled (set by bot.observing.UpdateObserver): JSON lines name it.
@@ -32,11 +32,86 @@ _SECRET_ARGUMENTS = re.compile(r"(/(?:%s)(?:@\w+)?)(?:\s|\\[nrt])[^\"']*" % "|".
                                re.IGNORECASE)
 
 
-def register_secret(secret: str) -> None:
-    """From now on `secret` never appears in a log line or a logged traceback. Only for secrets the bot holds
-    (never for words a user typed: anyone could then censor any word, and the set would grow without end)."""
-    if len(secret) >= 6:
-        _secrets.add(secret)
+class _Secrets:
+    """The secrets to mask. A secret held for an owner (a chat's token, its refresh token) is replaced when the
+    owner gets a new one and forgotten when no owner holds it any more, so the set holds what is live, not every
+    token ever seen. The matcher is built once per change, not per line: long secrets (the tokens) are masked
+    wherever they appear, longest first, with C-speed substring checks; secrets shorter than `SHORT` (a weak
+    password) only as a whole word, by one compiled pattern, because masking "1234" inside every id and
+    timestamp would wreck the log and, by where the masks fall, hint at the password."""
+
+    SHORT = 6
+
+    def __init__(self) -> None:
+        self._held: Counter[str] = Counter()  # secret → how many owners (or permanent registrations) hold it
+        self._owners: dict[Hashable, str] = {}
+        self._long: tuple[str, ...] = ()
+        self._short: re.Pattern[str] | None = None
+        self._stale = False
+
+    def __len__(self) -> int:
+        return len(self._held)
+
+    def hold(self, secret: str, owner: Hashable | None) -> None:
+        if owner is None:
+            if secret not in self._held:
+                self._add(secret)
+            return
+        old = self._owners.get(owner)
+        if old == secret:
+            return
+        self._owners[owner] = secret
+        self._add(secret)
+        if old is not None:
+            self._drop(old)
+
+    def release(self, owner: Hashable) -> None:
+        old = self._owners.pop(owner, None)
+        if old is not None:
+            self._drop(old)
+
+    def redact(self, text: str) -> str:
+        if self._stale:
+            self._build()
+        for secret in self._long:
+            if secret in text:
+                text = text.replace(secret, MASK)
+        if self._short is not None:
+            text = self._short.sub(MASK, text)
+        return text
+
+    def _add(self, secret: str) -> None:
+        self._held[secret] += 1
+        self._stale = self._stale or self._held[secret] == 1
+
+    def _drop(self, secret: str) -> None:
+        self._held[secret] -= 1
+        if self._held[secret] <= 0:
+            del self._held[secret]
+            self._stale = True
+
+    def _build(self) -> None:
+        self._long = tuple(sorted((s for s in self._held if len(s) >= self.SHORT), key=len, reverse=True))
+        short = sorted((s for s in self._held if len(s) < self.SHORT), key=len, reverse=True)
+        self._short = (re.compile(rf"(?<!\w)(?:{'|'.join(map(re.escape, short))})(?!\w)") if short else None)
+        self._stale = False
+
+
+_secrets = _Secrets()
+
+
+def register_secret(secret: str, owner: Hashable | None = None) -> None:
+    """From now on `secret` never appears in a log line or a logged traceback: for good (`owner` None: the bot's
+    own token), or while `owner` (a chat's token, say) holds it: a new secret for the same owner replaces it.
+    Only for secrets the bot holds (never for words a user typed: anyone could then censor any word)."""
+    if secret:
+        _secrets.hold(secret, owner)
+
+
+def forget_secret(owner: Hashable) -> None:
+    """`owner` holds no secret any more (a chat was disconnected): its secret is masked no longer unless another
+    owner holds it too."""
+    _secrets.release(owner)
 
 
 def registered_secrets() -> int:
@@ -45,9 +120,7 @@ def registered_secrets() -> int:
 
 
 def redact(text: str) -> str:
-    for secret in _secrets:
-        if secret in text:
-            text = text.replace(secret, MASK)
+    text = _secrets.redact(text)
     if "/" in text:
         text = _SECRET_ARGUMENTS.sub(rf"\1 {MASK}", text)
     return text
@@ -132,11 +205,9 @@ def quiet_chatty_libraries(level: str) -> None:
 @contextmanager
 def secret_while(secret: str) -> Iterator[None]:
     """`secret` is redacted while inside only: a password is not kept once the call that needs it is over."""
-    added = len(secret) >= 6 and secret not in _secrets
-    if added:
-        _secrets.add(secret)
+    owner = object()
+    register_secret(secret, owner)
     try:
         yield
     finally:
-        if added:
-            _secrets.discard(secret)
+        forget_secret(owner)

@@ -51,6 +51,15 @@ class Confirmations:
             return Claim(pending, Refusal.USED)
         return Claim(pending)
 
+    async def settle(self, key: str) -> None:
+        """The claimed action is over, whatever came of it."""
+        await self._store.settle(key)
+
+    async def recover(self, action: str) -> int:
+        """At start-up: confirmations of `action` used up by a press whose action the stop interrupted (between
+        the ✅ and the call, or during it) may be pressed again, marked `tried`; how many."""
+        return await self._store.reopen_acting(action)
+
     async def release(self, key: str, payload: dict[str, Any] | None = None) -> None:
         """Nothing was done: the ✅ may be pressed again (with `payload` instead, if given)."""
         await self._store.release(key, payload)

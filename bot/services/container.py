@@ -21,6 +21,7 @@ from bot.services.membership import Membership
 from bot.services.mirror import Mirror
 from bot.services.notifier import Notifier
 from bot.services.numbers import Numbers
+from bot.services.pending_adds import PendingAdds
 from bot.services.retention import Retention
 from bot.services.search import SearchCache
 from storage.audit import AuditLog
@@ -46,6 +47,7 @@ class Services:
     expirer: Expirer              # temporary numbers
     retention: Retention          # purges old notifications and audit records, and forgets released accounts
     forgetting: Forgetting        # deletes what is kept for an account no chat refers to any more
+    pending_adds: PendingAdds     # settles the adds a stop interrupted
     accounts: AccountTokens       # token health and renewal, for every Plusofon call
     # what they share
     confirmations: Confirmations

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import os
 import tempfile
+import unicodedata
 from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
@@ -42,8 +43,19 @@ def _row(number: SmartNumber) -> tuple[object, ...]:
 
 
 def inert(cell: str) -> str:
-    """A text cell as data, never as a formula: `=HYPERLINK(…)` becomes `'=HYPERLINK(…)`."""
-    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+    """A text cell as data, never as a formula: `=HYPERLINK(…)` becomes `'=HYPERLINK(…)`. Spreadsheets skip
+    leading spaces, line breaks and invisible format characters (a zero-width space) and read full-width ＝＋－＠
+    as their ASCII twins, so the first character that is left decides, after NFKC."""
+    if cell.startswith(FORMULA_STARTS) or unicodedata.normalize("NFKC", _first_visible(cell)) in FORMULA_STARTS[:4]:
+        return "'" + cell
+    return cell
+
+
+def _first_visible(cell: str) -> str:
+    for char in cell:
+        if not char.isspace() and unicodedata.category(char) != "Cf":
+            return char
+    return ""
 
 
 def file_name(day: date) -> str:

@@ -1,4 +1,5 @@
-"""At most `limit` sign-in attempts per Telegram user in any `window` seconds (in memory)."""
+"""At most `limit` sign-in attempts per Telegram user (in memory) and per e-mail address (in SQLite, so that
+neither many Telegram accounts nor a restart get around it) in any `window` seconds."""
 
 from __future__ import annotations
 
@@ -7,16 +8,33 @@ import time
 from collections import deque
 from collections.abc import Callable
 
+from storage.login_attempts import LoginAttemptStore
+
 LIMIT, WINDOW = 5, 15 * 60.0
 
 
 class LoginAttempts:
-    def __init__(self, *, limit: int = LIMIT, window: float = WINDOW,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, store: LoginAttemptStore, *, limit: int = LIMIT, window: float = WINDOW,
+                 clock: Callable[[], float] = time.monotonic, wall_clock: Callable[[], float] = time.time) -> None:
+        """`clock` times the per-user limit; `wall_clock` the per-address one, which outlives the process."""
         self.limit = limit
         self.window = window
-        self.clock = clock
+        self.clock, self.wall_clock = clock, wall_clock
+        self._store = store
         self._attempts: dict[int, deque[float]] = {}
+
+    async def email_wait_minutes(self, email: str) -> int:
+        """0 when the address may be tried now, else the minutes until it may."""
+        recent = await self._store.since(email, self.wall_clock() - self.window)
+        if len(recent) < self.limit:
+            return 0
+        return max(1, math.ceil((recent[-self.limit] + self.window - self.wall_clock()) / 60))
+
+    async def record_email(self, email: str) -> int:
+        """Count one attempt on the address; return how many are left in the window."""
+        now = self.wall_clock()
+        await self._store.add(email, now, forget_before=now - self.window)
+        return max(0, self.limit - len(await self._store.since(email, now - self.window)))
 
     def wait_minutes(self, user_id: int) -> int:
         """0 when the user may try now, else the minutes until they may."""

@@ -120,10 +120,10 @@ class Logins:
         nowhere; the chat keeps the token pair, which renews itself (see bot.services.accounts)."""
         if user is None or not email or not self.may_connect(user):
             return LoginRefused(LoginRefusal.NOT_ALLOWED)
-        wait = self._attempts.wait_minutes(user.id)
+        wait = max(self._attempts.wait_minutes(user.id), await self._attempts.email_wait_minutes(email))
         if wait:
             return LoginRefused(LoginRefusal.TOO_MANY, wait)
-        left = self._attempts.record(user.id)
+        left = min(self._attempts.record(user.id), await self._attempts.record_email(email))
         try:
             with secret_while(password):
                 tokens = await self._plusofon.login(email, password)

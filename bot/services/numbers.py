@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -22,13 +23,14 @@ from aiogram.types import Chat, User
 from bot.core.models import Credentials, SmartNumber, SmartNumberPage
 from bot.core.phones import is_premium_rate
 from bot.core.settings import Settings
-from bot.plusofon import AddOutcomeUnknown, NotFoundError, PlusofonClient, PlusofonError
+from bot.plusofon import AddOutcomeUnknown, NotFoundError, PlusofonClient, PlusofonError, RateLimitError
 from bot.services.admins import ANONYMOUS_ADMIN_ID
 from bot.services.confirmations import Confirmations, Refusal
 from bot.services.expirer import Expirer
 from bot.services.export import csv_file
 from bot.services.journal import Journal, plain_name
 from bot.services.mirror import Freshness, Mirror
+from bot.services.pending_adds import PendingAdds
 from bot.services.search import Query, SearchCache, parse_query, terms
 from storage.chats import ChatAuth
 from storage.expiries import Expiry, ExpiryStore
@@ -37,6 +39,7 @@ PER_PAGE = 15                 # the numbers of one /find page, as Plusofon's own
 WAIT_FOR_COPY = 120.0         # seconds an answer waits for a first read before it says to come back
 QUIET_WAIT = 1.5              # seconds of that before progress is shown (a small account is read by then)
 ADD, DELETE = "add", "delete"  # the confirmations' actions
+ADD_BACK_OFF = 60.0           # seconds an account's adds wait after Plusofon answered one with 429 (at least)
 
 
 class CopyProgress(Protocol):
@@ -169,9 +172,25 @@ class Numbers:
     """The long-lived half: everything an action on numbers needs."""
 
     def __init__(self, plusofon: PlusofonClient, mirror: Mirror, expiries: ExpiryStore, expirer: Expirer,
-                 journal: Journal, confirmations: Confirmations, searches: SearchCache, settings: Settings) -> None:
+                 journal: Journal, confirmations: Confirmations, searches: SearchCache, settings: Settings,
+                 pending: PendingAdds) -> None:
         self.plusofon, self.mirror, self.expiries, self.expirer = plusofon, mirror, expiries, expirer
+        self.pending = pending
         self.journal, self.confirmations, self.searches, self.settings = journal, confirmations, searches, settings
+        self.clock: Callable[[], float] = time.monotonic
+        self._adds_held: dict[int, float] = {}  # account → when its adds may call Plusofon again
+
+    def hold_adds(self, account: int, retry_after: float | None) -> None:
+        """Plusofon answered an add with 429: the account's adds wait (a retry at once would only add load)."""
+        now = self.clock()
+        self._adds_held = {key: until for key, until in self._adds_held.items() if until > now}
+        self._adds_held[account] = now + max(ADD_BACK_OFF, retry_after or 0.0)
+
+    def check_adds(self, account: int) -> None:
+        """Raise RateLimitError, with no call, while the account's adds are held back."""
+        left = self._adds_held.get(account, 0.0) - self.clock()
+        if left > 0:
+            raise RateLimitError("adds held back after a 429", status_code=429, retry_after=left)
 
     def of(self, auth: ChatAuth) -> AccountNumbers:
         """The chat's account, which is in use from now: the mirror keeps its copy (a first use starts it)."""
@@ -288,6 +307,7 @@ class AccountNumbers:
     async def add(self, chat: Chat, user: User | None, draft: Draft) -> Added | Duplicates:
         """The duplicate guard, then the add: a customer who has numbers already gets a ✅ to press first.
         The guard reads the copy after a freshness check, whose pages let the add skip a read of its own."""
+        self.numbers.check_adds(self.account)
         mirror = self.numbers.mirror
         fresh = await mirror.check(self.creds)
         existing = await mirror.of_customer(self.account, draft.phone_b)
@@ -308,38 +328,54 @@ class AccountNumbers:
                                                        account=self.account)
         if claim.refusal is not None or claim.pending is None:
             return Refused(claim.refusal or Refusal.STALE)
+        confirmations = self.numbers.confirmations
         if not yes:
+            await confirmations.settle(key)
             return None
         await claimed()
         try:
-            return await self._create(chat, user, Draft.from_payload(claim.pending.payload))
+            added = await self._create(chat, user, Draft.from_payload(claim.pending.payload))
         except PlusofonError as error:
             if not isinstance(error, AddOutcomeUnknown):  # nothing was created: the ✅ may be pressed again
-                await self.numbers.confirmations.release(key)
+                await confirmations.release(key)
+            else:
+                await confirmations.settle(key)
             raise
+        await confirmations.settle(key)
+        return added
 
     async def _create(self, chat: Chat, user: User | None, draft: Draft, *, before: SmartNumberPage | None = None,
                      partial: Freshness | None = None) -> Added:
         """The add itself. A number created but not identified reaches the copy with the next freshness check
         (new numbers come at the end of the list)."""
-        journal = self.numbers.journal
+        journal, pending = self.numbers.journal, self.numbers.pending
+        self.numbers.check_adds(self.account)
+        person = user if user is not None and user.id != ANONYMOUS_ADMIN_ID else None
+        # a stop from here until done() leaves the row: the number is found and settled later (PendingAdds)
+        known = [item.id for item in before.data] if before else []
+        known += [item.id for item in await self.numbers.mirror.of_customer(self.account, draft.phone_b)]
+        row_id = await pending.begin(chat, person, self.account, draft.phone_b, draft.description, draft.ttl,
+                                     max(known, default=0))
         try:
             result = await self.numbers.plusofon.add(self.creds, draft.phone_b, draft.description, before=before)
         except PlusofonError as error:
+            if isinstance(error, RateLimitError):
+                self.numbers.hold_adds(self.account, error.retry_after)
             await journal.number_changed(self.auth, chat, user, added=True, number=None, phone_b=draft.phone_b,
                                          description=draft.description, error=type(error).__name__)
+            await pending.done(row_id)
             raise
         number, expires_at = result.number, None
         if number is not None:
             await self.numbers.mirror.added(self.account, number)
             if draft.ttl is not None:
-                person = user if user is not None and user.id != ANONYMOUS_ADMIN_ID else None
                 row = await self.numbers.expirer.schedule(number, draft.ttl, account=self.account, chat_id=chat.id,
                                                           user_id=person.id if person else None,
                                                           user_name=plain_name(person))
                 expires_at = row.expires_at
         await journal.number_changed(self.auth, chat, user, added=True, number=number, phone_b=draft.phone_b,
                                      description=draft.description, expires_at=expires_at)
+        await pending.done(row_id)
         return Added(number, draft, expires_at, partial)
 
     # -- deleting -----------------------------------------------------------------------------------------
@@ -378,13 +414,15 @@ class AccountNumbers:
             return Refused(claim.refusal or Refusal.STALE, number)
         number = SmartNumber.model_validate(pending.payload["number"])
         if not yes:
+            await confirmations.settle(key)
             return Deleted("cancelled", number, key)
-        await claimed()
+        await claimed()  # a stop from here until settle() reopens the ✅ at start-up (Confirmations.recover)
         try:
             await self.numbers.plusofon.delete(self.creds, number.id)
         except NotFoundError:
             await self._gone(number.id)
             if not pending.payload.get("tried"):
+                await confirmations.settle(key)
                 return Deleted("gone", number, key)
             # an earlier attempt that seemed to fail went through after all: it was this user's delete
         except PlusofonError as error:
@@ -394,6 +432,7 @@ class AccountNumbers:
             return Deleted("failed", number, key, error=error)
         else:
             await self._gone(number.id)
+        await confirmations.settle(key)
         await self.numbers.journal.number_changed(self.auth, chat, user, added=False, number=number)
         return Deleted("done", number, key)
 

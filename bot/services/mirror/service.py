@@ -120,6 +120,8 @@ class Mirror:
         self._wakeup = asyncio.Event()
         self._flush_wanted = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        # heard after each freshness check that reached Plusofon (bot/services/pending_adds.py settles there)
+        self.after_check: Callable[[Credentials], Awaitable[None]] | None = None
         client.observe(self)
 
     # -- life -------------------------------------------------------------------------------------
@@ -251,6 +253,8 @@ class Mirror:
         if state.complete and state.sync_next is None and total != state.count:
             await self._repair(account, f"Plusofon counts {total}, the copy {state.count}")
         stale = state.synced_at is not None and self._clock() - state.synced_at > STALE_AFTER
+        if self.after_check is not None:
+            await self.after_check(creds)
         return Freshness(state.complete, state.count, total, as_of=state.synced_at if stale else None,
                          first=first, last=last if last.current_page > 1 else None)
 
