@@ -28,6 +28,7 @@ from bot.observing import UpdateObserver
 from bot.plusofon import PlusofonClient
 from bot.services.accounts import AccountTokens
 from bot.services.admins import GroupAdmins
+from bot.services.bulk import Bulk
 from bot.services.chat_access import ChatAccess
 from bot.services.confirmations import Confirmations
 from bot.services.container import Services
@@ -44,6 +45,7 @@ from bot.services.search import SearchCache
 from bot.telegram.retry import RetryMiddleware
 from handlers import create_routers
 from handlers.announcements import RussianAnnouncements
+from handlers.job_views import JobViews
 from handlers.middlewares import ContextMiddleware, InFlight
 from handlers.texts import ENGLISH, RUSSIAN
 from handlers.throttle import Throttle
@@ -52,6 +54,7 @@ from storage.chats import ChatRepository
 from storage.cipher import TokenCipher
 from storage.confirmations import ConfirmationStore
 from storage.expiries import ExpiryStore
+from storage.jobs import JobStore
 from storage.fsm import SQLiteStorage
 from storage.mirror import MirrorStore
 from storage.outbox import Outbox
@@ -141,9 +144,12 @@ def create_services(settings: Settings, *, db: aiosqlite.Connection, plusofon: P
                          (mirror.summary, metrics.mirror_state)):
         metrics.on_scrape(_gauges(read, record))
     login_attempts, group_admins = LoginAttempts(), GroupAdmins()  # shared by the services below
+    numbers = Numbers(plusofon, mirror, expiries, expirer, journal, confirmations, searches, settings)
     return Services(
         settings=settings,
-        numbers=Numbers(plusofon, mirror, expiries, expirer, journal, confirmations, searches, settings),
+        numbers=numbers,
+        bulk=Bulk(JobStore(db), numbers, chats, JobViews(), max_rows=settings.import_max_rows,
+                  max_bytes=settings.import_max_bytes, progress_every=settings.job_progress_seconds),
         chats=chats,
         accounts=AccountTokens(chats, plusofon, outbox, notifier, say, admin_ids=settings.admin_ids,
                                on_renewal=metrics.renewal),
@@ -187,6 +193,7 @@ async def _on_startup(dispatcher: Dispatcher, bot: Bot, services: Services) -> N
     services.notifier.start(bot)
     services.expirer.start(bot)
     services.retention.start()
+    await services.bulk.start(bot)
     await set_commands(bot)
 
 
@@ -195,6 +202,7 @@ async def _on_shutdown(in_flight: InFlight, services: Services, db: aiosqlite.Co
                                            services.retention.stop())
     if cancelled:
         log.warning("cancelled %d updates still being handled after %.0f s", cancelled, SHUTDOWN_GRACE)
+    await services.bulk.stop()
     await services.mirror.stop()
     await services.notifier.stop()
     await services.plusofon.aclose()

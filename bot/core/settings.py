@@ -85,6 +85,10 @@ class Settings(CoreSettings):
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     outbox_retention_days: int = Field(default=7, ge=1, le=3650)
     audit_retention_days: int = Field(default=365, ge=1, le=36500)
+    # bulk jobs: /import's file limits, and how often a job's progress message is edited
+    import_max_bytes: int = Field(default=2_000_000, ge=1_000, le=20_000_000)
+    import_max_rows: int = Field(default=5_000, ge=1, le=100_000)
+    job_progress_seconds: float = Field(default=5.0, ge=0)
 
     @field_validator("timezone")
     @classmethod

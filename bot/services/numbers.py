@@ -37,6 +37,7 @@ PER_PAGE = 15                 # the numbers of one /find page, as Plusofon's own
 WAIT_FOR_COPY = 120.0         # seconds an answer waits for a first read before it says to come back
 QUIET_WAIT = 1.5              # seconds of that before progress is shown (a small account is read by then)
 ADD, DELETE = "add", "delete"  # the confirmations' actions
+MAX_DESCRIPTION = 255         # characters of a number's description (/add and /import)
 
 
 class CopyProgress(Protocol):
