@@ -1,7 +1,9 @@
 """`python -m bench [--quick] [--out PATH]`: run the benchmark, print the report, write it as JSON.
 
 `python -m bench --latency [--rtt-ms 100] [--sizes 40,10000,100000] ...`: the latency mode, see
-bench/README.md."""
+bench/README.md.
+
+`python -m bench --import`: an /import of 1,000 rows under a 60-calls-a-minute limit, see bench/importing.py."""
 
 from __future__ import annotations
 
@@ -34,6 +36,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="one short window per case and a smaller memory run")
     parser.add_argument("--out", type=Path, default=None,
                         help=f"JSON results (default {DEFAULT_OUT}, or {LATENCY_OUT} with --latency)")
+    parser.add_argument("--import", dest="import_", action="store_true",
+                        help="an /import of 1,000 rows under a 60-calls-a-minute limit (bench/importing.py)")
     latency = parser.add_argument_group("latency mode")
     latency.add_argument("--latency", action="store_true",
                          help="one user's wait and Plusofon calls per action, each call a round trip")
@@ -51,6 +55,10 @@ def main(argv: list[str] | None = None) -> int:
                          help="seconds without a Plusofon call that end the watch of a start's "
                               "background reads (default 3)")
     args = parser.parse_args(argv)
+    if args.import_:
+        from bench.importing import main as run_import
+
+        return run_import()
     if args.latency:
         return run_latency_mode(args)
     options = Options.quick() if args.quick else Options()

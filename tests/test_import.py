@@ -77,6 +77,15 @@ async def test_cp1251_semicolon_csv_is_checked_then_created(harness, plusofon):
     assert len(harness.tg.sent(-100500)) == 1  # one line, not one a number
 
 
+async def test_a_term_column_makes_temporary_numbers(harness, plusofon):
+    data = csv_bytes([["phone", "description", "ttl"], [PHONES[0], "выставка", "7d"], [PHONES[1], "навсегда", ""]])
+    _, _, call = answer(await harness.send_file(data, "a.csv"))
+    await harness.press(call, "✅ Создать новые")
+    await finished(harness)
+    temporary = {n["id"] for n in plusofon.numbers(40) if n["phoneB"] == PHONES[0]}
+    assert set(harness.services.expiries.of(40)) == temporary
+
+
 async def test_xlsx_with_the_export_columns(harness, plusofon):
     data = xlsx_bytes([["id", "phoneX", "phoneB", "phoneA", "description", "created_at"],
                        [1, "79770000001", 79995550000, "", "Иван", ""],

@@ -128,6 +128,7 @@ class Bulk:
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._stops: set[int] = set()
         self._shown: dict[int, float] = {}
+        self._accounts: dict[int, asyncio.Lock] = {}  # one job of an account runs at a time
 
     # -- life -----------------------------------------------------------------------------------------
 
@@ -144,12 +145,6 @@ class Bulk:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         self._tasks.clear()
-
-    async def wait(self, job_id: int, timeout: float) -> None:
-        """Until the job's run ends (tests, the benchmark)."""
-        task = self._tasks.get(job_id)
-        if task is not None:
-            await asyncio.wait_for(asyncio.shield(task), timeout)
 
     async def job(self, job_id: int) -> Job | None:
         return await self._store.get(job_id)
@@ -271,6 +266,11 @@ class Bulk:
             return
         if job.state == STOPPING:
             self._stops.add(job_id)
+        async with self._accounts.setdefault(job.account_id, asyncio.Lock()):
+            await self._work(job)
+
+    async def _work(self, job: Job) -> None:
+        job_id = job.id
         auth = await self._chats.get(job.chat_id)
         try:
             if auth is None or auth.user_id != job.account_id:
