@@ -96,8 +96,8 @@ def _csv(phones: list[str]) -> bytes:
 
 
 def table(results: list[ImportResult]) -> str:
-    lines = [f"/import of {results[0].rows} rows, Plusofon limit {results[0].limit} calls a minute "
-             f"(time compressed, scaled back; see bench/importing.py)", "",
+    lines = [(f"/import of {results[0].rows} rows, Plusofon limit {results[0].limit} calls a minute "
+              f"(time compressed, scaled back; see bench/importing.py)"), "",
              f"{'case':46} {'POST':>5} {'reads':>5} {'429':>4} {'calls/floor':>12} {'minutes/floor':>14} once",
              "-" * 100]
     for r in results:

@@ -228,3 +228,14 @@ async def test_progress_is_one_message_edited_in_place_and_stop_stops(make, plus
     assert "остановлено" in statuses and plusofon.count("POST") < 30
     assert statuses.count("готово") == plusofon.total(40) == plusofon.count("POST")
     assert not [c for c in h.tg.calls if c.method_name == "sendMessage" and "Создано" in c.params["text"]][1:]
+
+
+async def test_a_job_outlives_the_deadline_of_the_update_that_started_it(harness, plusofon, monkeypatch):
+    """The press's update has one deadline for its Plusofon calls; the job it starts runs on its own time."""
+    monkeypatch.setattr("handlers.middlewares.ANSWER_WITHIN", 0.5)
+    data = csv_bytes([[phone, "x"] for phone in PHONES[:12]])
+    _, _, call = answer(await harness.send_file(data, "a.csv"))
+    plusofon.delay = 0.1  # the job takes over a second
+    await harness.press(call, "✅ Создать новые")
+    done = await finished(harness, timeout=20)
+    assert [r["status"] for r in result_rows(done)] == ["готово"] * 12

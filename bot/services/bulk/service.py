@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import dataclasses
 import logging
 import math
@@ -255,7 +256,9 @@ class Bulk:
     def _launch(self, job_id: int) -> None:
         if job_id in self._tasks and not self._tasks[job_id].done():
             return
-        task = asyncio.get_running_loop().create_task(self._run(job_id), name=f"bulk-job-{job_id}")
+        # a context of its own: not the starting update's (its Plusofon deadline, its log fields)
+        task = asyncio.get_running_loop().create_task(self._run(job_id), name=f"bulk-job-{job_id}",
+                                                      context=contextvars.Context())
         self._tasks[job_id] = task
         task.add_done_callback(lambda _: self._tasks.pop(job_id, None) if self._tasks.get(job_id) is task else None)
 
