@@ -392,8 +392,7 @@ class _Work:
                          type(error).__name__, delay)
                 await asyncio.sleep(delay)
                 continue
-            self.numbers.mirror.saw_page(self.job.account_id, found)
-            return found
+            return found  # not shown to the copy: its count lags the rows in flight (it would read again)
         raise AssertionError("unreachable")
 
     async def record(self, row: JobRow, *, added: bool, number_id: int | None, phone_x: str,
