@@ -54,8 +54,8 @@ from storage.chats import ChatRepository
 from storage.cipher import TokenCipher
 from storage.confirmations import ConfirmationStore
 from storage.expiries import ExpiryStore
-from storage.jobs import JobStore
 from storage.fsm import SQLiteStorage
+from storage.jobs import JobStore
 from storage.mirror import MirrorStore
 from storage.outbox import Outbox
 
