@@ -4,7 +4,9 @@
 bench/README.md.
 
 `python -m bench --upkeep [--sizes 1000,10000,100000] [--rate-limit 60]`: what keeping the mirror true costs
-in calls (bench/upkeep.py)."""
+in calls (bench/upkeep.py).
+
+`python -m bench --import`: an /import of 1,000 rows under a 60-calls-a-minute limit, see bench/importing.py."""
 
 from __future__ import annotations
 
@@ -39,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"JSON results (default {DEFAULT_OUT}, or {LATENCY_OUT} with --latency)")
     parser.add_argument("--upkeep", action="store_true",
                         help="the mirror's upkeep in calls: first read, idle interval, repairs (bench/upkeep.py)")
+    parser.add_argument("--import", dest="import_", action="store_true",
+                        help="an /import of 1,000 rows under a 60-calls-a-minute limit (bench/importing.py)")
     latency = parser.add_argument_group("latency mode")
     latency.add_argument("--latency", action="store_true",
                          help="one user's wait and Plusofon calls per action, each call a round trip")
@@ -61,6 +65,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench.upkeep import main as upkeep
 
         return upkeep(args.sizes or (1_000, 10_000, 100_000), args.rate_limit)
+    if args.import_:
+        from bench.importing import main as run_import
+
+        return run_import()
     args.sizes = args.sizes or (40, 10_000, 100_000)
     if args.latency:
         return run_latency_mode(args)

@@ -27,6 +27,7 @@ from bot.observing import UpdateObserver
 from bot.plusofon import PlusofonClient
 from bot.services.accounts import AccountTokens
 from bot.services.admins import GroupAdmins
+from bot.services.bulk import Bulk
 from bot.services.chat_access import ChatAccess
 from bot.services.confirmations import Confirmations
 from bot.services.container import Services
@@ -46,6 +47,7 @@ from bot.telegram.retry import RetryMiddleware
 from handlers import create_routers
 from handlers.announcements import RussianAnnouncements
 from handlers.middlewares import ANSWER_WITHIN, ContextMiddleware, InFlight
+from handlers.job_views import JobViews
 from handlers.texts import ENGLISH, RUSSIAN
 from handlers.throttle import Throttle
 from storage.audit import AuditLog
@@ -55,6 +57,7 @@ from storage.confirmations import ConfirmationStore
 from storage.expiries import ExpiryStore
 from storage.fsm import SQLiteStorage
 from storage.login_attempts import LoginAttemptStore
+from storage.jobs import JobStore
 from storage.mirror import MirrorStore
 from storage.outbox import Outbox
 from storage.released import ReleasedAccounts
@@ -155,10 +158,12 @@ def create_services(settings: Settings, *, db: aiosqlite.Connection, plusofon: P
     forgetting = Forgetting(ReleasedAccounts(db), mirror, expiries, dialogues, keep_days=settings.mirror_keep_days)
     pending_adds = PendingAdds(PendingAddStore(db), chats, mirror, expirer, journal)
     mirror.after_check = pending_adds.settle
+    numbers = Numbers(plusofon, mirror, expiries, expirer, journal, confirmations, searches, settings, pending_adds)
     return Services(
         settings=settings,
-        numbers=Numbers(plusofon, mirror, expiries, expirer, journal, confirmations, searches, settings,
-                        pending_adds),
+        numbers=numbers,
+        bulk=Bulk(JobStore(db), numbers, chats, JobViews(), max_rows=settings.import_max_rows,
+                  max_bytes=settings.import_max_bytes, progress_every=settings.job_progress_seconds),
         pending_adds=pending_adds,
         chats=chats,
         accounts=AccountTokens(chats, plusofon, outbox, notifier, say, admin_ids=settings.admin_ids,
@@ -209,6 +214,7 @@ async def _on_startup(dispatcher: Dispatcher, bot: Bot, services: Services) -> N
         services.notifier.start(bot)
         services.expirer.start(bot)
         services.retention.start()
+        await services.bulk.start(bot)
     except BaseException:  # a start-up that fails leaves no worker running
         await _stop_workers(services)
         raise
@@ -227,6 +233,7 @@ async def _on_shutdown(in_flight: InFlight, services: Services, db: aiosqlite.Co
 
 async def _stop_workers(services: Services) -> None:
     await asyncio.gather(services.expirer.stop(), services.retention.stop())
+    await services.bulk.stop()
     await services.pending_adds.stop()
     await services.mirror.stop()
     await services.notifier.stop()

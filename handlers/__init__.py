@@ -18,6 +18,8 @@ from handlers.fallback import create_fallback_router
 from handlers.filters import AuthorisedChat, GroupPolicy
 from handlers.finding import create_find_router
 from handlers.history import create_history_router
+from handlers.importing import create_import_router
+from handlers.jobs import create_jobs_router
 from handlers.listing import create_list_router
 from handlers.membership import create_membership_router
 from handlers.signin import create_signin_router
@@ -52,6 +54,8 @@ def create_authorised_router() -> Router:
         create_list_router(),
         create_export_router(),
         create_add_router(),
+        create_import_router(),
+        create_jobs_router(),  # before delete: it takes `/del` with several ids
         create_delete_router(),
         create_expiry_router(),
     )

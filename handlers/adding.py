@@ -23,7 +23,7 @@ from bot.core.durations import TTLError, local_time, parse_ttl, reminder_lead, t
 from bot.core.phones import display, normalize, split_phone
 from bot.plusofon import AddOutcomeUnknown, PlusofonError
 from bot.services.mirror import Freshness
-from bot.services.numbers import AccountNumbers, Added, Draft, Duplicates, Refused
+from bot.services.numbers import MAX_DESCRIPTION, AccountNumbers, Added, Draft, Duplicates, Refused
 from handlers.callbacks import AddCallback, DuplicateCallback
 from handlers.confirming import refuse
 from handlers.errors import describe
@@ -33,7 +33,6 @@ from handlers.texts import Texts
 from handlers.views import add_keyboard, delete_button, duplicate_keyboard, number_block
 
 log = logging.getLogger(__name__)
-MAX_DESCRIPTION = 255
 DUPLICATES_SHOWN = 5
 NO_TTL_WORDS = frozenset({"без срока", "нет", "no", "none", "-", "—", "0"})
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]

@@ -69,3 +69,17 @@ class ExpiryCallback(CallbackData, prefix="x"):
     action: str
     id: SQLiteInt
     at: SQLiteInt
+
+
+class JobCallback(CallbackData, prefix="j"):
+    """Buttons of a bulk job (bot/services/bulk/): `new`, `all` or `cancel` under its question, `stop` under its
+    progress; `job` is its id (who may press is checked server-side)."""
+
+    action: str
+    job: SQLiteInt
+
+
+class DeleteAllCallback(CallbackData, prefix="da"):
+    """🗑 Удалить все N under a /find result; `key` names the query (bot.services.search.SearchCache)."""
+
+    key: str

@@ -60,3 +60,30 @@ async def _refusal(auth: ChatAuth, chat: Chat | None, user: User | None, service
             user.id in services.settings.admin_ids and await admins.is_member(bot, chat.id, user.id)))
         return None if allowed else t.admins_only
     return None if user is not None and await admins.is_member(bot, chat.id, user.id) else t.members_only
+
+
+class BulkPolicy(BaseMiddleware):
+    """Bulk actions' guard (under GroupPolicy): who may not gets a refusal; who may gets `bulk`, the chat's
+    account's bulk actions for this update."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        services: Services = data["services"]
+        chat, user = data.get("event_chat"), data.get("event_from_user")
+        if chat is not None and await may_act_in_bulk(chat, user, services, data["bot"]):
+            data["bulk"] = services.bulk.of(data["numbers"])
+            return await handler(event, data)
+        t: Texts = data["t"]
+        if isinstance(event, CallbackQuery):
+            alert(data["callback_answer"], t.bulk_admins_only)
+        elif isinstance(event, Message):
+            await event.answer(t.bulk_admins_only)
+        return None
+
+
+async def may_act_in_bulk(chat: Chat, user: User | None, services: Services, bot: Bot) -> bool:
+    """Bulk actions (/import, a delete of many): in a private chat its owner, in a group its administrators
+    (and the bot's), whatever /access says for single actions."""
+    if chat.type == "private":
+        return True
+    return user is not None and (user.id in services.settings.admin_ids or user.id == ANONYMOUS_ADMIN_ID
+                                 or await services.group_admins.is_admin(bot, chat.id, user.id))

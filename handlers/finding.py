@@ -13,6 +13,7 @@ from bot.core.models import SmartNumberPage
 from bot.services.numbers import PER_PAGE, AccountNumbers, Loading, Search
 from bot.services.search import parse_query
 from handlers.callbacks import FindCallback
+from handlers.job_views import with_delete_all
 from handlers.loading import Progress, as_of, still_loading
 from handlers.replies import alert, answer_now, show, typing
 from handlers.texts import Texts
@@ -54,8 +55,10 @@ def results(found: Search, t: Texts, note: str = "") -> tuple[str, InlineKeyboar
     page = SmartNumberPage(current_page=found.page, data=found.numbers, last_page=found.pages, total=found.total,
                            per_page=PER_PAGE)
     header = t.find_header.format(total=found.total, query=query, page=found.page, pages=found.pages) + note
-    return (page_text(page, t, header, found.expiries),
-            page_keyboard(page, lambda n: FindCallback(key=found.key, page=n), found.key))
+    keyboard = page_keyboard(page, lambda n: FindCallback(key=found.key, page=n), found.key)
+    if found.total > 1:
+        keyboard = with_delete_all(keyboard, found.key, found.total, t)
+    return page_text(page, t, header, found.expiries), keyboard
 
 
 def create_find_router() -> Router:

@@ -25,7 +25,8 @@ class Texts:
             "   например: <code>/add +7 999 333-22-10 Иван Петров</code>\n"
             "   временный номер: добавьте <code>--ttl 7d</code> (или 12h, 30d) — я напомню и удалю его сам\n"
             "/add — то же по шагам\n"
-            "/del &lt;id&gt; — удалить умный номер (id виден в /list)\n"
+            "/del &lt;id&gt; — удалить умный номер (id виден в /list); /del 12 15 19 — несколько\n"
+            "/import — создать номера из таблицы CSV или XLSX (телефон, описание)\n"
             "/cancel — прервать ввод\n"
             "/history — последние действия в чате\n"
             "/login, /logout — подключить или отключить личный чат; /link, /unlink, /access — то же для группы")
@@ -221,6 +222,7 @@ class Texts:
         "find": "Найти номер",
         "add": "Создать умный номер",
         "del": "Удалить умный номер",
+        "import": "Создать номера из таблицы",
         "export": "Выгрузить номера в CSV",
         "cancel": "Прервать ввод",
         "history": "Последние действия",
@@ -263,6 +265,62 @@ class Texts:
     chats_failing = "⚠️ не работает: {failure}"
     chats_line = "<code>{chat_id}</code> · user_id {user_id}{email} · {how} · принят: {accepted} · {state}"
 
+    # bulk jobs: /import of a customers' file, the delete of many numbers (bot/services/bulk/)
+    import_usage = ("Пришлите таблицу клиентов файлом CSV или XLSX: столбцы — телефон клиента, описание и, если "
+                    "нужно, срок (как в /add: 7d, 12h). Строка заголовков не обязательна. Можно с подписью "
+                    "/import, можно ответить /import на сообщение с файлом. /cancel — передумать.")
+    import_photo = ("Это фото, а нужен файл таблицы. Сохраните её как CSV или XLSX и пришлите документом "
+                    "(📎 → Файл) с подписью /import.")
+    import_pdf = "PDF я не читаю: сохраните таблицу как CSV или XLSX и пришлите её с подписью /import."
+    import_kind = "Такой файл я не читаю: пришлите таблицу в CSV или XLSX с подписью /import."
+    import_broken = "Файл не открывается как таблица: сохраните его заново в CSV или XLSX и пришлите снова."
+    import_too_big = ("Файл весит {size} КБ, а я принимаю до {limit} КБ. Разделите таблицу на части и пришлите "
+                      "их по очереди.")
+    import_too_many = "В файле больше {limit} строк. Разделите его на части до {limit} строк и пришлите по очереди."
+    import_empty = "В файле нет строк с данными. Первый столбец — телефон клиента, второй — описание."
+    import_download_failed = "Не удалось получить файл от Telegram. Пришлите его ещё раз."
+    bulk_admins_only = "Массовые действия в группе доступны только её администраторам."
+    import_checked = ("<b>Проверка файла</b>\nПрочитано строк: {read}\nМожно создать: {new}\n"
+                      "Уже есть номер у клиента: {existing}\nС ошибками: {invalid}")
+    import_wrong_rows = "\n\n<b>Ошибки</b> (все — в приложенном файле):\n{rows}"
+    import_wrong_row = "строка {row}: {reason}"
+    import_partial = "\n\n⚠️ Копия аккаунта ещё читается ({loaded} из {total}): существующие номера могли не найтись."
+    import_nothing = "\n\nСоздавать нечего: исправьте ошибки в файле и пришлите его снова."
+    import_create_new = "✅ Создать новые ({count})"
+    import_create_all = "Создать для всех ({count})"
+    job_cancel_button = "❌ Отмена"
+    job_stop_button = "⏹ Остановить"
+    job_cancelled = "Отменено: ничего не создано и не удалено."
+    job_not_yours = "Ответить может только тот, кто это начал."
+    job_stale = "Этот вопрос уже не актуален."
+    job_stopping = "Останавливаю: строки, которые ещё не отправлены, отправлены не будут."
+    row_errors: ClassVar[dict[str, str]] = {
+        "phone": "не похоже на номер телефона", "premium": "платный номер — такие не создаются",
+        "long": "описание длиннее 255 символов", "ttl": "срок не понят (пример: 7d, 12h)",
+        "duplicate": "повтор строки {row}", "unidentified": "создан, но номер не найден в списке",
+        "no_answer": "Plusofon не ответил", "gone": "уже был удалён",
+    }
+    row_statuses: ClassVar[dict[str, str]] = {
+        "pending": "ждёт", "sent": "отправлен", "created": "создан", "done": "готово", "failed": "ошибка",
+        "skipped": "пропущен: номер у клиента уже есть", "invalid": "ошибка в строке", "stopped": "остановлено",
+    }
+    job_import_progress = "📥 Создано {done} из {total}{failed}{eta}"
+    job_delete_progress = "🗑 Удалено {done} из {total}{failed}{eta}"
+    job_failed_part = " · ошибок {failed}"
+    job_eta_minutes = " · осталось ~{minutes} мин"
+    job_eta_soon = " · осталось меньше минуты"
+    job_stopped_part = " · остановлено"
+    job_import_done = "📥 Импорт завершён: создано {done} из {total}, ошибок {failed}, не отправлено {stopped}."
+    job_delete_done = "🗑 Удаление завершено: удалено {done} из {total}, ошибок {failed}, не отправлено {stopped}."
+    job_import_team = "📥 {who} импортировал(а) из файла {done} умных номеров (ошибок {failed})"
+    job_delete_team = "🗑 {who} удалил(а) {done} умных номеров разом (ошибок {failed})"
+    del_many_usage = "Укажите id через пробел: <code>/del 12 15 19</code>. id показан в /list."
+    del_many_confirm = "Удалить умных номеров: {count}?\n\n{numbers}{more}"
+    del_many_more = "\n\n…и ещё {count}"
+    del_many_missing = "\n\nНе найдены: {ids}"
+    del_many_nothing = "Ни один из этих номеров не найден. Проверьте id в /list."
+    del_many_button = "🗑 Удалить все {count}"
+
 
 class EnglishTexts(Texts):
     language = "en"
@@ -280,7 +338,8 @@ class EnglishTexts(Texts):
             "   e.g. <code>/add +7 999 333-22-10 Ivan Petrov</code>\n"
             "   a temporary number: add <code>--ttl 7d</code> (or 12h, 30d): I will remind you and delete it\n"
             "/add — the same step by step\n"
-            "/del &lt;id&gt; — delete a smart number (ids are shown in /list)\n"
+            "/del &lt;id&gt; — delete a smart number (ids are shown in /list); /del 12 15 19 — several\n"
+            "/import — create numbers from a CSV or XLSX table (phone, description)\n"
             "/cancel — stop the current input\n"
             "/history — latest actions in this chat\n"
             "/login, /logout — connect or disconnect a private chat; /link, /unlink, /access — the same for a group")
@@ -431,6 +490,7 @@ class EnglishTexts(Texts):
         "find": "Find a number",
         "add": "Create a smart number",
         "del": "Delete a smart number",
+        "import": "Create numbers from a table",
         "export": "Export numbers as CSV",
         "cancel": "Stop the current input",
         "history": "Latest actions",
@@ -468,6 +528,61 @@ class EnglishTexts(Texts):
     chats_ok = "✅ works"
     chats_failing = "⚠️ failing: {failure}"
     chats_line = "<code>{chat_id}</code> · user_id {user_id}{email} · {how} · accepted: {accepted} · {state}"
+
+    import_usage = ("Send the customers' table as a CSV or XLSX file: columns are the customer's phone, a "
+                    "description and, if needed, a term (as in /add: 7d, 12h). A header row is optional. Add the "
+                    "caption /import, or reply /import to the message with the file. /cancel to stop.")
+    import_photo = ("This is a photo; I need the table's file. Save it as CSV or XLSX and send it as a document "
+                    "(📎 → File) with the caption /import.")
+    import_pdf = "I cannot read PDF: save the table as CSV or XLSX and send it with the caption /import."
+    import_kind = "I cannot read this kind of file: send the table as CSV or XLSX with the caption /import."
+    import_broken = "The file does not open as a table: save it again as CSV or XLSX and send it again."
+    import_too_big = "The file is {size} KB; I take up to {limit} KB. Split the table and send the parts one by one."
+    import_too_many = "The file has more than {limit} rows. Split it into parts of up to {limit} rows."
+    import_empty = "The file has no rows with data. The first column is the customer's phone, the second a description."
+    import_download_failed = "Could not get the file from Telegram. Send it again."
+    bulk_admins_only = "In a group, bulk actions are for its administrators only."
+    import_checked = ("<b>File checked</b>\nRows read: {read}\nCan be created: {new}\n"
+                      "Customer has a number already: {existing}\nWith errors: {invalid}")
+    import_wrong_rows = "\n\n<b>Errors</b> (all of them in the attached file):\n{rows}"
+    import_wrong_row = "row {row}: {reason}"
+    import_partial = ("\n\n⚠️ The account's copy is still being read ({loaded} of {total}): existing numbers may "
+                      "have been missed.")
+    import_nothing = "\n\nNothing to create: fix the errors in the file and send it again."
+    import_create_new = "✅ Create the new ones ({count})"
+    import_create_all = "Create for all ({count})"
+    job_cancel_button = "❌ Cancel"
+    job_stop_button = "⏹ Stop"
+    job_cancelled = "Cancelled: nothing was created or deleted."
+    job_not_yours = "Only whoever started this can answer."
+    job_stale = "This question is no longer current."
+    job_stopping = "Stopping: rows not sent yet will not be sent."
+    row_errors: ClassVar[dict[str, str]] = {
+        "phone": "not a phone number", "premium": "a premium-rate number: not created",
+        "long": "description over 255 characters", "ttl": "term not understood (e.g. 7d, 12h)",
+        "duplicate": "repeats row {row}", "unidentified": "created, but not found in the list",
+        "no_answer": "Plusofon did not answer", "gone": "was deleted already",
+    }
+    row_statuses: ClassVar[dict[str, str]] = {
+        "pending": "waiting", "sent": "sent", "created": "created", "done": "done", "failed": "error",
+        "skipped": "skipped: the customer has a number", "invalid": "wrong row", "stopped": "stopped",
+    }
+    job_import_progress = "📥 Created {done} of {total}{failed}{eta}"
+    job_delete_progress = "🗑 Deleted {done} of {total}{failed}{eta}"
+    job_failed_part = " · {failed} errors"
+    job_eta_minutes = " · ~{minutes} min left"
+    job_eta_soon = " · under a minute left"
+    job_stopped_part = " · stopped"
+    job_import_done = "📥 Import finished: {done} of {total} created, {failed} errors, {stopped} not sent."
+    job_delete_done = "🗑 Delete finished: {done} of {total} deleted, {failed} errors, {stopped} not sent."
+    job_import_team = "📥 {who} imported {done} smart numbers from a file ({failed} errors)"
+    job_delete_team = "🗑 {who} deleted {done} smart numbers at once ({failed} errors)"
+    del_many_usage = "Give the ids separated by spaces: <code>/del 12 15 19</code>. Ids are shown in /list."
+    del_many_confirm = "Delete {count} smart numbers?\n\n{numbers}{more}"
+    del_many_more = "\n\n…and {count} more"
+    del_many_missing = "\n\nNot found: {ids}"
+    del_many_nothing = "None of these numbers was found. Check the ids in /list."
+    del_many_button = "🗑 Delete all {count}"
 
 
 RUSSIAN = Texts()

@@ -222,4 +222,37 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX pending_adds_by_account ON pending_adds (account);
     """,
+    # bulk jobs (bot/services/bulk/): an /import or a bulk delete, asked, then run row by row; a row's status
+    # says how far it got (pending, sent: the call may have reached Plusofon, created: Plusofon said yes but the
+    # number is not identified yet, done, failed, skipped, invalid, stopped), so a restart carries on exactly
+    """
+    CREATE TABLE jobs (
+        id           INTEGER PRIMARY KEY,
+        kind         TEXT    NOT NULL,
+        account_id   INTEGER NOT NULL,
+        chat_id      INTEGER NOT NULL,
+        user_id      INTEGER NOT NULL,
+        user_name    TEXT    NOT NULL DEFAULT '',
+        state        TEXT    NOT NULL DEFAULT 'asked',
+        message_id   INTEGER,
+        baseline_id  INTEGER,
+        created_at   REAL    NOT NULL,
+        finished_at  REAL
+    );
+    CREATE INDEX jobs_by_state ON jobs (state);
+    CREATE TABLE job_rows (
+        job_id       INTEGER NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+        row          INTEGER NOT NULL,
+        phone_b      TEXT    NOT NULL DEFAULT '',
+        description  TEXT    NOT NULL DEFAULT '',
+        ttl          REAL,
+        existing     INTEGER NOT NULL DEFAULT 0,
+        number_id    INTEGER,
+        phone_x      TEXT    NOT NULL DEFAULT '',
+        status       TEXT    NOT NULL DEFAULT 'pending',
+        attempts     INTEGER NOT NULL DEFAULT 0,
+        error        TEXT,
+        PRIMARY KEY (job_id, row)
+    ) WITHOUT ROWID;
+    """,
 ]

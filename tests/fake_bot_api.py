@@ -157,6 +157,7 @@ class FakeBotApi(TelegramControls):
     async def start(self) -> str:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_route("GET", "/file/bot{token}/{path:.+}", self._file)
         app.router.add_route("*", "/{tail:.*}", self._not_found)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
@@ -324,6 +325,13 @@ class FakeBotApi(TelegramControls):
         return API_METHODS.get(method.lower(), method)
 
     # ---- HTTP ----
+
+    async def _file(self, request: web.Request) -> web.Response:
+        """Telegram's file server: the bytes of a file a user sent (FakeTelegram.user_file)."""
+        content = self.telegram.file_content(request.match_info["path"])
+        if request.match_info["token"] != self.token or content is None:
+            return _error(404, "Not Found")
+        return web.Response(body=content, content_type="application/octet-stream")
 
     async def _not_found(self, request: web.Request) -> web.Response:
         return _error(404, "Not Found")

@@ -271,6 +271,7 @@ class FakeTelegram:
         self._blocked: dict[int, str] = {}
         self.undeletable: set[tuple[int, int]] = set()  # (chat_id, message_id) that deleteMessage refuses
         self._file_ids = itertools.count(1)
+        self.files: dict[str, bytes] = {}  # file_path -> content of files users sent (getFile, the download)
         self._handlers: dict[str, Callable[[dict[str, Any]], Any]] = {
             "getme": lambda params: self.bot_user,
             "sendmessage": self._send_message,
@@ -282,6 +283,7 @@ class FakeTelegram:
             "getchatmember": self._get_chat_member,
             "getchat": self._get_chat,
             "getmycommands": lambda params: [],
+            "getfile": self._get_file,
             **{name: self._send_generic for name in _GENERIC_SENDS},
         }
 
@@ -337,6 +339,17 @@ class FakeTelegram:
     ) -> None:
         """What getChatMember returns for (chat_id, user_id); extra fields override."""
         self._members[(chat_id, user_id)] = chat_member_dict(self._user(user_id), status, **fields)
+
+    def user_file(self, content: bytes, file_name: str | None, mime_type: str | None = None) -> dict[str, Any]:
+        """A file as a user sends it: the `document` of their message, its bytes served by getFile and the
+        download (`file_path` documents/<file_id>)."""
+        file_id = f"BQAD{next(self._file_ids)}"
+        self.files[f"documents/{file_id}"] = content
+        return _drop_none({"file_id": file_id, "file_unique_id": f"u{file_id}", "file_name": file_name,
+                           "mime_type": mime_type, "file_size": len(content)})
+
+    def file_content(self, file_path: str) -> bytes | None:
+        return self.files.get(file_path)
 
     def next_message_id(self, chat_id: int) -> int:
         message_id = self._last_message_id.get(chat_id, FIRST_BOT_MESSAGE_ID - 1) + 1
@@ -395,6 +408,14 @@ class FakeTelegram:
             }
         )
         return self._new_message(params, caption=params.get("caption"), document=info)
+
+    def _get_file(self, params: dict[str, Any]) -> dict[str, Any]:
+        file_id = str(params.get("file_id"))
+        content = self.files.get(f"documents/{file_id}")
+        if content is None:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        return {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": len(content),
+                "file_path": f"documents/{file_id}"}
 
     def _send_generic(self, params: dict[str, Any]) -> dict[str, Any]:
         return self._new_message(params, caption=params.get("caption"))
@@ -682,8 +703,13 @@ class FakeSession(TelegramControls, BaseSession):
         chunk_size: int = 65536,
         raise_for_status: bool = True,
     ) -> AsyncGenerator[bytes, None]:
-        raise NotImplementedError("FakeSession does not serve files")
-        yield b""  # pragma: no cover
+        """The download of a file a user sent (see FakeTelegram.user_file), as Telegram's file server gives it."""
+        file_path = url.split("/file/bot", 1)[-1].partition("/")[2]
+        content = self.telegram.file_content(file_path)
+        if content is None:
+            raise TelegramNetworkError(method=None, message=f"no file at {file_path}")  # type: ignore[arg-type]
+        for start in range(0, len(content), chunk_size):
+            yield content[start:start + chunk_size]
 
     # ---- recording and waiting ----
 
@@ -870,6 +896,30 @@ def message_update(
         message_id=message_id,
         entities=entities,
     )
+    return make_update({"message": message}, update_id)
+
+
+def document_update(
+    document: dict[str, Any] | None,
+    *,
+    chat_id: int,
+    user_id: int,
+    caption: str | None = None,
+    chat_type: str = "private",
+    photo: bool = False,
+    reply_to: dict[str, Any] | None = None,
+    update_id: int | None = None,
+) -> Update:
+    """A user's message with a document (see FakeTelegram.user_file) or a photo, and a caption."""
+    extra: dict[str, Any] = {"caption": caption, "caption_entities": command_entities(caption) or None}
+    if document is not None:
+        extra["document"] = document
+    if photo:
+        extra["photo"] = [{"file_id": "AgAD1", "file_unique_id": "uAgAD1", "width": 90, "height": 90}]
+    if reply_to is not None:
+        extra["reply_to_message"] = reply_to
+    message = user_message_dict(None, chat_id=chat_id, user_id=user_id, chat_type=chat_type, entities=None,
+                                **extra)
     return make_update({"message": message}, update_id)
 
 

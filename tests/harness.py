@@ -26,7 +26,14 @@ from storage.cipher import TokenCipher
 from storage.database import connect
 from tests.conftest import SHARED_TLS
 from tests.fake_plusofon import FakePlusofon
-from tests.fake_telegram import TEST_TOKEN, FakeSession, RecordedCall, callback_update, message_update
+from tests.fake_telegram import (
+    TEST_TOKEN,
+    FakeSession,
+    RecordedCall,
+    callback_update,
+    document_update,
+    message_update,
+)
 
 SECRET_KEY = "6cM2tVfGYb0yJb9nJ0yIqXr0f1QpJkq8pC4v3m6z9bQ="
 FAST_CLIENT = {"connect_timeout": 1.0, "request_timeout": 1.0, "deadline": 2.5, "backoff": 0.01,
@@ -153,6 +160,19 @@ class BotHarness:
         if chat_id < 0:
             options.setdefault("chat_type", "supergroup")
         return await self._feed(message_update(text, chat_id=chat_id, user_id=user_id, **options))
+
+    async def send_file(self, content: bytes | None, file_name: str | None = None, *, caption: str | None = "/import",
+                        mime_type: str | None = None, chat_id: int = 100, user_id: int | None = None,
+                        **options: Any) -> list[RecordedCall]:
+        """A user sends a document (served to the bot by getFile and the download), or a photo when `content`
+        is None; the calls the bot made while handling it."""
+        if user_id is None:
+            user_id = chat_id if chat_id > 0 else 100
+        if chat_id < 0:
+            options.setdefault("chat_type", "supergroup")
+        document = self.tg.telegram.user_file(content, file_name, mime_type) if content is not None else None
+        return await self._feed(document_update(document, chat_id=chat_id, user_id=user_id, caption=caption,
+                                                photo=content is None, **options))
 
     async def press(self, message: RecordedCall | tuple[int, int], button: str, *, user_id: int | None = None,
                     **options: Any) -> list[RecordedCall]:

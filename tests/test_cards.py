@@ -56,7 +56,8 @@ async def test_a_find_page_has_the_same_rows_with_the_find_key(harness, plusofon
     message = only(await harness.send("/find склад"), "sendMessage")
     rows = buttons(markup_of(message))
     assert rows[0] == ["1/2", "▶"]
-    assert rows[1:] == [[card_label(n), f"🗑 {n['id']}"] for n in found[:15]]
+    assert rows[1:-1] == [[card_label(n), f"🗑 {n['id']}"] for n in found[:15]]
+    assert rows[-1] == ["🗑 Удалить все 20"]
     key = FindCallback.unpack(button_data(markup_of(message), "▶")).key
     card = CardCallback.unpack(button_data(markup_of(message), card_label(found[0])))
     assert card == CardCallback(id=found[0]["id"], page=1, key=key)

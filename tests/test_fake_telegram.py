@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import time
 from collections.abc import AsyncIterator
 
@@ -393,3 +394,16 @@ async def test_polling_echo_end_to_end(api: FakeBotApi, http_bot: Bot) -> None:
     started = time.monotonic()
     await api.stop()
     assert time.monotonic() - started < 1.5
+
+
+async def test_a_file_a_user_sent_is_served_by_get_file_and_the_download(api: FakeBotApi, http_bot: Bot,
+                                                                         bot: Bot, fake: FakeSession) -> None:
+    content = "телефон;описание\n79993332210;Иван\n".encode("cp1251")
+    for server, client in ((api.telegram, http_bot), (fake.telegram, bot)):
+        document = server.user_file(content, "leads.csv", "text/csv")
+        file = await client.get_file(document["file_id"])
+        assert file.file_size == len(content) and file.file_path
+        downloaded = await client.download(document["file_id"], destination=io.BytesIO())
+        assert isinstance(downloaded, io.BytesIO) and downloaded.getvalue() == content
+        with pytest.raises(TelegramBadRequest, match="invalid file_id"):
+            await client.get_file("no-such-file")

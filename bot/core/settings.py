@@ -90,6 +90,10 @@ class Settings(CoreSettings):
     # how long start-up keeps trying while Telegram cannot be reached or answers 5xx/429, then exits
     startup_timeout_s: float = Field(default=60.0, gt=0, le=3600)
     mirror_keep_days: int = Field(default=7, ge=0, le=3650)
+    # bulk jobs: /import's file limits, and how often a job's progress message is edited
+    import_max_bytes: int = Field(default=2_000_000, ge=1_000, le=20_000_000)
+    import_max_rows: int = Field(default=5_000, ge=1, le=100_000)
+    job_progress_seconds: float = Field(default=5.0, ge=0)
 
     @field_validator("timezone")
     @classmethod

@@ -143,12 +143,8 @@ class PlusofonClient:
         ambiguous: errors.PlusofonError | None = None
         try:
             await self._call("POST", PATH, creds, json=payload, retry=False)
-        except errors.APIConnectionError as error:
-            if not error.request_sent:
-                raise
-            ambiguous = error
-        except errors.ServerError as error:
-            if error.status_code < 500 and not isinstance(error, errors.MalformedResponseError):
+        except (errors.APIConnectionError, errors.ServerError) as error:
+            if not _ambiguous(error):
                 raise
             ambiguous = error
         try:
@@ -167,6 +163,18 @@ class PlusofonClient:
             # The server may still be working on it: not there yet does not mean it will not be.
             raise errors.AddOutcomeUnknown("the add timed out and the number is not there yet") from ambiguous
         raise ambiguous
+
+    async def create(self, creds: Credentials, phone_b: str, description: str) -> None:
+        """Only the POST of an add, never retried, for a caller that identifies new numbers itself (a bulk job
+        reads one page for many). AddOutcomeUnknown when the request may have reached Plusofon and its answer
+        was lost (a dropped connection, a timeout, a 5xx): the list tells, before it is ever sent again."""
+        payload = {"phone_b": phone_b, "user_id": creds.user_id, "description": description}
+        try:
+            await self._call("POST", PATH, creds, json=payload, retry=False)
+        except (errors.APIConnectionError, errors.ServerError) as error:
+            if _ambiguous(error):
+                raise errors.AddOutcomeUnknown("the add may or may not have gone through") from error
+            raise
 
     async def delete(self, creds: Credentials, number_id: int) -> None:
         await self._call("DELETE", f"{PATH}/{number_id}", creds, retry=True, gone_is_done=True)
@@ -397,6 +405,14 @@ def _outcome(error: errors.PlusofonError | None) -> str:
     if error is _ABANDONED:
         return "server_error"
     return next((name for kind, name in _OUTCOMES if isinstance(error, kind)), "server_error")
+
+
+def _ambiguous(error: errors.PlusofonError) -> bool:
+    """A failed POST that may have gone through: the request was sent and no definite refusal came back."""
+    if isinstance(error, errors.APIConnectionError):
+        return error.request_sent
+    return isinstance(error, errors.MalformedResponseError) or (
+        isinstance(error, errors.ServerError) and error.status_code >= 500)
 
 
 def _scrubbed(error: httpx.HTTPError) -> Exception:

@@ -10,6 +10,7 @@ from bot.core.settings import Settings
 from bot.plusofon import PlusofonClient
 from bot.services.accounts import AccountTokens
 from bot.services.admins import GroupAdmins
+from bot.services.bulk import Bulk
 from bot.services.chat_access import ChatAccess
 from bot.services.confirmations import Confirmations
 from bot.services.expirer import Expirer
@@ -41,6 +42,7 @@ class Services:
     membership: Membership        # a group become a supergroup; the bot removed from a chat or back
     journal: Journal              # the audit trail and the team chat's notifications
     group_admins: GroupAdmins     # who administers a group (cached)
+    bulk: Bulk                    # /import and the delete of many: checked, then run as resumable jobs
     # background work, started and stopped with the dispatcher
     mirror: Mirror                # each account's copy
     notifier: Notifier            # delivers the outbox

@@ -91,6 +91,24 @@ class Journal:
         await self._outbox.add(auth.chat_id, self._say.expired(row, here=True))
         self._notifier.wake()
 
+    async def job_row(self, chat_id: int, user_id: int, user_name: str, *, added: bool, number_id: int | None,
+                      phone_x: str, phone_b: str, description: str, error: str | None = None) -> None:
+        """A number a bulk job added or deleted, in the chat's /history (the team hears of the job once, at its
+        end: `job_finished`)."""
+        number = f"id {number_id} " if number_id is not None else ""
+        plain_x = display_text(phone_x) if phone_x else "?"
+        await self._audit.record(chat_id=chat_id, user_id=user_id, user_name=user_name,
+                                 action="add" if added else "delete",
+                                 details=f"{number}{plain_x} → {display_text(phone_b)} {description}".strip(),
+                                 result=error or "ok")
+
+    async def job_finished(self, auth: ChatAuth, chat_id: int, text: str) -> None:
+        """One line to the team chat when a bulk job ends (unless the job ran in the team chat itself)."""
+        target = self.team_chat(auth)
+        if target is not None and target != chat_id:
+            await self._outbox.add(target, text)
+            self._notifier.wake()
+
     async def recent(self, auth: ChatAuth, limit: int) -> list[AuditEntry]:
         """The chat's latest records made on its present account, newest first (not a previous account's)."""
         return await self._audit.recent(auth.chat_id, limit, account_id=auth.user_id)

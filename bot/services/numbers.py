@@ -40,6 +40,7 @@ WAIT_FOR_COPY = 120.0         # seconds an answer waits for a first read before 
 QUIET_WAIT = 1.5              # seconds of that before progress is shown (a small account is read by then)
 ADD, DELETE = "add", "delete"  # the confirmations' actions
 ADD_BACK_OFF = 60.0           # seconds an account's adds wait after Plusofon answered one with 429 (at least)
+MAX_DESCRIPTION = 255         # characters of a number's description (/add and /import)
 
 
 class CopyProgress(Protocol):

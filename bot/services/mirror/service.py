@@ -183,6 +183,11 @@ class Mirror:
         self._account(account).wanted = True
         self._wakeup.set()
 
+    def pacer(self, account: int) -> Pacer:
+        """The account's pacer, for other background work on the account (bulk jobs) to share: its calls then
+        keep to the same limit as the reads, behind users' own calls (make them with `IN_BACKGROUND` set)."""
+        return self._account(account).pacer
+
     # -- what the client tells of every call -------------------------------------------------------
 
     def call_started(self, creds: Credentials) -> None:
