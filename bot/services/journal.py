@@ -92,7 +92,8 @@ class Journal:
         self._notifier.wake()
 
     async def job_row(self, chat_id: int, user_id: int, user_name: str, *, added: bool, number_id: int | None,
-                      phone_x: str, phone_b: str, description: str, error: str | None = None) -> None:
+                      phone_x: str, phone_b: str, description: str, error: str | None = None,
+                      account: int) -> None:
         """A number a bulk job added or deleted, in the chat's /history (the team hears of the job once, at its
         end: `job_finished`)."""
         number = f"id {number_id} " if number_id is not None else ""
@@ -100,7 +101,7 @@ class Journal:
         await self._audit.record(chat_id=chat_id, user_id=user_id, user_name=user_name,
                                  action="add" if added else "delete",
                                  details=f"{number}{plain_x} → {display_text(phone_b)} {description}".strip(),
-                                 result=error or "ok")
+                                 result=error or "ok", account_id=account)
 
     async def job_finished(self, auth: ChatAuth, chat_id: int, text: str) -> None:
         """One line to the team chat when a bulk job ends (unless the job ran in the team chat itself)."""

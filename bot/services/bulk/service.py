@@ -400,7 +400,8 @@ class _Work:
         """Each number in /history (no team notification per row: one line at the end)."""
         await self.numbers.journal.job_row(self.job.chat_id, self.job.user_id, self.job.user_name, added=added,
                                            number_id=number_id, phone_x=phone_x, phone_b=row.phone_b,
-                                           description=row.description, error=error)
+                                           description=row.description, error=error,
+                                           account=self.job.account_id)
 
 
 class _Importer(_Work):
