@@ -259,7 +259,10 @@ class Mirror:
             await self._repair(account, f"Plusofon counts {total}, the copy {state.count}")
         stale = state.synced_at is not None and self._clock() - state.synced_at > STALE_AFTER
         if self.after_check is not None:
-            await self.after_check(creds)
+            try:
+                await self.after_check(creds)
+            except Exception:  # the answer waiting for this check does not depend on it
+                log.exception("after the freshness check of account %s", account)
         return Freshness(state.complete, state.count, total, as_of=state.synced_at if stale else None,
                          first=first, last=last if last.current_page > 1 else None)
 
