@@ -453,6 +453,28 @@ class EnglishTexts(Texts):
     chats_failing = "⚠️ failing: {failure}"
     chats_line = "<code>{chat_id}</code> · user_id {user_id}{email} · {how} · accepted: {accepted} · {state}"
 
+    # the texts that fell back to Russian until English had them (tests/test_texts.py now requires each one)
+    card_phone_x = "📞 {phone}"
+    reminder = ("⏰ {who}, the temporary smart number will be deleted on {when}, {left}.\n\n{number}\n\n"
+                "Extend it or delete it now?")
+    in_hours = "in {hours} h"
+    in_days = "in {days} days"
+    reminder_nobody = ("⏰ The temporary smart number will be deleted on {when}, {left}.\n\n{number}\n\n"
+                       "Extend it or delete it now?")
+    expired_here = "⌛ Its term is over: the temporary smart number was deleted.\n{phone_x} → {phone_b}\n{description}"
+    notify_expiring = ("⏰ The temporary smart number expires on {when}\n{phone_x} → {phone_b}\n{description}\n"
+                       "added by: {who}")
+    notify_expired = ("⌛ Expired: the temporary smart number was deleted\n{phone_x} → {phone_b}\n{description}\n"
+                      "added by: {who}")
+    notify_extended = "⏳ {who} extended the temporary smart number until {when}\n{phone_x} → {phone_b}\n{description}"
+    by_the_bot = "the bot"
+    notify_added = "➕ {who} added a smart number\n{phone_x} → {phone_b}\n{description}\nchat: {chat}"
+    notify_deleted = "➖ {who} deleted a smart number\n{phone_x} → {phone_b}\n{description}\nchat: {chat}"
+    private_chat = "private chat"
+    and_admins = " ({admins})"
+    signin_expired_admins = ("⚠️ The Plusofon sign-in of account user_id {user_id} has expired: Plusofon did not "
+                             "renew it. Chats {chats} do not work until someone sends /login again.")
+
 
 RUSSIAN = Texts()
 ENGLISH = EnglishTexts()
