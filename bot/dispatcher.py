@@ -32,6 +32,7 @@ from bot.services.chat_access import ChatAccess
 from bot.services.confirmations import Confirmations
 from bot.services.container import Services
 from bot.services.expirer import Expirer
+from bot.services.inline import InlineNumbers
 from bot.services.journal import Journal
 from bot.services.login_attempts import LoginAttempts
 from bot.services.logins import Logins
@@ -131,7 +132,8 @@ def create_services(settings: Settings, *, db: aiosqlite.Connection, plusofon: P
     notifier = Notifier(outbox, **(notifier_options or {}))
     say = RussianAnnouncements()
     journal = Journal(audit, outbox, notifier, settings, say)
-    mirror = Mirror(MirrorStore(db), plusofon, chats, per_minute=settings.mirror_calls_per_minute,
+    mirror_store = MirrorStore(db)
+    mirror = Mirror(mirror_store, plusofon, chats, per_minute=settings.mirror_calls_per_minute,
                     interval=settings.mirror_sync_minutes * 60, on_read=metrics.mirror_synced,
                     **(mirror_options or {}))
     searches, expiries = SearchCache(), ExpiryStore(db)
@@ -149,6 +151,7 @@ def create_services(settings: Settings, *, db: aiosqlite.Connection, plusofon: P
                                on_renewal=metrics.renewal),
         login_attempts=login_attempts,
         group_admins=group_admins,
+        inline=InlineNumbers(chats, mirror_store, mirror),
         confirmations=confirmations,
         journal=journal,
         notifier=notifier,

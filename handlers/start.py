@@ -10,6 +10,7 @@ from aiogram.types import Chat, Message
 
 from bot.core.settings import Settings
 from bot.services.container import Services
+from handlers.card_links import CardLink
 from handlers.texts import Texts
 from storage.chats import ChatAuth
 
@@ -45,6 +46,6 @@ async def help_(message: Message, auth: ChatAuth | None, services: Services, t: 
 
 def create_start_router() -> Router:
     router = Router(name="start")
-    router.message.register(start, CommandStart())
+    router.message.register(start, CommandStart(), ~CardLink())  # a connected chat's card link: card_links.py
     router.message.register(help_, Command("help"))
     return router

@@ -64,6 +64,11 @@ class Texts:
     button_copy = "📋 Скопировать номер"
     button_back = "◀ Назад"
 
+    # inline mode (@bot in any chat), sharing a card, the daily digest
+    button_share = "📤 Поделиться"
+    inline_connect = "Подключите аккаунт Plusofon"
+    inline_customer = "клиент {phone}"
+
     # /export
     export_caption = "Умные номера: {total} · {date}"
     export_empty = "Умных номеров пока нет: выгружать нечего."
@@ -303,6 +308,10 @@ class EnglishTexts(Texts):
     card_gone = "No smart number with id {id}: it may have been deleted already. Refresh the list: /list"
     button_copy = "📋 Copy number"
     button_back = "◀ Back"
+
+    button_share = "📤 Share"
+    inline_connect = "Connect your Plusofon account"
+    inline_customer = "customer {phone}"
     export_caption = "Smart numbers: {total} · {date}"
     export_empty = "No smart numbers yet: nothing to export."
     add_invalid_phone = ("That does not look like a phone number: “{text}”.\n"

@@ -26,7 +26,7 @@ from storage.cipher import TokenCipher
 from storage.database import connect
 from tests.conftest import SHARED_TLS
 from tests.fake_plusofon import FakePlusofon
-from tests.fake_telegram import TEST_TOKEN, FakeSession, RecordedCall, callback_update, message_update
+from tests.fake_telegram import TEST_TOKEN, FakeSession, RecordedCall, callback_update, make_update, message_update
 
 SECRET_KEY = "6cM2tVfGYb0yJb9nJ0yIqXr0f1QpJkq8pC4v3m6z9bQ="
 FAST_CLIENT = {"connect_timeout": 1.0, "request_timeout": 1.0, "deadline": 2.5, "backoff": 0.01,
@@ -173,6 +173,26 @@ class BotHarness:
         return await self._feed(callback_update(data, chat_id=chat_id, user_id=user_id, message_id=message_id,
                                                 message_text=self.tg.message_text(chat_id, message_id) or "",
                                                 **options))
+
+    async def inline(self, text: str, *, user_id: int = 100, offset: str = "", **options: Any) -> dict[str, Any]:
+        """The user types `@bot text` somewhere (asking for the page at `offset`): the bot's answerInlineQuery
+        params, with the query's id as `inline_query_id`."""
+        assert self.dp is not None
+        payload = self.tg.inline_query(text, user_id=user_id, offset=offset, **options)
+        await self.dp.feed_update(self.bot, make_update(payload))
+        answer = self.tg.inline_answer(payload["inline_query"]["id"])
+        assert answer is not None, f"the bot did not answer the inline query; calls:\n{self.tg.describe_calls(5)}"
+        return answer
+
+    async def choose(self, answer: dict[str, Any], result_id: str, chat_id: int) -> dict[str, Any]:
+        """The user picks result `result_id` of an inline answer in chat `chat_id`: the message that appeared
+        there (see FakeTelegram's InlineMode), after the bot got the `chosen_inline_result`."""
+        assert self.dp is not None
+        query_id = answer["inline_query_id"]
+        before = set(self.tg.messages)
+        await self.dp.feed_update(self.bot, make_update(self.tg.choose_inline_result(query_id, result_id, chat_id)))
+        (key,) = set(self.tg.messages) - before
+        return self.tg.messages[key]
 
     async def _feed(self, update: Any) -> list[RecordedCall]:
         """The calls made while handling `update` that concern its chat (background notifications to other

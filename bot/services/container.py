@@ -13,6 +13,7 @@ from bot.services.admins import GroupAdmins
 from bot.services.chat_access import ChatAccess
 from bot.services.confirmations import Confirmations
 from bot.services.expirer import Expirer
+from bot.services.inline import InlineNumbers
 from bot.services.journal import Journal
 from bot.services.login_attempts import LoginAttempts
 from bot.services.logins import Logins
@@ -38,6 +39,7 @@ class Services:
     membership: Membership        # a group become a supergroup; the bot removed from a chat or back
     journal: Journal              # the audit trail and the team chat's notifications
     group_admins: GroupAdmins     # who administers a group (cached)
+    inline: InlineNumbers         # inline mode: a user's own numbers, from the copy
     # background work, started and stopped with the dispatcher
     mirror: Mirror                # each account's copy
     notifier: Notifier            # delivers the outbox
