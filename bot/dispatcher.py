@@ -24,6 +24,7 @@ from bot.core.logs import register_secret
 from bot.core.metrics import Metrics, Refresher
 from bot.core.settings import Settings
 from bot.heartbeat import Heartbeat, heartbeat_path
+from bot.inline_mode import check_inline_mode
 from bot.observing import UpdateObserver
 from bot.plusofon import PlusofonClient
 from bot.services.accounts import AccountTokens
@@ -191,6 +192,7 @@ async def _on_startup(dispatcher: Dispatcher, bot: Bot, services: Services) -> N
     services.expirer.start(bot)
     services.retention.start()
     await set_commands(bot)
+    await check_inline_mode(bot, settings.database_path)
 
 
 async def _on_shutdown(in_flight: InFlight, services: Services, db: aiosqlite.Connection) -> None:
