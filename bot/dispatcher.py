@@ -33,6 +33,7 @@ from bot.services.chat_access import ChatAccess
 from bot.services.confirmations import Confirmations
 from bot.services.container import Services
 from bot.services.expirer import Expirer
+from bot.services.digest import DailyDigest
 from bot.services.inline import InlineNumbers
 from bot.services.journal import Journal
 from bot.services.login_attempts import LoginAttempts
@@ -46,6 +47,7 @@ from bot.services.search import SearchCache
 from bot.telegram.retry import RetryMiddleware
 from handlers import create_routers
 from handlers.announcements import RussianAnnouncements
+from handlers.digest_views import digest_text
 from handlers.middlewares import ContextMiddleware, InFlight
 from handlers.texts import ENGLISH, RUSSIAN
 from handlers.throttle import Throttle
@@ -53,6 +55,7 @@ from storage.audit import AuditLog
 from storage.chats import ChatRepository
 from storage.cipher import TokenCipher
 from storage.confirmations import ConfirmationStore
+from storage.digests import DigestStore
 from storage.expiries import ExpiryStore
 from storage.fsm import SQLiteStorage
 from storage.mirror import MirrorStore
@@ -89,6 +92,7 @@ def create_dispatcher(
     expiry_options: dict[str, Any] | None = None,
     mirror_options: dict[str, Any] | None = None,
     metrics: Metrics | None = None,
+    digest_options: dict[str, Any] | None = None,
 ) -> Dispatcher:
     """Wire the routers, middlewares and long-lived services; the dispatcher's shutdown closes them.
 
@@ -98,7 +102,7 @@ def create_dispatcher(
     metrics = metrics if metrics is not None else Metrics()
     services = create_services(settings, db=db, plusofon=plusofon, cipher=cipher, metrics=metrics,
                                notifier_options=notifier_options, expiry_options=expiry_options,
-                               mirror_options=mirror_options)
+                               mirror_options=mirror_options, digest_options=digest_options)
     in_flight, throttle = InFlight(), Throttle(settings, on_throttled=metrics.throttle)
     dp = Dispatcher(
         storage=SQLiteStorage(db),
@@ -126,7 +130,8 @@ def create_dispatcher(
 def create_services(settings: Settings, *, db: aiosqlite.Connection, plusofon: PlusofonClient,
                     cipher: TokenCipher, metrics: Metrics, notifier_options: dict[str, Any] | None = None,
                     expiry_options: dict[str, Any] | None = None,
-                    mirror_options: dict[str, Any] | None = None) -> Services:
+                    mirror_options: dict[str, Any] | None = None,
+                    digest_options: dict[str, Any] | None = None) -> Services:
     plusofon.instrument(metrics)
     chats = ChatRepository(db, cipher)
     audit, outbox = AuditLog(db), Outbox(db)
@@ -153,6 +158,8 @@ def create_services(settings: Settings, *, db: aiosqlite.Connection, plusofon: P
         login_attempts=login_attempts,
         group_admins=group_admins,
         inline=InlineNumbers(chats, mirror_store, mirror),
+        digest=DailyDigest(settings.digest_time, DigestStore(db), chats, journal, audit, expiries, mirror_store,
+                           outbox, notifier, digest_text, **(digest_options or {})),
         confirmations=confirmations,
         journal=journal,
         notifier=notifier,
@@ -191,6 +198,7 @@ async def _on_startup(dispatcher: Dispatcher, bot: Bot, services: Services) -> N
     services.notifier.start(bot)
     services.expirer.start(bot)
     services.retention.start()
+    services.digest.start()
     await set_commands(bot)
     await check_inline_mode(bot, settings.database_path)
 
@@ -200,6 +208,7 @@ async def _on_shutdown(in_flight: InFlight, services: Services, db: aiosqlite.Co
                                            services.retention.stop())
     if cancelled:
         log.warning("cancelled %d updates still being handled after %.0f s", cancelled, SHUTDOWN_GRACE)
+    await services.digest.stop()
     await services.mirror.stop()
     await services.notifier.stop()
     await services.plusofon.aclose()

@@ -142,4 +142,13 @@ MIGRATIONS: list[str] = [
     ALTER TABLE chats ADD COLUMN accepted_at REAL;
     ALTER TABLE chats ADD COLUMN failure TEXT;
     """,
+    # the daily digest (bot/services/digest.py): per team chat, the last day whose digest was done and the last
+    # audit record it covered, so that a restart neither repeats nor skips one
+    """
+    CREATE TABLE digests (
+        chat_id   INTEGER PRIMARY KEY,
+        day       TEXT    NOT NULL,
+        audit_id  INTEGER NOT NULL
+    );
+    """,
 ]

@@ -85,6 +85,7 @@ class BotHarness:
         self.client_options: dict[str, Any] = dict(FAST_CLIENT)
         self.clock = FakeClock()
         self.expiry_options: dict[str, Any] = {"clock": self.clock}
+        self.digest_options: dict[str, Any] = {"clock": self.clock}
         # the copy is read when an answer needs it (or `synced()`), not on first use nor periodically: tests
         # count calls and inject faults without a background read in between (tests/test_mirror.py sets it back)
         self.mirror_options: dict[str, Any] = {"read_when_used": False}
@@ -98,7 +99,7 @@ class BotHarness:
         plusofon = PlusofonClient(self.api.base_url, self.settings.plusofon_client_id, **self.client_options)
         self.dp = create_dispatcher(self.settings, db=db, plusofon=plusofon, cipher=TokenCipher([SECRET_KEY]),
                                     notifier_options=self.notifier_options, expiry_options=self.expiry_options,
-                                    mirror_options=self.mirror_options)
+                                    mirror_options=self.mirror_options, digest_options=self.digest_options)
         await self.dp.emit_startup(bot=self.bot, dispatcher=self.dp, bots=[self.bot], **self.dp.workflow_data)
         return self
 

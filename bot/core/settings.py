@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import time
 from pathlib import Path
 from typing import Annotated, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -53,7 +54,7 @@ class CoreSettings(BaseSettings):
         return value
 
     # one rule for every optional setting; all but secret_key are Settings' own fields
-    @field_validator("secret_key", "notify_chat_id", "webhook_url", "webhook_secret", "metrics_port",
+    @field_validator("secret_key", "notify_chat_id", "webhook_url", "webhook_secret", "metrics_port", "digest_time",
                      mode="before", check_fields=False)
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
@@ -85,6 +86,16 @@ class Settings(CoreSettings):
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     outbox_retention_days: int = Field(default=7, ge=1, le=3650)
     audit_retention_days: int = Field(default=365, ge=1, le=36500)
+    digest_time: time | None = None  # the daily digest to the team chat, at this time of TIMEZONE; None: none
+
+    @field_validator("digest_time", mode="before")
+    @classmethod
+    def _digest_time(cls, value: object) -> object:
+        if not isinstance(value, str) or not value.strip():
+            return value or None
+        if not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", value.strip()):
+            raise ValueError("must be a time of day as HH:MM, e.g. 09:00 (or empty: no digest)")
+        return value.strip().zfill(5)
 
     @field_validator("timezone")
     @classmethod

@@ -12,6 +12,7 @@ from bot.services.accounts import AccountTokens
 from bot.services.admins import GroupAdmins
 from bot.services.chat_access import ChatAccess
 from bot.services.confirmations import Confirmations
+from bot.services.digest import DailyDigest
 from bot.services.expirer import Expirer
 from bot.services.inline import InlineNumbers
 from bot.services.journal import Journal
@@ -45,6 +46,7 @@ class Services:
     notifier: Notifier            # delivers the outbox
     expirer: Expirer              # temporary numbers
     retention: Retention          # purges old notifications and audit records
+    digest: DailyDigest           # the team chat's daily digest (DIGEST_TIME)
     accounts: AccountTokens       # token health and renewal, for every Plusofon call
     # what they share
     confirmations: Confirmations
