@@ -32,8 +32,8 @@ from bot.services.admins import GroupAdmins
 from bot.services.chat_access import ChatAccess
 from bot.services.confirmations import Confirmations
 from bot.services.container import Services
-from bot.services.expirer import Expirer
 from bot.services.digest import DailyDigest
+from bot.services.expirer import Expirer
 from bot.services.inline import InlineNumbers
 from bot.services.journal import Journal
 from bot.services.login_attempts import LoginAttempts

@@ -5,7 +5,6 @@ harness's FakeClock: no test waits for real time to pass."""
 
 from __future__ import annotations
 
-
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
