@@ -23,6 +23,7 @@ from bot.core.logs import register_secret
 from bot.core.metrics import Metrics, Refresher
 from bot.core.settings import Settings
 from bot.heartbeat import Heartbeat, heartbeat_path
+from bot.inline_mode import check_inline_mode
 from bot.observing import UpdateObserver
 from bot.plusofon import PlusofonClient
 from bot.services.accounts import AccountTokens
@@ -31,8 +32,10 @@ from bot.services.bulk import Bulk
 from bot.services.chat_access import ChatAccess
 from bot.services.confirmations import Confirmations
 from bot.services.container import Services
+from bot.services.digest import DailyDigest
 from bot.services.expirer import Expirer
 from bot.services.forgetting import Forgetting
+from bot.services.inline import InlineNumbers
 from bot.services.journal import Journal
 from bot.services.login_attempts import LoginAttempts
 from bot.services.logins import Logins
@@ -46,14 +49,16 @@ from bot.services.search import SearchCache
 from bot.telegram.retry import RetryMiddleware
 from handlers import create_routers
 from handlers.announcements import RussianAnnouncements
-from handlers.middlewares import ANSWER_WITHIN, ContextMiddleware, InFlight
+from handlers.digest_views import digest_text
 from handlers.job_views import JobViews
+from handlers.middlewares import ANSWER_WITHIN, ContextMiddleware, InFlight
 from handlers.texts import ENGLISH, RUSSIAN
 from handlers.throttle import Throttle
 from storage.audit import AuditLog
 from storage.chats import ChatRepository
 from storage.cipher import TokenCipher
 from storage.confirmations import ConfirmationStore
+from storage.digests import DigestStore
 from storage.expiries import ExpiryStore
 from storage.fsm import SQLiteStorage
 from storage.login_attempts import LoginAttemptStore
@@ -96,6 +101,7 @@ def create_dispatcher(
     expiry_options: dict[str, Any] | None = None,
     mirror_options: dict[str, Any] | None = None,
     metrics: Metrics | None = None,
+    digest_options: dict[str, Any] | None = None,
 ) -> Dispatcher:
     """Wire the routers, middlewares and long-lived services; the dispatcher's shutdown closes them.
 
@@ -105,7 +111,7 @@ def create_dispatcher(
     metrics = metrics if metrics is not None else Metrics()
     services = create_services(settings, db=db, plusofon=plusofon, cipher=cipher, metrics=metrics,
                                notifier_options=notifier_options, expiry_options=expiry_options,
-                               mirror_options=mirror_options)
+                               mirror_options=mirror_options, digest_options=digest_options)
     in_flight, throttle = InFlight(), Throttle(settings, on_throttled=metrics.throttle)
     dp = Dispatcher(
         storage=services.dialogues,
@@ -134,14 +140,16 @@ def create_dispatcher(
 def create_services(settings: Settings, *, db: aiosqlite.Connection, plusofon: PlusofonClient,
                     cipher: TokenCipher, metrics: Metrics, notifier_options: dict[str, Any] | None = None,
                     expiry_options: dict[str, Any] | None = None,
-                    mirror_options: dict[str, Any] | None = None) -> Services:
+                    mirror_options: dict[str, Any] | None = None,
+                    digest_options: dict[str, Any] | None = None) -> Services:
     plusofon.instrument(metrics)
     chats = ChatRepository(db, cipher)
     audit, outbox = AuditLog(db), Outbox(db)
     notifier = Notifier(outbox, **(notifier_options or {}))
     say = RussianAnnouncements()
     journal = Journal(audit, outbox, notifier, settings, say)
-    mirror = Mirror(MirrorStore(db), plusofon, chats, per_minute=settings.mirror_calls_per_minute,
+    mirror_store = MirrorStore(db)
+    mirror = Mirror(mirror_store, plusofon, chats, per_minute=settings.mirror_calls_per_minute,
                     interval=settings.mirror_sync_minutes * 60, on_read=metrics.mirror_synced,
                     full_every=settings.mirror_full_read_hours * 3600, on_calls=metrics.mirror_spent,
                     on_page_size=metrics.mirror_page_size,
@@ -170,6 +178,9 @@ def create_services(settings: Settings, *, db: aiosqlite.Connection, plusofon: P
                                on_renewal=metrics.renewal),
         login_attempts=login_attempts,
         group_admins=group_admins,
+        inline=InlineNumbers(chats, mirror_store, mirror),
+        digest=DailyDigest(settings.digest_time, DigestStore(db), chats, journal, audit, expiries, mirror_store,
+                           outbox, notifier, digest_text, **(digest_options or {})),
         confirmations=confirmations,
         journal=journal,
         notifier=notifier,
@@ -215,6 +226,8 @@ async def _on_startup(dispatcher: Dispatcher, bot: Bot, services: Services) -> N
         services.expirer.start(bot)
         services.retention.start()
         await services.bulk.start(bot)
+        services.digest.start()
+        await check_inline_mode(bot, settings.database_path)  # says so when it is off; never stops the start
     except BaseException:  # a start-up that fails leaves no worker running
         await _stop_workers(services)
         raise
@@ -232,7 +245,7 @@ async def _on_shutdown(in_flight: InFlight, services: Services, db: aiosqlite.Co
 
 
 async def _stop_workers(services: Services) -> None:
-    await asyncio.gather(services.expirer.stop(), services.retention.stop())
+    await asyncio.gather(services.expirer.stop(), services.retention.stop(), services.digest.stop())
     await services.bulk.stop()
     await services.pending_adds.stop()
     await services.mirror.stop()

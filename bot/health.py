@@ -18,6 +18,7 @@ from contextlib import closing
 
 from bot.core.settings import Settings
 from bot.heartbeat import age, heartbeat_path, pid_path, running_pid
+from bot.inline_mode import health_note
 
 HEALTH_PATH = "/healthz"  # the webhook server's health endpoint (bot/webhook.py)
 MAX_SILENCE = 90.0   # seconds without an answered getUpdates before polling counts as stuck
@@ -38,16 +39,17 @@ def check(settings: Settings) -> tuple[bool, str]:
         return False, f"stopped: no bot process runs on {database} (see {pid_path(database).name})"
     silence = age(heartbeat_path(database))
     heard = "never" if silence is None else f"{silence:.0f} s ago"
+    note = health_note(database)  # inline mode off in BotFather: healthy, but said
     if settings.webhook_url:
         problem = _webhook_problem(settings)
         if problem:
             return False, problem
-        return True, f"ok: webhook server and database answer ({chats} chats); last update {heard}"
+        return True, f"ok: webhook server and database answer ({chats} chats); last update {heard}" + note
     if silence is None:
         return False, "Telegram has not answered getUpdates yet"
     if silence > MAX_SILENCE:
         return False, f"no answered getUpdates for {silence:.0f} s (more than {MAX_SILENCE:.0f} s)"
-    return True, f"ok: database answers ({chats} chats); last getUpdates {heard}"
+    return True, f"ok: database answers ({chats} chats); last getUpdates {heard}" + note
 
 
 def _webhook_problem(settings: Settings) -> str | None:

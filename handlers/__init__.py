@@ -8,6 +8,7 @@ from aiogram import Router
 
 from handlers.account import create_account_router
 from handlers.adding import create_add_router
+from handlers.card_links import create_card_link_router
 from handlers.cards import create_card_router
 from handlers.chats_overview import create_chats_router
 from handlers.deleting import create_delete_router
@@ -20,6 +21,7 @@ from handlers.finding import create_find_router
 from handlers.history import create_history_router
 from handlers.importing import create_import_router
 from handlers.jobs import create_jobs_router
+from handlers.inline import create_inline_router
 from handlers.listing import create_list_router
 from handlers.membership import create_membership_router
 from handlers.signin import create_signin_router
@@ -35,6 +37,7 @@ def create_routers() -> list[Router]:
         create_start_router(),
         create_account_router(),
         create_chats_router(),
+        create_inline_router(),  # inline queries: the user's own account, whatever chat they type in
         create_authorised_router(),
         create_fallback_router(),
     ]
@@ -50,6 +53,7 @@ def create_authorised_router() -> Router:
     router.include_routers(
         create_history_router(),
         create_card_router(),
+        create_card_link_router(),
         create_find_router(),  # before list: it takes `/list <text>`
         create_list_router(),
         create_export_router(),

@@ -6,6 +6,7 @@ from aiogram import Router
 from aiogram.filters import Command, CommandStart
 from aiogram.types import Message
 
+from handlers.card_links import CardLink
 from handlers.texts import Texts
 from storage.chats import ChatAuth
 
@@ -27,6 +28,6 @@ async def help_(message: Message, auth: ChatAuth | None, t: Texts) -> None:
 
 def create_start_router() -> Router:
     router = Router(name="start")
-    router.message.register(start, CommandStart())
+    router.message.register(start, CommandStart(), ~CardLink())  # a connected chat's card link: card_links.py
     router.message.register(help_, Command("help"))
     return router

@@ -65,6 +65,21 @@ class Texts:
     button_copy = "📋 Скопировать номер"
     button_back = "◀ Назад"
 
+    # inline mode (@bot in any chat), sharing a card, the daily digest
+    button_share = "📤 Поделиться"
+    inline_connect = "Подключите аккаунт Plusofon"
+    inline_customer = "клиент {phone}"
+    digest_header = "📋 <b>Сводка за {date}</b>"
+    digest_added = "<b>Добавлено: {count}</b>"
+    digest_deleted = "<b>Удалено: {count}</b>"
+    digest_expires_today = "<b>Истекает сегодня: {count}</b>"
+    digest_expires_tomorrow = "<b>Истекает завтра: {count}</b>"
+    digest_total = "Номеров в аккаунте: {total}"
+    digest_total_of = "Номеров в аккаунте user_id {user_id}: {total}"
+    digest_expired = "по сроку"
+    digest_until = "до {time}"
+    digest_more = "…и ещё {count}"
+
     # /export
     export_caption = "Умные номера: {total} · {date}"
     export_empty = "Умных номеров пока нет: выгружать нечего."
@@ -370,6 +385,20 @@ class EnglishTexts(Texts):
     card_gone = "No smart number with id {id}: it may have been deleted already. Refresh the list: /list"
     button_copy = "📋 Copy number"
     button_back = "◀ Back"
+
+    button_share = "📤 Share"
+    inline_connect = "Connect your Plusofon account"
+    inline_customer = "customer {phone}"
+    digest_header = "📋 <b>Digest for {date}</b>"
+    digest_added = "<b>Added: {count}</b>"
+    digest_deleted = "<b>Deleted: {count}</b>"
+    digest_expires_today = "<b>Expiring today: {count}</b>"
+    digest_expires_tomorrow = "<b>Expiring tomorrow: {count}</b>"
+    digest_total = "Numbers in the account: {total}"
+    digest_total_of = "Numbers in account user_id {user_id}: {total}"
+    digest_expired = "at expiry"
+    digest_until = "at {time}"
+    digest_more = "…and {count} more"
     export_caption = "Smart numbers: {total} · {date}"
     export_empty = "No smart numbers yet: nothing to export."
     add_invalid_phone = ("That does not look like a phone number: “{text}”.\n"
@@ -583,6 +612,27 @@ class EnglishTexts(Texts):
     del_many_missing = "\n\nNot found: {ids}"
     del_many_nothing = "None of these numbers was found. Check the ids in /list."
     del_many_button = "🗑 Delete all {count}"
+    # the texts that fell back to Russian until English had them (tests/test_texts.py now requires each one)
+    card_phone_x = "📞 {phone}"
+    reminder = ("⏰ {who}, the temporary smart number will be deleted on {when}, {left}.\n\n{number}\n\n"
+                "Extend it or delete it now?")
+    in_hours = "in {hours} h"
+    in_days = "in {days} days"
+    reminder_nobody = ("⏰ The temporary smart number will be deleted on {when}, {left}.\n\n{number}\n\n"
+                       "Extend it or delete it now?")
+    expired_here = "⌛ Its term is over: the temporary smart number was deleted.\n{phone_x} → {phone_b}\n{description}"
+    notify_expiring = ("⏰ The temporary smart number expires on {when}\n{phone_x} → {phone_b}\n{description}\n"
+                       "added by: {who}")
+    notify_expired = ("⌛ Expired: the temporary smart number was deleted\n{phone_x} → {phone_b}\n{description}\n"
+                      "added by: {who}")
+    notify_extended = "⏳ {who} extended the temporary smart number until {when}\n{phone_x} → {phone_b}\n{description}"
+    by_the_bot = "the bot"
+    notify_added = "➕ {who} added a smart number\n{phone_x} → {phone_b}\n{description}\nchat: {chat}"
+    notify_deleted = "➖ {who} deleted a smart number\n{phone_x} → {phone_b}\n{description}\nchat: {chat}"
+    private_chat = "private chat"
+    and_admins = " ({admins})"
+    signin_expired_admins = ("⚠️ The Plusofon sign-in of account user_id {user_id} has expired: Plusofon did not "
+                             "renew it. Chats {chats} do not work until someone sends /login again.")
 
 
 RUSSIAN = Texts()

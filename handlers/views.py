@@ -121,12 +121,13 @@ def card_text(number: SmartNumber, t: Texts, expires_at: float | None = None) ->
 
 def card_keyboard(number: SmartNumber, back: CallbackData, t: Texts,
                   expires_at: float | None = None) -> InlineKeyboardMarkup:
-    """📋 copies phoneX (Telegram's copy-text button), `Продлить на 7 дней` for a temporary number, then
-    🗑 Удалить and ◀ Назад to the page it came from."""
+    """📋 copies phoneX (Telegram's copy-text button) and 📤 shares it (inline mode, in a chat the user picks),
+    `Продлить на 7 дней` for a temporary number, then 🗑 Удалить and ◀ Назад to the page it came from."""
     rows: list[list[InlineKeyboardButton]] = []
     digits = "".join(ch for ch in number.phone_x if ch.isdigit())
     if digits:
-        rows.append([InlineKeyboardButton(text=t.button_copy, copy_text=CopyTextButton(text="+" + digits))])
+        rows.append([InlineKeyboardButton(text=t.button_copy, copy_text=CopyTextButton(text="+" + digits)),
+                     InlineKeyboardButton(text=t.button_share, switch_inline_query="+" + digits)])
     if expires_at is not None:
         rows.append([_button(t.button_extend, ExpiryCallback(action="more", id=number.id, at=int(expires_at)))])
     rows.append([_button(t.button_delete, DeleteCallback(id=number.id)), _button(t.button_back, back)])

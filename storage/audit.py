@@ -6,6 +6,7 @@ statement, so a notification exists exactly when its audit record does.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 
@@ -48,6 +49,22 @@ class AuditLog:
         ) as cursor:
             rows = await cursor.fetchall()
         return [AuditEntry(*row) for row in rows]
+
+    async def last_id(self) -> int:
+        async with self._conn.execute("SELECT coalesce(max(id), 0) FROM audit") as cursor:
+            (last,) = await cursor.fetchone()
+        return last
+
+    async def changes(self, chat_ids: list[int], after_id: int, up_to_id: int) -> list[AuditEntry]:
+        """The adds, deletes and deletes at expiry that went through in these chats, recorded after the record
+        `after_id` up to `up_to_id`, oldest first (the daily digest)."""
+        async with self._conn.execute(
+            "SELECT at, chat_id, user_id, user_name, action, details, result FROM audit "
+            "WHERE id > ? AND id <= ? AND chat_id IN (SELECT value FROM json_each(?)) "
+            "AND action IN ('add', 'delete', 'expire') AND result = 'ok' ORDER BY id",
+            (after_id, up_to_id, json.dumps(chat_ids)),
+        ) as cursor:
+            return [AuditEntry(*row) for row in await cursor.fetchall()]
 
     async def move_chat(self, old_chat_id: int, new_chat_id: int) -> None:
         await self._conn.execute("UPDATE audit SET chat_id = ? WHERE chat_id = ?", (new_chat_id, old_chat_id))

@@ -8,6 +8,7 @@ memory, so that /list can mark temporary numbers without reading SQLite.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -82,6 +83,15 @@ class ExpiryStore:
         ) as cursor:
             rows = await cursor.fetchall()
         return [Expiry(*row) for row in rows]
+
+    async def expiring(self, accounts: list[int], start: float, end: float) -> list[Expiry]:
+        """The accounts' temporary numbers that expire in [start, end), soonest first (the daily digest)."""
+        async with self._conn.execute(
+            f"SELECT {_COLUMNS} FROM expiries WHERE account_id IN (SELECT value FROM json_each(?)) "
+            "AND expires_at >= ? AND expires_at < ? ORDER BY expires_at, number_id",
+            (json.dumps(accounts), start, end),
+        ) as cursor:
+            return [Expiry(*row) for row in await cursor.fetchall()]
 
     async def next_due(self) -> float | None:
         async with self._conn.execute("SELECT min(due_at) FROM expiries") as cursor:

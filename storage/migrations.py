@@ -255,4 +255,13 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (job_id, row)
     ) WITHOUT ROWID;
     """,
+    # the daily digest (bot/services/digest.py): per team chat, the last day whose digest was done and the last
+    # audit record it covered, so that a restart neither repeats nor skips one
+    """
+    CREATE TABLE digests (
+        chat_id   INTEGER PRIMARY KEY,
+        day       TEXT    NOT NULL,
+        audit_id  INTEGER NOT NULL
+    );
+    """,
 ]

@@ -250,19 +250,21 @@ class MirrorStore:
             rank, page = await cursor.fetchone()
         return rank, page
 
-    async def search(self, account: int, what: SearchWords, *, offset: int, limit: int
-                     ) -> tuple[int, list[SmartNumber]]:
-        """How many numbers match, and `limit` of them from `offset`, in id order."""
+    async def search(self, account: int, what: SearchWords, *, offset: int, limit: int,
+                     newest_first: bool = False) -> tuple[int, list[SmartNumber]]:
+        """How many numbers match, and `limit` of them from `offset`, in id order (`newest_first`: descending).
+        Nothing to look for (no words, no digits) matches every number."""
         params = {"account": account, "digits": what.digits, "prefix": what.prefix, "words": what.words,
                   "limit": limit, "offset": offset}
+        match = _MATCH if what.words or what.digits else "true"
         async with self._conn.execute(
-            f"SELECT count(*) FROM mirror_numbers WHERE account_id = :account AND {_MATCH}", params) as cursor:
+            f"SELECT count(*) FROM mirror_numbers WHERE account_id = :account AND {match}", params) as cursor:
             (total,) = await cursor.fetchone()
         if total == 0:
             return 0, []
         async with self._conn.execute(
-            f"""SELECT {_NUMBER_COLUMNS} FROM mirror_numbers WHERE account_id = :account AND {_MATCH}
-                ORDER BY id LIMIT :limit OFFSET :offset""", params) as cursor:
+            f"""SELECT {_NUMBER_COLUMNS} FROM mirror_numbers WHERE account_id = :account AND {match}
+                ORDER BY id {"DESC" if newest_first else ""} LIMIT :limit OFFSET :offset""", params) as cursor:
             rows = await cursor.fetchall()
         return total, [_number(account, row) for row in rows]
 

@@ -233,6 +233,105 @@ def _as_chat_id(value: Any) -> int | None:
 
 
 # --------------------------------------------------------------------------
+# Inline mode
+# --------------------------------------------------------------------------
+
+INLINE_QUERY_INVALID: Final = "Bad Request: query is too old and response timeout expired or query ID is invalid"
+_PHONE_RE: Final = re.compile(r"\+\d[\d\s()\-]{5,18}\d")
+_TAG_RE: Final = re.compile(r"<[^>]*>")
+_START_PARAMETER_RE: Final = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def phone_entities(text: str) -> list[dict[str, Any]]:
+    """The `phone_number` entities Telegram finds in a message's plain text (`+7 977 000-54-19`), which
+    clients show as tappable numbers: a plus, then 7 to 15 digits with spaces, dashes or brackets between."""
+    entities = []
+    for match in _PHONE_RE.finditer(text):
+        if 7 <= sum(ch.isdigit() for ch in match.group()) <= 15:
+            prefix = text[: match.start()].encode("utf-16-le")
+            entities.append({"type": "phone_number", "offset": len(prefix) // 2,
+                             "length": len(match.group().encode("utf-16-le")) // 2})
+    return entities
+
+
+def plain_text(html_text: str) -> str:
+    """What a message sent with parse_mode HTML reads as."""
+    import html
+
+    return html.unescape(_TAG_RE.sub("", html_text))
+
+
+class InlineMode:
+    """Inline queries as Telegram handles them: it sends the bot an `inline_query` for what the user types,
+    takes one answerInlineQuery per query (checked as Telegram checks it), shows the results, and when the user
+    picks one, posts its message into the chat the user typed in (via the bot) and, with inline feedback on,
+    sends the bot a `chosen_inline_result`."""
+
+    MAX_RESULTS: Final = 50
+
+    def __init__(self) -> None:
+        self._ids = itertools.count(1)
+        self.queries: dict[str, dict[str, Any]] = {}   # id -> the InlineQuery sent to the bot
+        self.answers: dict[str, dict[str, Any]] = {}   # id -> the answerInlineQuery params
+
+    def query(self, text: str, *, user_id: int, offset: str = "", chat_type: str = "sender",
+              first_name: str = "Иван", username: str | None = "ivan",
+              language_code: str | None = "ru") -> dict[str, Any]:
+        """The `inline_query` update payload for a user typing `@bot text` (in their chat with the bot:
+        chat_type "sender"; "private", "group", "supergroup" elsewhere)."""
+        query_id = str(next(self._ids) * 1_000_003)
+        query = {"id": query_id, "from": user_dict(user_id, first_name=first_name, username=username,
+                                                   language_code=language_code),
+                 "query": text, "offset": offset, "chat_type": chat_type}
+        self.queries[query_id] = query
+        return {"inline_query": query}
+
+    def answer(self, params: dict[str, Any]) -> bool:
+        query_id = str(params.get("inline_query_id"))
+        if query_id not in self.queries or query_id in self.answers:
+            raise ApiError(400, INLINE_QUERY_INVALID)
+        results = params.get("results") or []
+        if len(results) > self.MAX_RESULTS:
+            raise ApiError(400, "Bad Request: RESULTS_TOO_MUCH")
+        ids = [str(result.get("id", "")) for result in results]
+        if len(set(ids)) != len(ids) or not all(0 < len(i.encode()) <= 64 for i in ids):
+            raise ApiError(400, "Bad Request: RESULT_ID_DUPLICATE" if len(set(ids)) != len(ids)
+                           else "Bad Request: RESULT_ID_INVALID")
+        if len((params.get("next_offset") or "").encode()) > 64:
+            raise ApiError(400, "Bad Request: NEXT_OFFSET_INVALID")
+        for result in results:
+            content = result.get("input_message_content") or {}
+            if result.get("type") == "article" and not (result.get("title") and content):
+                raise ApiError(400, "Bad Request: RESULT_TYPE_INVALID")
+            text = content.get("message_text", "")
+            if not 0 < len(plain_text(text) if content.get("parse_mode") == "HTML" else text) <= 4096:
+                raise ApiError(400, "Bad Request: MESSAGE_EMPTY" if not text else "Bad Request: MESSAGE_TOO_LONG")
+        button = params.get("button")
+        if button and not (button.get("text") and (button.get("web_app") or _START_PARAMETER_RE.fullmatch(
+                str(button.get("start_parameter", ""))))):
+            raise ApiError(400, "Bad Request: BUTTON_START_PARAM_INVALID")
+        self.answers[query_id] = params
+        return True
+
+    def choose(self, telegram: FakeTelegram, query_id: str, result_id: str, chat_id: int) -> dict[str, Any]:
+        """The user taps result `result_id`: its message appears in `chat_id` sent by the user via the bot
+        (kept in `telegram.messages`, with the entities Telegram adds); returns the `chosen_inline_result`
+        update payload."""
+        answer = self.answers[query_id]
+        result = next(r for r in answer.get("results") or [] if str(r["id"]) == result_id)
+        content = result["input_message_content"]
+        text = content["message_text"]
+        shown = plain_text(text) if content.get("parse_mode") == "HTML" else text
+        message_id = telegram.next_message_id(chat_id)
+        telegram.messages[(chat_id, message_id)] = {
+            "text": shown, "caption": None, "reply_markup": result.get("reply_markup"), "html": text,
+            "entities": phone_entities(shown), "via_bot": telegram.bot_user,
+            "from": self.queries[query_id]["from"]}
+        query = self.queries[query_id]
+        return {"chosen_inline_result": {"result_id": result_id, "from": query["from"], "query": query["query"]}}
+
+
+# --------------------------------------------------------------------------
 # The state machine
 # --------------------------------------------------------------------------
 
@@ -272,6 +371,7 @@ class FakeTelegram:
         self.undeletable: set[tuple[int, int]] = set()  # (chat_id, message_id) that deleteMessage refuses
         self._file_ids = itertools.count(1)
         self.files: dict[str, bytes] = {}  # file_path -> content of files users sent (getFile, the download)
+        self.inline = InlineMode()
         self._handlers: dict[str, Callable[[dict[str, Any]], Any]] = {
             "getme": lambda params: self.bot_user,
             "sendmessage": self._send_message,
@@ -284,10 +384,15 @@ class FakeTelegram:
             "getchat": self._get_chat,
             "getmycommands": lambda params: [],
             "getfile": self._get_file,
+            "answerinlinequery": self.inline.answer,
             **{name: self._send_generic for name in _GENERIC_SENDS},
         }
 
     # ---- configuration ----
+
+    def set_inline_mode(self, on: bool) -> None:
+        """What getMe says of inline mode (BotFather's /setinline); off, as for a new bot, by default."""
+        self.bot_user["supports_inline_queries"] = on
 
     def fail_next(
         self,
@@ -557,6 +662,21 @@ class TelegramControls:
 
     def message_markup(self, chat_id: int, message_id: int) -> dict[str, Any] | None:
         return self.messages.get((chat_id, message_id), {}).get("reply_markup")
+
+    def set_inline_mode(self, on: bool) -> None:
+        self.telegram.set_inline_mode(on)
+
+    def inline_query(self, text: str, *, user_id: int, **options: Any) -> dict[str, Any]:
+        """The `inline_query` update payload for a user typing `@bot text` (see InlineMode.query)."""
+        return self.telegram.inline.query(text, user_id=user_id, **options)
+
+    def inline_answer(self, query_id: str) -> dict[str, Any] | None:
+        """The bot's answerInlineQuery for that query, if it answered."""
+        return self.telegram.inline.answers.get(query_id)
+
+    def choose_inline_result(self, query_id: str, result_id: str, chat_id: int) -> dict[str, Any]:
+        """The user picks a result: its message goes to `chat_id`; the `chosen_inline_result` payload."""
+        return self.telegram.inline.choose(self.telegram, query_id, result_id, chat_id)
 
 
 # --------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from tests.fake_telegram import (
     RecordedCall,
     callback_update,
     document_update,
+    make_update,
     message_update,
 )
 
@@ -92,6 +93,7 @@ class BotHarness:
         self.client_options: dict[str, Any] = dict(FAST_CLIENT)
         self.clock = FakeClock()
         self.expiry_options: dict[str, Any] = {"clock": self.clock}
+        self.digest_options: dict[str, Any] = {"clock": self.clock}
         # the copy is read when an answer needs it (or `synced()`), not on first use nor periodically: tests
         # count calls and inject faults without a background read in between (tests/test_mirror.py sets it back)
         self.mirror_options: dict[str, Any] = {"read_when_used": False}
@@ -105,7 +107,7 @@ class BotHarness:
         plusofon = PlusofonClient(self.api.base_url, self.settings.plusofon_client_id, **self.client_options)
         self.dp = create_dispatcher(self.settings, db=db, plusofon=plusofon, cipher=TokenCipher([SECRET_KEY]),
                                     notifier_options=self.notifier_options, expiry_options=self.expiry_options,
-                                    mirror_options=self.mirror_options)
+                                    mirror_options=self.mirror_options, digest_options=self.digest_options)
         await self.dp.emit_startup(bot=self.bot, dispatcher=self.dp, bots=[self.bot], **self.dp.workflow_data)
         await set_commands(self.bot)  # as bot/app.py's start-up does
         return self
@@ -194,6 +196,26 @@ class BotHarness:
         return await self._feed(callback_update(data, chat_id=chat_id, user_id=user_id, message_id=message_id,
                                                 message_text=self.tg.message_text(chat_id, message_id) or "",
                                                 **options))
+
+    async def inline(self, text: str, *, user_id: int = 100, offset: str = "", **options: Any) -> dict[str, Any]:
+        """The user types `@bot text` somewhere (asking for the page at `offset`): the bot's answerInlineQuery
+        params, with the query's id as `inline_query_id`."""
+        assert self.dp is not None
+        payload = self.tg.inline_query(text, user_id=user_id, offset=offset, **options)
+        await self.dp.feed_update(self.bot, make_update(payload))
+        answer = self.tg.inline_answer(payload["inline_query"]["id"])
+        assert answer is not None, f"the bot did not answer the inline query; calls:\n{self.tg.describe_calls(5)}"
+        return answer
+
+    async def choose(self, answer: dict[str, Any], result_id: str, chat_id: int) -> dict[str, Any]:
+        """The user picks result `result_id` of an inline answer in chat `chat_id`: the message that appeared
+        there (see FakeTelegram's InlineMode), after the bot got the `chosen_inline_result`."""
+        assert self.dp is not None
+        query_id = answer["inline_query_id"]
+        before = set(self.tg.messages)
+        await self.dp.feed_update(self.bot, make_update(self.tg.choose_inline_result(query_id, result_id, chat_id)))
+        (key,) = set(self.tg.messages) - before
+        return self.tg.messages[key]
 
     async def _feed(self, update: Any) -> list[RecordedCall]:
         """The calls made while handling `update` that concern its chat (background notifications to other

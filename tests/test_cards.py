@@ -17,7 +17,7 @@ from handlers.views import TELEGRAM_TEXT_LIMIT, card_text
 from tests.fake_plusofon import PHONE_A, TIME_FORMAT
 from tests.harness import button_data, buttons, markup_of, only
 
-CARD_BUTTONS = [["📋 Скопировать номер"], ["🗑 Удалить", "◀ Назад"]]
+CARD_BUTTONS = [["📋 Скопировать номер", "📤 Поделиться"], ["🗑 Удалить", "◀ Назад"]]
 
 
 def card_label(number: dict) -> str:
@@ -223,7 +223,7 @@ async def test_english_users_get_an_english_card(harness, plusofon):
     text = card.params["text"]
     assert text.startswith("<b>Smart number</b>") and "(customer)" in text and "outgoing:" in text
     assert "<i>no description</i>" in text and "created " in text
-    assert buttons(markup_of(card)) == [["📋 Copy number"], ["🗑 Delete", "◀ Back"]]
+    assert buttons(markup_of(card)) == [["📋 Copy number", "📤 Share"], ["🗑 Delete", "◀ Back"]]
 
 
 def test_callback_data_fits_in_64_bytes_and_round_trips():

@@ -44,6 +44,7 @@ from tests.fake_telegram import (
     TEST_TOKEN,
     FakeSession,
     callback_update,
+    make_update,
     message_update,
     migrate_update,
     my_chat_member_update,
@@ -407,3 +408,59 @@ async def test_a_file_a_user_sent_is_served_by_get_file_and_the_download(api: Fa
         assert isinstance(downloaded, io.BytesIO) and downloaded.getvalue() == content
         with pytest.raises(TelegramBadRequest, match="invalid file_id"):
             await client.get_file("no-such-file")
+
+
+# ---------------------------------------------------------------- inline mode
+
+
+def article(result_id: str, text: str = "<b>+7 977 000-54-19</b> &amp; co"):
+    from aiogram.types import InlineQueryResultArticle, InputTextMessageContent
+
+    return InlineQueryResultArticle(id=result_id, title="t", input_message_content=InputTextMessageContent(
+        message_text=text))
+
+
+async def test_an_inline_query_is_answered_once_and_a_chosen_result_reaches_the_chat(bot: Bot,
+                                                                                     fake: FakeSession) -> None:
+    from aiogram.types import InlineQueryResultsButton
+
+    payload = fake.inline_query("иван", user_id=USER, offset="20")
+    query = make_update(payload).inline_query
+    assert query is not None and query.query == "иван" and query.offset == "20" and query.from_user.id == USER
+    await bot.answer_inline_query(query.id, [article("1"), article("2")], is_personal=True, cache_time=5,
+                                  next_offset="40")
+    answer = fake.inline_answer(query.id)
+    assert answer is not None and [r["id"] for r in answer["results"]] == ["1", "2"]
+    assert answer["is_personal"] is True and answer["next_offset"] == "40"
+    with pytest.raises(TelegramBadRequest, match="query is too old"):
+        await bot.answer_inline_query(query.id, [])  # one answer per query
+    with pytest.raises(TelegramBadRequest, match="query is too old"):
+        await bot.answer_inline_query("123", [])  # a query Telegram never sent
+    chosen = make_update(fake.choose_inline_result(query.id, "2", chat_id=-100555)).chosen_inline_result
+    assert chosen is not None and chosen.result_id == "2" and chosen.query == "иван"
+    (shown,) = [m for (chat, _), m in fake.messages.items() if chat == -100555]
+    assert shown["text"] == "+7 977 000-54-19 & co" and shown["via_bot"]["id"] == fake.telegram.bot_id
+    assert shown["entities"] == [{"type": "phone_number", "offset": 0, "length": 16}]
+    other = make_update(fake.inline_query("", user_id=USER)).inline_query
+    button = InlineQueryResultsButton(text="Connect", start_parameter="bad parameter!")
+    with pytest.raises(TelegramBadRequest, match="BUTTON_START_PARAM_INVALID"):
+        await bot.answer_inline_query(other.id, [], button=button)
+
+
+@pytest.mark.parametrize(("results", "error"), [
+    ([article(str(n)) for n in range(51)], "RESULTS_TOO_MUCH"),
+    ([article("1"), article("1")], "RESULT_ID_DUPLICATE"),
+    ([article("x" * 65)], "RESULT_ID_INVALID"),
+    ([article("1", "a" * 4097)], "MESSAGE_TOO_LONG"),
+])
+async def test_an_inline_answer_telegram_would_refuse_is_refused(bot: Bot, fake: FakeSession, results,
+                                                                 error: str) -> None:
+    query = make_update(fake.inline_query("", user_id=USER)).inline_query
+    with pytest.raises(TelegramBadRequest, match=error):
+        await bot.answer_inline_query(query.id, results)
+
+
+def test_inline_mode_is_off_in_get_me_until_switched_on(fake: FakeSession) -> None:
+    assert fake.telegram.handle("getMe", {})[1]["result"]["supports_inline_queries"] is False
+    fake.set_inline_mode(True)
+    assert fake.telegram.handle("getMe", {})[1]["result"]["supports_inline_queries"] is True

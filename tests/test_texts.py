@@ -48,3 +48,20 @@ def test_every_text_has_the_placeholders_of_its_russian_original(name: str):
              for attribute, text in attributes(LANGUAGES[name]).items()
              if attribute in russian and shape(text) != shape(russian[attribute])]
     assert not wrong, "\n".join(wrong)
+
+
+def own_texts(t: Texts) -> set[str]:
+    """The texts a language writes itself: set in its own class (or a parent below Texts), not inherited from
+    Russian, which a language class extends so that a missing line would quietly show Russian."""
+    own: set[str] = set()
+    for cls in type(t).__mro__:
+        if cls is Texts:
+            break
+        own |= {name for name, value in vars(cls).items() if not name.startswith("_") and not callable(value)}
+    return own
+
+
+@pytest.mark.parametrize("name", sorted(LANGUAGES))
+def test_every_text_is_written_in_every_language(name: str):
+    missing = sorted(attributes(RUSSIAN).keys() - own_texts(LANGUAGES[name]))
+    assert not missing, f"{name} falls back to Russian for {missing}"

@@ -24,7 +24,8 @@ PREFIX = "plusofon_bot_"
 REFRESH_TIMEOUT = 2.0  # seconds a scrape waits for the gauges read from SQLite
 
 # The fixed label values (anything else is folded into "other", so no caller can add free text by mistake).
-UPDATE_KINDS = frozenset({"message", "callback_query", "my_chat_member", "chat_member", "edited_message"})
+UPDATE_KINDS = frozenset({"message", "callback_query", "my_chat_member", "chat_member", "edited_message",
+                          "inline_query", "chosen_inline_result"})
 UPDATE_OUTCOMES = frozenset({"handled", "unhandled", "error"})
 PLUSOFON_ENDPOINTS = frozenset({"list", "add", "delete"})
 PLUSOFON_OUTCOMES = frozenset({"ok", "unauthorized", "user_not_found", "not_found", "bad_request", "invalid",

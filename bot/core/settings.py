@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import time
 from pathlib import Path
 from typing import Annotated, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -53,7 +54,7 @@ class CoreSettings(BaseSettings):
         return value
 
     # one rule for every optional setting; all but secret_key are Settings' own fields
-    @field_validator("secret_key", "notify_chat_id", "webhook_url", "webhook_secret", "metrics_port",
+    @field_validator("secret_key", "notify_chat_id", "webhook_url", "webhook_secret", "metrics_port", "digest_time",
                      mode="before", check_fields=False)
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
@@ -94,6 +95,16 @@ class Settings(CoreSettings):
     import_max_bytes: int = Field(default=2_000_000, ge=1_000, le=20_000_000)
     import_max_rows: int = Field(default=5_000, ge=1, le=100_000)
     job_progress_seconds: float = Field(default=5.0, ge=0)
+    digest_time: time | None = None  # the daily digest to the team chat, at this time of TIMEZONE; None: none
+
+    @field_validator("digest_time", mode="before")
+    @classmethod
+    def _digest_time(cls, value: object) -> object:
+        if not isinstance(value, str) or not value.strip():
+            return value or None
+        if not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", value.strip()):
+            raise ValueError("must be a time of day as HH:MM, e.g. 09:00 (or empty: no digest)")
+        return value.strip().zfill(5)
 
     @field_validator("timezone")
     @classmethod

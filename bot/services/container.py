@@ -13,8 +13,10 @@ from bot.services.admins import GroupAdmins
 from bot.services.bulk import Bulk
 from bot.services.chat_access import ChatAccess
 from bot.services.confirmations import Confirmations
+from bot.services.digest import DailyDigest
 from bot.services.expirer import Expirer
 from bot.services.forgetting import Forgetting
+from bot.services.inline import InlineNumbers
 from bot.services.journal import Journal
 from bot.services.login_attempts import LoginAttempts
 from bot.services.logins import Logins
@@ -43,6 +45,7 @@ class Services:
     journal: Journal              # the audit trail and the team chat's notifications
     group_admins: GroupAdmins     # who administers a group (cached)
     bulk: Bulk                    # /import and the delete of many: checked, then run as resumable jobs
+    inline: InlineNumbers         # inline mode: a user's own numbers, from the copy
     # background work, started and stopped with the dispatcher
     mirror: Mirror                # each account's copy
     notifier: Notifier            # delivers the outbox
@@ -50,6 +53,8 @@ class Services:
     retention: Retention          # purges old notifications and audit records, and forgets released accounts
     forgetting: Forgetting        # deletes what is kept for an account no chat refers to any more
     pending_adds: PendingAdds     # settles the adds a stop interrupted
+    retention: Retention          # purges old notifications and audit records
+    digest: DailyDigest           # the team chat's daily digest (DIGEST_TIME)
     accounts: AccountTokens       # token health and renewal, for every Plusofon call
     # what they share
     confirmations: Confirmations
