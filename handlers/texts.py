@@ -630,7 +630,6 @@ class EnglishTexts(Texts):
     notify_added = "➕ {who} added a smart number\n{phone_x} → {phone_b}\n{description}\nchat: {chat}"
     notify_deleted = "➖ {who} deleted a smart number\n{phone_x} → {phone_b}\n{description}\nchat: {chat}"
     private_chat = "private chat"
-    and_admins = " ({admins})"
     signin_expired_admins = ("⚠️ The Plusofon sign-in of account user_id {user_id} has expired: Plusofon did not "
                              "renew it. Chats {chats} do not work until someone sends /login again.")
 
