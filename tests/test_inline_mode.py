@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from bot.health import check
+from bot.heartbeat import running
 
 
 async def started(make, *, inline: bool):
@@ -22,7 +23,8 @@ async def test_inline_mode_off_is_logged_and_shown_by_health(make, caplog):
         h = await started(make, inline=False)
     assert any("inline mode is off" in record.getMessage() and "/setinline" in record.getMessage()
                for record in caplog.records)
-    healthy, reason = check(h.settings)
+    with running(h.settings.database_path):  # this process plays the bot
+        healthy, reason = check(h.settings)
     assert healthy and reason.startswith("ok:") and "inline mode is off" in reason and "/setinline" in reason
 
 
@@ -34,5 +36,6 @@ async def test_inline_mode_on_is_not_mentioned_and_turning_it_on_clears_the_note
     with caplog.at_level(logging.WARNING, logger="bot.inline_mode"):
         await h.start()
     assert not [record for record in caplog.records if "inline mode" in record.getMessage()]
-    healthy, reason = check(h.settings)
+    with running(h.settings.database_path):
+        healthy, reason = check(h.settings)
     assert healthy and "inline" not in reason
