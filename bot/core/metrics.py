@@ -84,7 +84,8 @@ class Metrics:
             registry=r)
         self.mirror_sync_lag = Gauge(
             PREFIX + "mirror_sync_lag_seconds", "Of the accounts used in the last hour, the most seconds since one "
-            "was last read whole (the worst staleness). Alert when far above the sync interval.", registry=r)
+            "was last confirmed: a probe that agreed, a repair, a whole read (the worst staleness). Alert when far above "
+            "the sync interval.", registry=r)
         self.mirror_syncs = Counter(
             PREFIX + "mirror_syncs", "Background syncs of one account's numbers, by outcome (ok, failed).",
             ["outcome"], registry=r)
