@@ -46,11 +46,18 @@ async def serve(settings: Settings) -> None:
 
         metrics = dp["services"].metrics
         metrics_server = await start_metrics_server(metrics, settings.metrics_host, settings.metrics_port)
+    webapp_server = None
+    if settings.webapp_url:
+        from webapp.server import start_webapp_server
+
+        webapp_server = await start_webapp_server(settings, dp["services"])  # the Mini App on WEBAPP_PORT
     try:
         log.info("starting long polling")
         await bot.delete_webhook(drop_pending_updates=False)  # Telegram refuses getUpdates while a webhook is set
         await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
     finally:
+        if webapp_server is not None:
+            await webapp_server.cleanup()
         if metrics_server is not None:
             await metrics_server.cleanup()
 

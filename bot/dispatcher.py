@@ -45,6 +45,7 @@ from bot.telegram.retry import RetryMiddleware
 from handlers import create_routers
 from handlers.announcements import RussianAnnouncements
 from handlers.middlewares import ContextMiddleware, InFlight
+from handlers.mini_app import set_menu_button
 from handlers.texts import ENGLISH, RUSSIAN
 from handlers.throttle import Throttle
 from storage.audit import AuditLog
@@ -188,6 +189,7 @@ async def _on_startup(dispatcher: Dispatcher, bot: Bot, services: Services) -> N
     services.expirer.start(bot)
     services.retention.start()
     await set_commands(bot)
+    await set_menu_button(bot, settings)  # the Mini App's, or the default when WEBAPP_URL is unset
 
 
 async def _on_shutdown(in_flight: InFlight, services: Services, db: aiosqlite.Connection) -> None:

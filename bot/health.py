@@ -34,16 +34,17 @@ def check(settings: Settings) -> tuple[bool, str]:
         return False, f"the database does not answer: {error}"
     silence = age(heartbeat_path(database))
     heard = "never" if silence is None else f"{silence:.0f} s ago"
+    app = f"Mini App on at {settings.webapp_url}" if settings.webapp_url else "Mini App off (WEBAPP_URL unset)"
     if settings.webhook_url:
         problem = _webhook_problem(settings)
         if problem:
             return False, problem
-        return True, f"ok: webhook server and database answer ({chats} chats); last update {heard}"
+        return True, f"ok: webhook server and database answer ({chats} chats); last update {heard}; {app}"
     if silence is None:
         return False, "Telegram has not answered getUpdates yet"
     if silence > MAX_SILENCE:
         return False, f"no answered getUpdates for {silence:.0f} s (more than {MAX_SILENCE:.0f} s)"
-    return True, f"ok: database answers ({chats} chats); last getUpdates {heard}"
+    return True, f"ok: database answers ({chats} chats); last getUpdates {heard}; {app}"
 
 
 def _webhook_problem(settings: Settings) -> str | None:

@@ -20,6 +20,7 @@ from handlers.finding import create_find_router
 from handlers.history import create_history_router
 from handlers.listing import create_list_router
 from handlers.membership import create_membership_router
+from handlers.mini_app import create_app_router
 from handlers.signin import create_signin_router
 from handlers.start import create_start_router
 
@@ -33,6 +34,7 @@ def create_routers() -> list[Router]:
         create_start_router(),
         create_account_router(),
         create_chats_router(),
+        create_app_router(),
         create_authorised_router(),
         create_fallback_router(),
     ]
