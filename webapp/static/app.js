@@ -27,7 +27,8 @@
                   button_color: '--button', button_text_color: '--button-text', secondary_bg_color: '--secondary-bg',
                   destructive_text_color: '--danger', section_bg_color: '--section-bg' };
     for (const [key, name] of Object.entries(map)) {
-      if (p[key]) root.style.setProperty(name, p[key]); else root.style.removeProperty(name);
+      const value = p[key] || (key === 'section_bg_color' && p.bg_color);  // older clients send no section colour
+      if (value) root.style.setProperty(name, value); else root.style.removeProperty(name);
     }
   }
   function confirmed(text, then) {
