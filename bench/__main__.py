@@ -1,7 +1,10 @@
 """`python -m bench [--quick] [--out PATH]`: run the benchmark, print the report, write it as JSON.
 
 `python -m bench --latency [--rtt-ms 100] [--sizes 40,10000,100000] ...`: the latency mode, see
-bench/README.md."""
+bench/README.md.
+
+`python -m bench --webapp`: the Mini App's search latency at 10,000 and 100,000 numbers and the page's weight
+(bench/webapp.py)."""
 
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from bench.run import Options, run
 RESULTS = Path(__file__).resolve().parent / "results"
 DEFAULT_OUT = RESULTS / "latest.json"
 LATENCY_OUT = RESULTS / "latency.json"
+WEBAPP_OUT = RESULTS / "webapp.json"
 
 
 def sizes(text: str) -> tuple[int, ...]:
@@ -34,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="one short window per case and a smaller memory run")
     parser.add_argument("--out", type=Path, default=None,
                         help=f"JSON results (default {DEFAULT_OUT}, or {LATENCY_OUT} with --latency)")
+    parser.add_argument("--webapp", action="store_true",
+                        help="the Mini App: search latency from the copy at 10,000 and 100,000 numbers, page weight")
     latency = parser.add_argument_group("latency mode")
     latency.add_argument("--latency", action="store_true",
                          help="one user's wait and Plusofon calls per action, each call a round trip")
@@ -51,6 +57,10 @@ def main(argv: list[str] | None = None) -> int:
                          help="seconds without a Plusofon call that end the watch of a start's "
                               "background reads (default 3)")
     args = parser.parse_args(argv)
+    if args.webapp:
+        from bench.webapp import main as webapp_main
+
+        return webapp_main(args.out or WEBAPP_OUT)
     if args.latency:
         return run_latency_mode(args)
     options = Options.quick() if args.quick else Options()

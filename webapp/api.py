@@ -145,7 +145,7 @@ async def list_numbers(request: web.Request) -> web.Response:
         "total": screen.total,
         "items": [item(number, screen.expiries.get(number.id)) for number in screen.numbers],
         "next_offset": str(screen.after) if screen.after is not None else None,
-        "complete": screen.complete, "loaded": screen.loaded, "of": screen.of,
+        "complete": screen.complete, "loaded": screen.loaded, "of": screen.of,  # of the copy's read: first screen
     })
 
 

@@ -445,10 +445,12 @@ class AccountNumbers:
                                            limit=limit + 1, count=count)
         more = len(shown) > limit
         shown = shown[:limit]
-        progress = mirror.progress(self.account)
-        state = await mirror.state(self.account)
-        complete = state is not None and state.complete
-        loaded, of = progress or ((state.count, state.total or state.count) if state is not None else (0, 0))
+        complete, loaded, of = True, 0, 0
+        if before is None:  # how far the copy is read: said with the first screen (its count costs a scan)
+            state = await mirror.state(self.account)
+            complete = state is not None and state.complete
+            progress = mirror.progress(self.account)
+            loaded, of = progress or ((state.count, state.total or state.count) if state is not None else (0, 0))
         return Browse(total, shown, shown[-1].id if more else None, self.numbers.expiries.of(self.account),
                       complete, loaded, of)
 
