@@ -237,3 +237,26 @@ async def test_without_webapp_url_app_says_what_to_set(harness):
     assert harness.tg.calls_of("setChatMenuButton")[-1].params["menu_button"]["type"] == "default"
     listing = only(await harness.send("/list"), "sendMessage")
     assert "web_app" not in str(listing.params.get("reply_markup"))
+
+
+async def test_webhook_mode_serves_the_app_beside_the_webhook(tmp_path, plusofon):
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from bot.dispatcher import create_bot
+    from bot.webhook import build_webhook_app
+    from tests.fake_telegram import FakeSession
+    from tests.test_webhook import connect_chat, make_dispatcher, webhook_settings
+
+    plusofon.seed(40, 3)
+    settings = webhook_settings(tmp_path, plusofon).model_copy(update={"webapp_url": APP_URL})
+    await connect_chat(settings.database_path)  # private chat 7101 → account 40
+    dp = await make_dispatcher(settings)
+    server = TestClient(TestServer(build_webhook_app(settings, dp, create_bot(settings, session=FakeSession()))))
+    await server.start_server()
+    try:
+        assert (await server.get("/app/")).status == 200
+        listed = await server.get("/app/api/numbers", headers=auth(7101))
+        assert listed.status == 200 and (await listed.json())["total"] == 3
+        assert (await server.get("/app/api/numbers")).status == 401
+    finally:
+        await server.close()

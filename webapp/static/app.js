@@ -131,7 +131,7 @@
       if (reset) window.scrollTo(0, 0);
     } catch (failure) {
       if (seq !== state.seq) return;
-      notice(failure.message, failure.status === 401 ? null : () => load(reset));
+      notice(failure.message, () => load(reset));
     } finally {
       if (seq === state.seq) state.loading = false;
     }
