@@ -242,18 +242,18 @@ class MirrorStore:
         if what is not None:
             params |= {"digits": what.digits, "prefix": what.prefix, "words": what.words}
             match = _MATCH
-        total = None
-        if count:
-            async with self._conn.execute(
-                    f"SELECT count(*) FROM mirror_numbers WHERE account_id = :account AND {match}",
-                    params) as cursor:
-                (total,) = await cursor.fetchone()
-            if total == 0:
-                return 0, []
         async with self._conn.execute(
             f"""SELECT {_NUMBER_COLUMNS} FROM mirror_numbers WHERE account_id = :account AND id < :before
                 AND {match} ORDER BY id DESC LIMIT :limit""", params) as cursor:
             rows = await cursor.fetchall()
+        total = None
+        if count and before is None and len(rows) < limit:
+            total = len(rows)  # every match is here: a rare term costs one scan, not two
+        elif count:
+            async with self._conn.execute(
+                    f"SELECT count(*) FROM mirror_numbers WHERE account_id = :account AND {match}",
+                    params) as cursor:
+                (total,) = await cursor.fetchone()
         return total, [_number(account, row) for row in rows]
 
     async def of_customer(self, account: int, phone_b: str) -> list[SmartNumber]:
