@@ -33,12 +33,13 @@ WORKDIR /app
 COPY bot ./bot
 COPY handlers ./handlers
 COPY storage ./storage
+COPY webapp ./webapp
 RUN python -m compileall -q /app
 
 # numeric, so that a runtime can tell it is not root without reading /etc/passwd
 USER 10001:10001
 VOLUME ["/data"]
-# webhook mode (WEBHOOK_PORT) and, in long polling, METRICS_PORT if you choose this one
+# webhook mode (WEBHOOK_PORT) and, in long polling, METRICS_PORT and WEBAPP_PORT (the Mini App) if you use them
 EXPOSE 8080
 # SIGTERM: the bot stops taking updates, gives those in flight 20 s, closes everything and exits 0. Give it
 # 30 s before the kill: `docker stop -t 30`, compose `stop_grace_period: 30s`.

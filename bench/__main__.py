@@ -6,7 +6,10 @@ bench/README.md.
 `python -m bench --upkeep [--sizes 1000,10000,100000] [--rate-limit 60]`: what keeping the mirror true costs
 in calls (bench/upkeep.py).
 
-`python -m bench --import`: an /import of 1,000 rows under a 60-calls-a-minute limit, see bench/importing.py."""
+`python -m bench --import`: an /import of 1,000 rows under a 60-calls-a-minute limit, see bench/importing.py.
+
+`python -m bench --webapp`: the Mini App's search latency at 10,000 and 100,000 numbers and the page's weight
+(bench/webapp.py)."""
 
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ from bench.run import Options, run
 RESULTS = Path(__file__).resolve().parent / "results"
 DEFAULT_OUT = RESULTS / "latest.json"
 LATENCY_OUT = RESULTS / "latency.json"
+WEBAPP_OUT = RESULTS / "webapp.json"
 
 
 def sizes(text: str) -> tuple[int, ...]:
@@ -43,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="the mirror's upkeep in calls: first read, idle interval, repairs (bench/upkeep.py)")
     parser.add_argument("--import", dest="import_", action="store_true",
                         help="an /import of 1,000 rows under a 60-calls-a-minute limit (bench/importing.py)")
+    parser.add_argument("--webapp", action="store_true",
+                        help="the Mini App: search latency from the copy at 10,000 and 100,000 numbers, page weight")
     latency = parser.add_argument_group("latency mode")
     latency.add_argument("--latency", action="store_true",
                          help="one user's wait and Plusofon calls per action, each call a round trip")
@@ -69,6 +75,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench.importing import main as run_import
 
         return run_import()
+    if args.webapp:
+        from bench.webapp import main as webapp_main
+
+        return webapp_main(args.out or WEBAPP_OUT)
     args.sizes = args.sizes or (40, 10_000, 100_000)
     if args.latency:
         return run_latency_mode(args)

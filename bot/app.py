@@ -56,6 +56,11 @@ async def start(settings: Settings, stack: AsyncExitStack) -> Run:
     sock = _listening(settings)
     if sock is not None:
         stack.callback(sock.close)
+    webapp_sock = None
+    if settings.webapp_url and not settings.webhook_url:
+        webapp_sock = listen(settings.webapp_host, settings.webapp_port, host_setting="WEBAPP_HOST",
+                             port_setting="WEBAPP_PORT")
+        stack.callback(webapp_sock.close)
 
     from bot.dispatcher import create_bot, create_dispatcher, set_commands  # seconds to import
     from bot.plusofon import PlusofonClient
@@ -81,6 +86,11 @@ async def start(settings: Settings, stack: AsyncExitStack) -> Run:
         from bot.metrics_server import start_metrics_server
 
         stack.push_async_callback((await start_metrics_server(metrics, sock=sock)).cleanup)
+    if webapp_sock is not None:
+        from webapp.server import start_webapp_server
+
+        # the Mini App on WEBAPP_PORT (webhook mode serves it on the webhook server)
+        stack.push_async_callback((await start_webapp_server(settings, dp["services"], sock=webapp_sock)).cleanup)
     # Telegram refuses getUpdates while a webhook is set
     await until_answered("deleteWebhook", partial(bot.delete_webhook, drop_pending_updates=False), deadline)
     return partial(_poll, dp, bot)

@@ -52,6 +52,7 @@ from handlers.announcements import RussianAnnouncements
 from handlers.digest_views import digest_text
 from handlers.job_views import JobViews
 from handlers.middlewares import ANSWER_WITHIN, ContextMiddleware, InFlight
+from handlers.mini_app import set_menu_button
 from handlers.texts import ENGLISH, RUSSIAN
 from handlers.throttle import Throttle
 from storage.audit import AuditLog
@@ -228,6 +229,7 @@ async def _on_startup(dispatcher: Dispatcher, bot: Bot, services: Services) -> N
         await services.bulk.start(bot)
         services.digest.start()
         await check_inline_mode(bot, settings.database_path)  # says so when it is off; never stops the start
+        await set_menu_button(bot, settings)  # the Mini App's, or the default when WEBAPP_URL is unset
     except BaseException:  # a start-up that fails leaves no worker running
         await _stop_workers(services)
         raise

@@ -40,16 +40,17 @@ def check(settings: Settings) -> tuple[bool, str]:
     silence = age(heartbeat_path(database))
     heard = "never" if silence is None else f"{silence:.0f} s ago"
     note = health_note(database)  # inline mode off in BotFather: healthy, but said
+    app = f"Mini App on at {settings.webapp_url}" if settings.webapp_url else "Mini App off (WEBAPP_URL unset)"
     if settings.webhook_url:
         problem = _webhook_problem(settings)
         if problem:
             return False, problem
-        return True, f"ok: webhook server and database answer ({chats} chats); last update {heard}" + note
+        return True, f"ok: webhook server and database answer ({chats} chats); last update {heard}" + f"; {app}" + note
     if silence is None:
         return False, "Telegram has not answered getUpdates yet"
     if silence > MAX_SILENCE:
         return False, f"no answered getUpdates for {silence:.0f} s (more than {MAX_SILENCE:.0f} s)"
-    return True, f"ok: database answers ({chats} chats); last getUpdates {heard}" + note
+    return True, f"ok: database answers ({chats} chats); last getUpdates {heard}" + f"; {app}" + note
 
 
 def _webhook_problem(settings: Settings) -> str | None:

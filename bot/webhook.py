@@ -112,6 +112,10 @@ def build_webhook_app(settings: Settings, dp: Dispatcher, bot: Bot, *,
     app.router.add_get(HEALTH_PATH, _healthz)
     if (services := dp.get("services")) is not None:
         add_metrics_route(app, services.metrics)
+        if settings.webapp_url:
+            from webapp.routes import add_webapp
+
+            add_webapp(app, settings, services)  # the Mini App at /app/ and /app/api/
     return app
 
 

@@ -24,6 +24,7 @@ from handlers.jobs import create_jobs_router
 from handlers.inline import create_inline_router
 from handlers.listing import create_list_router
 from handlers.membership import create_membership_router
+from handlers.mini_app import create_app_router
 from handlers.signin import create_signin_router
 from handlers.start import create_start_router
 
@@ -38,6 +39,7 @@ def create_routers() -> list[Router]:
         create_account_router(),
         create_chats_router(),
         create_inline_router(),  # inline queries: the user's own account, whatever chat they type in
+        create_app_router(),
         create_authorised_router(),
         create_fallback_router(),
     ]

@@ -7,18 +7,20 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
+from bot.services.container import Services
 from bot.services.numbers import AccountNumbers
 from handlers.callbacks import PageCallback
+from handlers.mini_app import with_app_button
 from handlers.replies import answer_now, chat_id_of, show, typing
 from handlers.texts import Texts
 from handlers.views import page_keyboard, page_text
 
 
-async def list_command(message: Message, numbers: AccountNumbers, t: Texts) -> None:
+async def list_command(message: Message, numbers: AccountNumbers, services: Services, t: Texts) -> None:
     async with typing(message.bot, message.chat.id):
         listing = await numbers.page(1)
-    await message.answer(page_text(listing.page, t, expiries=listing.expiries),
-                         reply_markup=page_keyboard(listing.page))
+    markup = with_app_button(page_keyboard(listing.page), message.chat.type, services.settings, t)
+    await message.answer(page_text(listing.page, t, expiries=listing.expiries), reply_markup=markup)
 
 
 async def turn_page(callback: CallbackQuery, callback_data: PageCallback, callback_answer: CallbackAnswer,

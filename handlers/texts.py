@@ -335,6 +335,65 @@ class Texts:
     del_many_missing = "\n\nНе найдены: {ids}"
     del_many_nothing = "Ни один из этих номеров не найден. Проверьте id в /list."
     del_many_button = "🗑 Удалить все {count}"
+    # the Mini App (webapp/): /app, the /list button, the API's refusals, and the page's own words (app_page)
+    app_open = "Все номера аккаунта одним списком, с поиском по мере ввода: откройте приложение кнопкой ниже."
+    app_open_button = "📱 Открыть приложение"
+    app_list_button = "📱 Открыть списком"
+    app_menu_button = "Номера"
+    app_off = ("Приложение (Mini App) выключено. Чтобы включить, администратор бота задаёт WEBAPP_URL — "
+               "публичный https-адрес страницы /app/ (README → Set-up → Mini App).")
+    app_private_only = "Приложение открывается в личном чате со мной: напишите мне /app в личные сообщения."
+    app_not_connected = ("Ваш аккаунт Plusofon не подключён. Подключите его в личном чате с ботом (/login), "
+                         "затем откройте приложение снова.")
+    app_page: ClassVar[dict[str, str]] = {
+        "title": "Умные номера",
+        "search": "Поиск: цифры телефона или описание",
+        "count": "Номеров: {count}",
+        "found": "Найдено: {count}",
+        "loading_copy": "Список ещё загружается: {loaded} из {total}",
+        "nothing": "Ничего не найдено",
+        "empty": "Номеров пока нет. Добавьте первый кнопкой «+».",
+        "more": "Загрузка…",
+        "no_description": "без описания",
+        "customer": "Клиент",
+        "smart": "Умный номер",
+        "created": "Создан",
+        "expires": "Удалится",
+        "call": "Позвонить",
+        "copy": "Копировать",
+        "copied": "Скопировано",
+        "share": "Поделиться",
+        "delete": "Удалить",
+        "delete_confirm": "Удалить умный номер {phone}?",
+        "deleted": "Номер удалён",
+        "add": "Новый номер",
+        "phone": "Телефон клиента",
+        "phone_hint": "Например +7 999 333-22-10",
+        "phone_bad": "Не похоже на номер телефона",
+        "phone_ok": "Номер в порядке",
+        "description": "Описание (до 255 символов)",
+        "ttl": "Срок",
+        "ttl_none": "Бессрочный",
+        "ttl_1d": "1 день",
+        "ttl_7d": "7 дней",
+        "ttl_30d": "30 дней",
+        "create": "Создать",
+        "created_ok": "Создан {phone}",
+        "duplicate": "У клиента уже есть умный номер ({count}). Создать ещё один?",
+        "select": "Выбрать",
+        "selected": "Выбрано: {count}",
+        "delete_selected": "Удалить ({count})",
+        "delete_many_confirm": "Удалить выбранные номера ({count})?",
+        "deleting": "Удаляю: {done} из {count}",
+        "deleted_many": "Удалено: {count}",
+        "cancel": "Отмена",
+        "retry": "Повторить",
+        "offline": "Нет связи. Проверьте интернет.",
+        "expired": "Сессия устарела: закройте и откройте приложение заново.",
+        "slow_down": "Слишком часто. Подождите немного.",
+        "failed": "Не получилось. Попробуйте ещё раз.",
+        "outside": "Откройте эту страницу из Telegram: кнопкой в чате с ботом.",
+    }
 
 
 class EnglishTexts(Texts):
@@ -632,6 +691,64 @@ class EnglishTexts(Texts):
     private_chat = "private chat"
     signin_expired_admins = ("⚠️ The Plusofon sign-in of account user_id {user_id} has expired: Plusofon did not "
                              "renew it. Chats {chats} do not work until someone sends /login again.")
+    app_open = "Every number of the account in one list, searched as you type: open the app with the button below."
+    app_open_button = "📱 Open the app"
+    app_list_button = "📱 Open as a list"
+    app_menu_button = "Numbers"
+    app_off = ("The app (Mini App) is off. To switch it on, the bot's admin sets WEBAPP_URL, the public https "
+               "address of the /app/ page (README → Set-up → Mini App).")
+    app_private_only = "The app opens in a private chat with me: send me /app privately."
+    app_not_connected = ("Your Plusofon account is not connected. Connect it in the private chat with the bot "
+                         "(/login), then open the app again.")
+    app_page: ClassVar[dict[str, str]] = {
+        "title": "Smart numbers",
+        "search": "Search: phone digits or description",
+        "count": "Numbers: {count}",
+        "found": "Found: {count}",
+        "loading_copy": "The list is still loading: {loaded} of {total}",
+        "nothing": "Nothing found",
+        "empty": "No numbers yet. Add the first one with “+”.",
+        "more": "Loading…",
+        "no_description": "no description",
+        "customer": "Customer",
+        "smart": "Smart number",
+        "created": "Created",
+        "expires": "Deleted on",
+        "call": "Call",
+        "copy": "Copy",
+        "copied": "Copied",
+        "share": "Share",
+        "delete": "Delete",
+        "delete_confirm": "Delete smart number {phone}?",
+        "deleted": "Number deleted",
+        "add": "New number",
+        "phone": "Customer phone",
+        "phone_hint": "E.g. +7 999 333-22-10",
+        "phone_bad": "That does not look like a phone number",
+        "phone_ok": "The number is fine",
+        "description": "Description (up to 255 characters)",
+        "ttl": "Term",
+        "ttl_none": "No expiry",
+        "ttl_1d": "1 day",
+        "ttl_7d": "7 days",
+        "ttl_30d": "30 days",
+        "create": "Create",
+        "created_ok": "Created {phone}",
+        "duplicate": "The customer has a smart number already ({count}). Create another one?",
+        "select": "Select",
+        "selected": "Selected: {count}",
+        "delete_selected": "Delete ({count})",
+        "delete_many_confirm": "Delete the selected numbers ({count})?",
+        "deleting": "Deleting: {done} of {count}",
+        "deleted_many": "Deleted: {count}",
+        "cancel": "Cancel",
+        "retry": "Retry",
+        "offline": "No connection. Check the internet.",
+        "expired": "The session is too old: close the app and open it again.",
+        "slow_down": "Too fast. Wait a moment.",
+        "failed": "That did not work. Try again.",
+        "outside": "Open this page from Telegram: with the button in the chat with the bot.",
+    }
 
 
 RUSSIAN = Texts()

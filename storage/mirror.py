@@ -268,6 +268,30 @@ class MirrorStore:
             rows = await cursor.fetchall()
         return total, [_number(account, row) for row in rows]
 
+    async def newest(self, account: int, what: SearchWords | None, *, before: int | None, limit: int,
+                     count: bool = True) -> tuple[int | None, list[SmartNumber]]:
+        """The Mini App's list: how many numbers match (everything when `what` is None; None when not `count`),
+        and `limit` of them with ids below `before`, newest (highest id) first. The primary key walks the
+        account's rows backwards from `before`, so a page deep in the list costs what the first one does."""
+        params = {"account": account, "before": before if before is not None else 2**63 - 1, "limit": limit}
+        match = "1"
+        if what is not None:
+            params |= {"digits": what.digits, "prefix": what.prefix, "words": what.words}
+            match = _MATCH
+        async with self._conn.execute(
+            f"""SELECT {_NUMBER_COLUMNS} FROM mirror_numbers WHERE account_id = :account AND id < :before
+                AND {match} ORDER BY id DESC LIMIT :limit""", params) as cursor:
+            rows = await cursor.fetchall()
+        total = None
+        if count and before is None and len(rows) < limit:
+            total = len(rows)  # every match is here: a rare term costs one scan, not two
+        elif count:
+            async with self._conn.execute(
+                    f"SELECT count(*) FROM mirror_numbers WHERE account_id = :account AND {match}",
+                    params) as cursor:
+                (total,) = await cursor.fetchone()
+        return total, [_number(account, row) for row in rows]
+
     async def of_customer(self, account: int, phone_b: str) -> list[SmartNumber]:
         """The account's numbers that call this customer, newest first."""
         async with self._conn.execute(

@@ -13,7 +13,7 @@ from aiogram import Router
 from handlers import create_routers
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("bot", "handlers", "storage")
+PACKAGES = ("bot", "handlers", "storage", "webapp")
 # the first prefix that matches names a module's layer; a higher rank may import a lower one, not the reverse
 LAYERS = (
     ("bot.core", "foundation", 0),
@@ -22,6 +22,7 @@ LAYERS = (
     ("storage", "infrastructure", 1),
     ("bot.services", "services", 2),
     ("handlers", "presentation", 3),
+    ("webapp", "presentation", 3),
     ("bot", "shell", 4),
 )
 INFRASTRUCTURE = ("bot.plusofon", "bot.telegram", "storage")

@@ -103,7 +103,7 @@ def test_the_build_context_leaves_secrets_out():
              if line.strip() and not line.startswith("#")]
     assert lines[0] == "*"  # an allow-list: .env, data/, secret.key and backups never enter the context
     allowed = {line[1:].rstrip("/") for line in lines if line.startswith("!")}
-    assert allowed == {"requirements.lock", "bot", "handlers", "storage"}
+    assert allowed == {"requirements.lock", "bot", "handlers", "storage", "webapp"}
     copied = set(re.findall(r"^COPY (?!--from)(\S+)", (ROOT / "Dockerfile").read_text(), re.MULTILINE))
     assert copied <= allowed, copied - allowed
 

@@ -55,7 +55,7 @@ class CoreSettings(BaseSettings):
 
     # one rule for every optional setting; all but secret_key are Settings' own fields
     @field_validator("secret_key", "notify_chat_id", "webhook_url", "webhook_secret", "metrics_port", "digest_time",
-                     mode="before", check_fields=False)
+                     "webapp_url", mode="before", check_fields=False)
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -105,6 +105,11 @@ class Settings(CoreSettings):
         if not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", value.strip()):
             raise ValueError("must be a time of day as HH:MM, e.g. 09:00 (or empty: no digest)")
         return value.strip().zfill(5)
+    # the Mini App (webapp/): on when WEBAPP_URL is set
+    webapp_url: str | None = None
+    webapp_host: str = "127.0.0.1"
+    webapp_port: int = Field(default=8081, ge=1, le=65535)
+    webapp_max_age_hours: float = Field(default=24.0, gt=0)
 
     @field_validator("timezone")
     @classmethod
@@ -122,6 +127,13 @@ class Settings(CoreSettings):
     def _webhook_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith("https://"):
             raise ValueError("must start with https:// (Telegram sends webhooks only over HTTPS)")
+        return value
+
+    @field_validator("webapp_url")
+    @classmethod
+    def _webapp_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("https://"):
+            raise ValueError("must start with https:// (Telegram opens Mini Apps only over HTTPS)")
         return value
 
     @field_validator("webhook_path")

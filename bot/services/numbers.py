@@ -85,6 +85,21 @@ class Search:
 
 
 @dataclass(frozen=True, slots=True)
+class Browse:
+    """A screen of the Mini App's list: `total` matches (None when not counted), `numbers` newest first, `after`
+    the id to continue below (None at the end); `complete` False while the copy's first read goes on
+    (`loaded` of `of` numbers so far)."""
+
+    total: int | None
+    numbers: list[SmartNumber]
+    after: int | None
+    expiries: Mapping[int, float]
+    complete: bool
+    loaded: int
+    of: int
+
+
+@dataclass(frozen=True, slots=True)
 class Export:
     path: Path
     rows: int
@@ -457,3 +472,34 @@ class AccountNumbers:
         await self.numbers.journal.expiry_extended(row, self.auth, chat, user, expires_at)
         return Extended(row, expires_at)
 
+    # -- the Mini App (webapp/) ---------------------------------------------------------------------------
+
+    async def browse(self, typed: str, *, before: int | None, limit: int, count: bool = True) -> Browse:
+        """A screen of the whole account, newest first, what `typed` matches as /find reads it, from the copy with
+        no call to Plusofon while the chat's token is trusted; else (a first screen only) one freshness check."""
+        mirror = self.numbers.mirror
+        if before is None and not mirror.trusted(self.creds):
+            await mirror.check(self.creds)  # the copy answers only a token Plusofon accepts
+        query = parse_query(typed)
+        total, shown = await mirror.newest(self.account, None if query.empty else terms(query), before=before,
+                                           limit=limit + 1, count=count)
+        more = len(shown) > limit
+        shown = shown[:limit]
+        complete, loaded, of = True, 0, 0
+        if before is None:  # how far the copy is read: said with the first screen (its count costs a scan)
+            state = await mirror.state(self.account)
+            complete = state is not None and state.complete
+            progress = mirror.progress(self.account)
+            loaded, of = progress or ((state.count, state.total or state.count) if state is not None else (0, 0))
+        return Browse(total, shown, shown[-1].id if more else None, self.numbers.expiries.of(self.account),
+                      complete, loaded, of)
+
+    async def delete_now(self, chat: Chat, user: User, number_id: int) -> Deleted | None:
+        """A delete the user has confirmed already (the Mini App's own confirmation), as ✅ does it: None when the
+        account has no such number (any more)."""
+        asked = await self.ask_delete(chat.id, user.id, number_id)
+        if asked is None:
+            return None
+        done = await self.delete(chat, user, asked.key, yes=True)
+        assert isinstance(done, Deleted)  # a key just made, by this user, for this account
+        return done

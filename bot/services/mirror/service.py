@@ -269,6 +269,14 @@ class Mirror:
     async def search(self, account: int, what: SearchWords, page: int) -> tuple[int, list[SmartNumber]]:
         return await self._store.search(account, what, offset=(page - 1) * PER_PAGE, limit=PER_PAGE)
 
+    async def state(self, account: int) -> AccountState | None:
+        return await self._store.state(account)
+
+    async def newest(self, account: int, what: SearchWords | None, *, before: int | None, limit: int,
+                     count: bool = True) -> tuple[int | None, list[SmartNumber]]:
+        """The Mini App's list, from the copy: see MirrorStore.newest."""
+        return await self._store.newest(account, what, before=before, limit=limit, count=count)
+
     async def of_customer(self, account: int, phone_b: str) -> list[SmartNumber]:
         return await self._store.of_customer(account, phone_b)
 

@@ -1,0 +1,262 @@
+"""The Mini App's API (issue 26): who may call it, whose numbers they see, and that an add or a delete from the
+page is the same action as in the chat (one call to Plusofon, the journal, the team line)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from tests.harness import only, texts
+from tests.webapp_client import APP_URL, app_server, auth, init_data
+
+TEAM = -100500
+OTHER_ACCOUNT, OTHER_TOKEN, OTHER_USER = 41, "tok-41-other-value", 200
+
+
+@pytest.fixture
+async def bot(make):
+    """The bot with the Mini App on; user 100's private chat connected to account 40 (team chat -100500)."""
+    return await make(connect=100, webapp_url=APP_URL, webapp_host="127.0.0.1", notify_chat_id=TEAM)
+
+
+@pytest.fixture
+async def app(bot):
+    async with app_server(bot) as client:
+        yield client
+
+
+# ---- who is calling --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("headers", [
+    {},
+    {"Authorization": "Bearer x"},
+    {"Authorization": "tma " + init_data(100).replace("hash=", "hash=0")},           # a forged hash
+    {"Authorization": "tma " + init_data(100, token="987654:ANOTHER-bots-token")},   # another bot's
+    {"Authorization": "tma " + init_data(100, age=25 * 3600)},                       # older than 24 h
+], ids=["missing", "other-scheme", "forged", "other-bot", "stale"])
+async def test_requests_not_signed_by_this_bot_for_today_get_401_and_nothing_else(app, plusofon, headers):
+    plusofon.seed(40, 3)
+    for method, path in (("GET", "/app/api/numbers"), ("POST", "/app/api/numbers"),
+                         ("DELETE", "/app/api/numbers/1"), ("POST", "/app/api/numbers/delete")):
+        response = await app.request(method, path, headers=headers, json={"phone": "79993332210"})
+        assert response.status_code == 401, (method, path)
+        assert response.json() == {"error": "unauthorized"}
+    assert plusofon.count() == 0
+
+
+async def test_a_user_with_no_connected_account_gets_403_in_russian(app, plusofon):
+    response = await app.get("/app/api/numbers", headers=auth(555))
+    assert response.status_code == 403
+    assert "Подключите его в личном чате с ботом" in response.json()["error"]
+    english = await app.get("/app/api/numbers", headers=auth(555, language="en"))
+    assert "Connect it in the private chat with the bot" in english.json()["error"]
+
+
+async def test_the_throttle_applies_per_user(make, plusofon):
+    h = await make(connect=100, webapp_url=APP_URL, webapp_host="127.0.0.1", throttle_user_burst=2,
+                   throttle_user_per_minute=1)
+    await h.synced()
+    await h.connect_chat(OTHER_USER, OTHER_ACCOUNT, OTHER_TOKEN)
+    async with app_server(h) as client:
+        statuses = [(await client.get("/app/api/numbers", headers=auth(100))).status_code for _ in range(10)]
+        assert statuses == [200] * 8 + [429] * 2  # reads cost a quarter of a command
+        slow = await client.get("/app/api/numbers", headers=auth(100))
+        assert slow.json()["error"] == "Слишком часто. Подождите немного."
+        assert (await client.get("/app/api/numbers", headers=auth(OTHER_USER))).status_code != 429
+
+
+# ---- reading ---------------------------------------------------------------------------------------------
+
+
+async def test_the_list_is_newest_first_in_pages_from_the_copy_without_calling_plusofon(bot, app, plusofon):
+    numbers = plusofon.seed(40, 120)
+    await bot.synced()
+    plusofon.clear_requests()
+    first = (await app.get("/app/api/numbers", headers=auth(100))).json()
+    assert first["total"] == 120 and len(first["items"]) == 50
+    assert [item["id"] for item in first["items"]] == [n["id"] for n in reversed(numbers)][:50]
+    assert set(first["items"][0]) == {"id", "phoneX", "phoneB", "description", "created_at", "expires_at"}
+    assert first["items"][0]["phoneX"] == numbers[-1]["phoneX"] and first["items"][0]["expires_at"] is None
+    seen = [item["id"] for item in first["items"]]
+    offset = first["next_offset"]
+    while offset is not None:
+        page = (await app.get("/app/api/numbers", params={"offset": offset, "limit": 50}, headers=auth(100))).json()
+        seen += [item["id"] for item in page["items"]]
+        offset = page["next_offset"]
+    assert seen == [n["id"] for n in reversed(numbers)]
+    assert plusofon.count() == 0
+    assert (await app.get("/app/api/numbers", params={"limit": 201}, headers=auth(100))).status_code == 400
+
+
+@pytest.mark.parametrize("typed", ["+7 999 200-00-07", "8 999 200 00 07", "200-00-07"])
+async def test_search_matches_as_find_does(bot, app, plusofon, typed):
+    plusofon.seed(40, 20)
+    petrov = plusofon.seed(40, 2, description="Иван Петров")
+    await bot.synced()
+    found = (await app.get("/app/api/numbers", params={"q": typed}, headers=auth(100))).json()
+    assert found["total"] == 1 and found["items"][0]["phoneB"] == "79992000007"
+    words = (await app.get("/app/api/numbers", params={"q": "иВАН"}, headers=auth(100))).json()
+    assert [item["id"] for item in words["items"]] == [petrov[1]["id"], petrov[0]["id"]]
+
+
+async def test_two_accounts_never_see_each_others_numbers(bot, app, plusofon):
+    plusofon.add_account(OTHER_ACCOUNT, OTHER_TOKEN)
+    ours = plusofon.seed(40, 5, description="наш клиент")
+    theirs = plusofon.seed(OTHER_ACCOUNT, 5, description="чужой клиент")
+    await bot.connect_chat(OTHER_USER, OTHER_ACCOUNT, OTHER_TOKEN)
+    await bot.synced(40)
+    await bot.synced(OTHER_ACCOUNT)
+    mine = (await app.get("/app/api/numbers", headers=auth(100))).json()
+    other = (await app.get("/app/api/numbers", headers=auth(OTHER_USER))).json()
+    assert {i["id"] for i in mine["items"]} == {n["id"] for n in ours}
+    assert {i["id"] for i in other["items"]} == {n["id"] for n in theirs}
+    search = (await app.get("/app/api/numbers", params={"q": "чужой"}, headers=auth(100))).json()
+    assert search == {**search, "total": 0, "items": []}
+    paged = (await app.get("/app/api/numbers", params={"offset": str(theirs[-1]["id"] + 1)},
+                           headers=auth(100))).json()
+    assert {i["id"] for i in paged["items"]} == {n["id"] for n in ours}
+    stolen = await app.delete(f"/app/api/numbers/{theirs[0]['id']}", headers=auth(100))
+    assert stolen.status_code == 404
+    assert plusofon.total(OTHER_ACCOUNT) == 5 and plusofon.count("DELETE") == 0
+
+
+# ---- adding ----------------------------------------------------------------------------------------------
+
+
+async def test_an_add_reaches_plusofon_once_even_when_repeated_and_shows_in_history_and_the_team_chat(
+        bot, app, plusofon):
+    await bot.synced()
+    headers = {**auth(100), "Idempotency-Key": "press-1"}
+    body = {"phone": "+7 999 333-22-10", "description": "Иван из приложения", "ttl": "7d"}
+    first, again = await asyncio.gather(app.post("/app/api/numbers", json=body, headers=headers),
+                                        app.post("/app/api/numbers", json=body, headers=headers))
+    later = await app.post("/app/api/numbers", json=body, headers=headers)
+    assert first.status_code == again.status_code == later.status_code == 201
+    assert first.json() == again.json() == later.json()
+    item = first.json()["item"]
+    assert item["phoneB"] == "79993332210" and item["description"] == "Иван из приложения"
+    assert item["expires_at"] is not None
+    assert plusofon.count("POST") == 1 and plusofon.total(40) == 1
+    await bot.tg.wait_for(lambda call: call.params.get("chat_id") == TEAM and "Иван из приложения"
+                          in call.params.get("text", ""))
+    history = "\n".join(texts(await bot.send("/history")))
+    assert "Иван из приложения" in history
+    listed = (await app.get("/app/api/numbers", headers=auth(100))).json()
+    assert [i["id"] for i in listed["items"]] == [item["id"]]
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ({"phone": "12", "description": "x"}, "Не похоже на номер телефона: «12»."),
+    ({"phone": "+7 809 555 00 00", "description": "x"}, "платный (премиум-тариф)"),
+    ({"phone": "79993332210", "description": "я" * 256}, "Описание длиннее 255 символов (256)."),
+    ({"phone": "79993332210", "description": "x", "ttl": "вечно"}, "Не понял срок «вечно»."),
+])
+async def test_a_refused_add_is_422_with_the_chats_message_and_calls_nothing(app, plusofon, body, message):
+    response = await app.post("/app/api/numbers", json=body, headers=auth(100))
+    assert response.status_code == 422
+    assert message in response.json()["error"] and "<" not in response.json()["error"]
+    assert plusofon.count("POST") == 0
+
+
+async def test_the_duplicate_guard_asks_first_and_a_yes_creates_one(bot, app, plusofon):
+    plusofon.seed(40, 1, phone_b="79993332210")
+    await bot.synced()
+    body = {"phone": "8 999 333 22 10", "description": "второй"}
+    asked = await app.post("/app/api/numbers", json=body, headers=auth(100))
+    assert asked.status_code == 409 and len(asked.json()["duplicates"]) == 1
+    assert plusofon.count("POST") == 0
+    yes = {**auth(100), "Idempotency-Key": "yes-1"}
+    done = await app.post("/app/api/numbers", json={"confirm": asked.json()["confirm"]}, headers=yes)
+    assert done.status_code == 201 and plusofon.count("POST") == 1
+    again = await app.post("/app/api/numbers", json={"confirm": asked.json()["confirm"]}, headers=auth(100))
+    assert again.status_code == 409 and plusofon.count("POST") == 1
+
+
+# ---- deleting --------------------------------------------------------------------------------------------
+
+
+async def test_a_delete_reaches_plusofon_once_and_a_second_one_is_404(bot, app, plusofon):
+    numbers = plusofon.seed(40, 3)
+    await bot.synced()
+    target = numbers[1]
+    done = await app.delete(f"/app/api/numbers/{target['id']}", headers=auth(100))
+    assert done.status_code == 200 and done.json() == {"deleted": target["id"]}
+    again = await app.delete(f"/app/api/numbers/{target['id']}", headers=auth(100))
+    assert again.status_code == 404 and f"id {target['id']} не найден" in again.json()["error"]
+    assert plusofon.count("DELETE") == 1 and target["id"] not in {n["id"] for n in plusofon.numbers(40)}
+    await bot.tg.wait_for(lambda call: call.params.get("chat_id") == TEAM and "удалил" in call.params.get("text", ""))
+    assert "удал" in "\n".join(texts(await bot.send("/history"))).lower()
+    assert (await app.delete("/app/api/numbers/abc", headers=auth(100))).status_code == 404
+
+
+async def test_several_are_deleted_one_by_one(bot, app, plusofon):
+    numbers = plusofon.seed(40, 6)
+    await bot.synced()
+    ids = [n["id"] for n in numbers[:3]]
+    response = await app.post("/app/api/numbers/delete", json={"ids": [*ids, 999_999]}, headers=auth(100))
+    assert response.status_code == 200
+    assert response.json() == {"deleted": ids, "missing": [999_999], "failed": []}
+    assert plusofon.count("DELETE") == 3 and plusofon.total(40) == 3
+    bad = await app.post("/app/api/numbers/delete", json={"ids": ["1"]}, headers=auth(100))
+    assert bad.status_code == 400
+
+
+# ---- the page and the chat side --------------------------------------------------------------------------
+
+
+async def test_the_page_is_served_compressed_with_both_languages_and_under_100_kb(app):
+    page = await app.get("/app/", headers={"Accept-Encoding": "gzip"})
+    assert page.status_code == 200 and page.headers["Content-Encoding"] == "gzip"
+    assert "script-src 'self' https://telegram.org" in page.headers["Content-Security-Policy"]
+    assert '"Умные номера"' in page.text and '"Smart numbers"' in page.text and "{{TEXTS}}" not in page.text
+    assert "set-cookie" not in page.headers
+    total = 0
+    for name in ("", "app.js", "app.css"):
+        response = await app.get("/app/" + name, headers={"Accept-Encoding": "gzip"})
+        total += int(response.headers["Content-Length"])
+    assert total <= 100_000
+
+
+async def test_app_opens_a_web_app_button_in_private_and_the_list_offers_it(bot, plusofon):
+    plusofon.seed(40, 2)
+    menu = bot.tg.calls_of("setChatMenuButton")
+    assert menu[-1].params["menu_button"]["web_app"]["url"] == APP_URL
+    answer = only(await bot.send("/app"), "sendMessage")
+    assert answer.params["reply_markup"]["inline_keyboard"][0][0]["web_app"] == {"url": APP_URL}
+    listing = only(await bot.send("/list"), "sendMessage")
+    assert listing.params["reply_markup"]["inline_keyboard"][0][0]["web_app"] == {"url": APP_URL}
+    group = only(await bot.send("/app", chat_id=-100200, user_id=100), "sendMessage")
+    assert "в личном чате" in group.params["text"] and not group.params.get("reply_markup")
+
+
+async def test_without_webapp_url_app_says_what_to_set(harness):
+    answer = only(await harness.send("/app"), "sendMessage")
+    assert "WEBAPP_URL" in answer.params["text"] and not answer.params.get("reply_markup")
+    assert harness.tg.calls_of("setChatMenuButton")[-1].params["menu_button"]["type"] == "default"
+    listing = only(await harness.send("/list"), "sendMessage")
+    assert "web_app" not in str(listing.params.get("reply_markup"))
+
+
+async def test_webhook_mode_serves_the_app_beside_the_webhook(tmp_path, plusofon):
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from bot.dispatcher import create_bot
+    from bot.webhook import build_webhook_app
+    from tests.fake_telegram import FakeSession
+    from tests.test_webhook import connect_chat, make_dispatcher, webhook_settings
+
+    plusofon.seed(40, 3)
+    settings = webhook_settings(tmp_path, plusofon).model_copy(update={"webapp_url": APP_URL})
+    await connect_chat(settings.database_path)  # private chat 7101 → account 40
+    dp = await make_dispatcher(settings)
+    server = TestClient(TestServer(build_webhook_app(settings, dp, create_bot(settings, session=FakeSession()))))
+    await server.start_server()
+    try:
+        assert (await server.get("/app/")).status == 200
+        listed = await server.get("/app/api/numbers", headers=auth(7101))
+        assert listed.status == 200 and (await listed.json())["total"] == 3
+        assert (await server.get("/app/api/numbers")).status == 401
+    finally:
+        await server.close()

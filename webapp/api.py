@@ -1,0 +1,270 @@
+"""The Mini App's JSON API under /app/api/: parse the request, call the numbers service as the commands do,
+answer JSON. `guard` (a middleware) answers who is calling, whose account it is, and how fast they may go."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from aiogram.types import Chat, User
+from aiogram.utils.web_app import WebAppUser
+from aiohttp import web
+from cachetools import TTLCache
+
+from bot.core.durations import TTLError, parse_ttl
+from bot.core.models import SmartNumber
+from bot.core.phones import display, normalize
+from bot.core.settings import Settings
+from bot.plusofon import AddOutcomeUnknown, PlusofonError
+from bot.services.container import Services
+from bot.services.mirror import NotReady
+from bot.services.numbers import AccountNumbers, Added, Draft, Duplicates, Refused
+from handlers.adding import MAX_DESCRIPTION
+from handlers.errors import describe
+from handlers.middlewares import ANSWER_WITHIN
+from handlers.texts import Texts, texts_for
+from handlers.throttle import Buckets
+from webapp.auth import Unauthorized, caller
+
+log = logging.getLogger(__name__)
+API = "/app/api/"
+DEFAULT_LIMIT, MAX_LIMIT = 50, 200
+MAX_QUERY = 100                # characters of a search
+MAX_BULK = 200                 # ids in one POST /app/api/numbers/delete
+BULK_GAP = 0.2                 # seconds between two deletes of one bulk request (Plusofon's pace, not ours)
+READ_COST = 0.25               # a search or a scroll takes a quarter of the per-user allowance a command takes
+IDEMPOTENCY_TTL = 24 * 3600.0  # seconds a POST's result is kept under its Idempotency-Key
+_ID = re.compile(r"^[0-9]{1,18}$")
+_TAGS = re.compile(r"<[^>]+>")
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The request's user, their account bound to their private chat with the bot, and their language."""
+
+    user: User
+    chat: Chat
+    numbers: AccountNumbers
+    t: Texts
+
+
+class WebApp:
+    """What the API needs across requests: the services, the per-user buckets, the results of POSTs by key."""
+
+    def __init__(self, settings: Settings, services: Services, *, clock: Callable[[], float] = time.monotonic,
+                 wall_clock: Callable[[], float] = time.time) -> None:
+        self.settings, self.services, self.clock, self.wall_clock = settings, services, clock, wall_clock
+        self.buckets = Buckets(settings.throttle_user_per_minute, settings.throttle_user_burst)
+        self.results: TTLCache[tuple[int, str], asyncio.Future[web.Response]] = TTLCache(
+            maxsize=10_000, ttl=IDEMPOTENCY_TTL)
+
+    def allows(self, user_id: int, cost: float) -> bool:
+        """The user's bucket (the commands' limits) has `cost` left, and pays it; the bot's admins have no limit."""
+        if user_id in self.settings.admin_ids:
+            return True
+        bucket = self.buckets.get(user_id, self.clock())
+        if bucket.tokens < cost:
+            return False
+        bucket.tokens -= cost
+        return True
+
+
+WEBAPP = web.AppKey("webapp", WebApp)
+CALLER = web.RequestKey("caller", Caller)
+
+
+def error(status: int, message: str, **extra: Any) -> web.Response:
+    return web.json_response({"error": message, **extra}, status=status)
+
+
+def plain(text: str) -> str:
+    """A chat text (HTML) as the page shows it: plain text."""
+    return html.unescape(_TAGS.sub("", text))
+
+
+@web.middleware
+async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if not request.path.startswith(API):
+        return await handler(request)
+    app = request.app[WEBAPP]
+    settings = app.settings
+    try:
+        user = caller(request.headers.get("Authorization"), settings.bot_token.get_secret_value(),
+                      settings.webapp_max_age_hours * 3600, app.wall_clock)
+    except Unauthorized as refused:
+        log.info("webapp: refused a request from %s: %s", request.remote, refused)
+        return error(401, "unauthorized")
+    t = texts_for(user.language_code)
+    if not app.allows(user.id, READ_COST if request.method == "GET" else 1.0):
+        return error(429, t.app_page["slow_down"])
+    auth = await app.services.chats.get(user.id)  # the account of the user's private chat with the bot
+    if auth is None or not auth.active:
+        return error(403, plain(t.app_not_connected))
+    request[CALLER] = Caller(_user(user), Chat(id=user.id, type="private"), app.services.numbers.of(auth), t)
+    with app.services.plusofon.within(ANSWER_WITHIN):
+        try:
+            return await handler(request)
+        except NotReady as waiting:
+            return error(503, plain(t.mirror_still_loading.format(loaded=waiting.loaded, total=waiting.total)))
+        except PlusofonError as failure:
+            log.warning("webapp: Plusofon call failed for user %s: %s", user.id, failure)
+            return error(502, plain(describe(failure, t)))
+
+
+def _user(user: WebAppUser) -> User:
+    return User(id=user.id, is_bot=False, first_name=user.first_name or "", last_name=user.last_name,
+                username=user.username, language_code=user.language_code)
+
+
+def item(number: SmartNumber, expires_at: float | None) -> dict[str, Any]:
+    return {"id": number.id, "phoneX": number.phone_x, "phoneB": number.phone_b,
+            "description": number.description,
+            "created_at": number.created_at.isoformat() if number.created_at else None,
+            "expires_at": datetime.fromtimestamp(expires_at, UTC).isoformat() if expires_at else None}
+
+
+# -- reading ----------------------------------------------------------------------------------------------
+
+async def list_numbers(request: web.Request) -> web.Response:
+    who = request[CALLER]
+    query = request.query
+    typed = query.get("q", "")[:MAX_QUERY]
+    offset, limit = query.get("offset", ""), query.get("limit", str(DEFAULT_LIMIT))
+    if (offset and not _ID.match(offset)) or not limit.isdigit() or not 1 <= int(limit) <= MAX_LIMIT:
+        return error(400, f"offset: an id from next_offset; limit: 1 to {MAX_LIMIT}")
+    screen = await who.numbers.browse(typed, before=int(offset) if offset else None, limit=int(limit))
+    return web.json_response({
+        "total": screen.total,
+        "items": [item(number, screen.expiries.get(number.id)) for number in screen.numbers],
+        "next_offset": str(screen.after) if screen.after is not None else None,
+        "complete": screen.complete, "loaded": screen.loaded, "of": screen.of,  # of the copy's read: first screen
+    })
+
+
+# -- adding -----------------------------------------------------------------------------------------------
+
+async def create_number(request: web.Request) -> web.Response:
+    """Once per Idempotency-Key: a repeated request (a retry after a lost answer) gets the first one's result."""
+    who = request[CALLER]
+    key = request.headers.get("Idempotency-Key", "").strip()[:100]
+    if not key:
+        return await _create(request, who)
+    results = request.app[WEBAPP].results
+    earlier = results.get((who.user.id, key))
+    if earlier is not None:
+        return _copy(await asyncio.shield(earlier))
+    pending: asyncio.Future[web.Response] = asyncio.get_running_loop().create_future()
+    results[(who.user.id, key)] = pending
+    try:
+        response = await _create(request, who)
+    except BaseException as failure:
+        results.pop((who.user.id, key), None)  # nothing is known to have been created: a retry may try again
+        pending.set_exception(failure)
+        pending.exception()  # retrieved: a future nobody else awaits must not warn
+        raise
+    pending.set_result(response)  # kept, failures included: an AddOutcomeUnknown must not be tried twice
+    return response
+
+
+def _copy(response: web.Response) -> web.Response:
+    return web.Response(body=response.body, status=response.status, content_type=response.content_type)
+
+
+async def _create(request: web.Request, who: Caller) -> web.Response:
+    t = who.t
+    try:
+        body = await request.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        return error(400, "a JSON object: phone, description, ttl")
+    if isinstance(body.get("confirm"), str):  # the duplicate guard's question, answered yes
+        done = await who.numbers.confirm_add(who.chat, who.user, body["confirm"], yes=True)
+        if isinstance(done, Refused) or done is None:
+            return error(409, plain(t.duplicate_expired))
+        return _created(done)
+    phone = normalize(str(body.get("phone") or ""))
+    if phone is None:
+        return error(422, plain(t.add_invalid_phone.format(text=html.escape(str(body.get("phone") or "")[:40]))))
+    if who.numbers.refuses(phone):
+        return error(422, plain(t.add_premium_refused.format(phone=display(phone))))
+    description = " ".join(str(body.get("description") or "").split())
+    if len(description) > MAX_DESCRIPTION:
+        return error(422, plain(t.add_description_too_long.format(length=len(description))))
+    ttl = None
+    if body.get("ttl"):
+        try:
+            ttl = parse_ttl(str(body["ttl"]))
+        except TTLError:
+            return error(422, plain(t.add_ttl_invalid.format(text=html.escape(str(body["ttl"])[:40]))))
+    try:
+        outcome = await who.numbers.add(who.chat, who.user, Draft(phone, description, ttl))
+    except AddOutcomeUnknown:
+        return error(502, plain(t.add_unknown_outcome), outcome="unknown")
+    if isinstance(outcome, Duplicates):
+        return error(409, plain(t.duplicate_ask.format(phone_b=display(phone), count=len(outcome.existing),
+                                                       numbers="…")),
+                     duplicates=[item(number, None) for number in outcome.existing], confirm=outcome.key)
+    return _created(outcome)
+
+
+def _created(added: Added) -> web.Response:
+    number = added.number
+    return web.json_response({"item": item(number, added.expires_at) if number is not None else None}, status=201)
+
+
+# -- deleting ---------------------------------------------------------------------------------------------
+
+async def delete_number(request: web.Request) -> web.Response:
+    who = request[CALLER]
+    typed = request.match_info["id"]
+    if not _ID.match(typed) or int(typed) == 0:
+        return error(404, plain(who.t.del_not_found.format(id=html.escape(typed[:20]))))
+    number_id = int(typed)
+    done = await who.numbers.delete_now(who.chat, who.user, number_id)
+    if done is None or done.outcome == "gone":
+        return error(404, plain(who.t.del_not_found.format(id=number_id)))
+    if done.error is not None:
+        return error(502, plain(describe(done.error, who.t)))
+    return web.json_response({"deleted": number_id})
+
+
+async def delete_numbers(request: web.Request) -> web.Response:
+    """Several numbers, one by one as ✅ deletes each, `BULK_GAP` apart.
+
+    This is where issue 20's bulk job plugs in once it exists: start the job with these ids and answer
+    `{"job": id}` (202), its progress at GET /app/api/jobs/{id}; the page already sends at most a few ids a
+    request and shows the progress between requests."""
+    who = request[CALLER]
+    try:
+        body = await request.json()
+    except ValueError:
+        body = None
+    ids = body.get("ids") if isinstance(body, dict) else None
+    if (not isinstance(ids, list) or not ids or len(ids) > MAX_BULK
+            or not all(isinstance(i, int) and not isinstance(i, bool) and i > 0 for i in ids)):
+        return error(400, f"ids: a list of 1 to {MAX_BULK} number ids")
+    deleted, missing, failed = [], [], []
+    for index, number_id in enumerate(dict.fromkeys(ids)):
+        if index:
+            await asyncio.sleep(BULK_GAP)
+        try:
+            done = await who.numbers.delete_now(who.chat, who.user, number_id)
+        except PlusofonError as failure:
+            failed.append({"id": number_id, "error": plain(describe(failure, who.t))})
+            continue
+        if done is None or done.outcome == "gone":
+            missing.append(number_id)
+        elif done.error is not None:
+            failed.append({"id": number_id, "error": plain(describe(done.error, who.t))})
+        else:
+            deleted.append(number_id)
+    return web.json_response({"deleted": deleted, "missing": missing, "failed": failed})
