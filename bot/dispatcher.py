@@ -46,6 +46,7 @@ from bot.telegram.retry import RetryMiddleware
 from handlers import create_routers
 from handlers.announcements import RussianAnnouncements
 from handlers.middlewares import ANSWER_WITHIN, ContextMiddleware, InFlight
+from handlers.signin import PASSWORD_STEP_KEPT, SignIn
 from handlers.texts import ENGLISH, RUSSIAN
 from handlers.throttle import Throttle
 from storage.audit import AuditLog
@@ -104,7 +105,8 @@ def create_dispatcher(
                                mirror_options=mirror_options)
     in_flight, throttle = InFlight(), Throttle(settings, on_throttled=metrics.throttle)
     dp = Dispatcher(
-        storage=SQLiteStorage(db),
+        # the password step outlives other dialogues: a password typed hours later is still deleted
+        storage=SQLiteStorage(db, kept={SignIn.password.state: PASSWORD_STEP_KEPT}),
         services=services,
         db=db,
         in_flight=in_flight,
