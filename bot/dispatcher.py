@@ -53,6 +53,7 @@ from handlers.digest_views import digest_text
 from handlers.job_views import JobViews
 from handlers.middlewares import ANSWER_WITHIN, ContextMiddleware, InFlight
 from handlers.mini_app import set_menu_button
+from handlers.signin import PASSWORD_STEP_KEPT, SignIn
 from handlers.texts import ENGLISH, RUSSIAN
 from handlers.throttle import Throttle
 from storage.audit import AuditLog
@@ -163,7 +164,8 @@ def create_services(settings: Settings, *, db: aiosqlite.Connection, plusofon: P
         metrics.on_scrape(_gauges(read, record))
     # shared by the services below
     login_attempts, group_admins = LoginAttempts(LoginAttemptStore(db)), GroupAdmins()
-    dialogues = SQLiteStorage(db)
+    # the password step outlives other dialogues: a password typed hours later is still deleted
+    dialogues = SQLiteStorage(db, kept={SignIn.password.state: PASSWORD_STEP_KEPT})
     forgetting = Forgetting(ReleasedAccounts(db), mirror, expiries, dialogues, keep_days=settings.mirror_keep_days)
     pending_adds = PendingAdds(PendingAddStore(db), chats, mirror, expirer, journal)
     mirror.after_check = pending_adds.settle

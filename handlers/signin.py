@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 DELETE_TRIES = 3
 PASSWORD_WITHIN = 600.0  # seconds from the e-mail to the password; later, the message is deleted and refused
+PASSWORD_STEP_KEPT = 86400.0  # seconds the password step is remembered, so that a late password is still deleted
 
 
 class SignIn(StatesGroup):

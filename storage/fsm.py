@@ -1,6 +1,7 @@
 """The /add dialogue's state: in memory for speed, written through to SQLite to survive a restart.
 
-Bounded both ways: a dialogue untouched for `ttl` seconds is forgotten, and at most `max_entries` are kept.
+Bounded both ways: a dialogue untouched for `ttl` seconds is forgotten (or for `kept[state]` seconds, for a state
+that must outlive the others), and at most `max_entries` are kept.
 """
 
 from __future__ import annotations
@@ -17,23 +18,26 @@ from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, StateType, 
 
 
 class SQLiteStorage(BaseStorage):
-    def __init__(self, conn: aiosqlite.Connection, *, ttl: float = 3600.0, max_entries: int = 10_000) -> None:
+    def __init__(self, conn: aiosqlite.Connection, *, ttl: float = 3600.0, max_entries: int = 10_000,
+                 kept: Mapping[str, float] | None = None) -> None:
         self._conn = conn
         self._ttl = ttl
+        self._kept = dict(kept or {})
         self._max_entries = max_entries
         self._keys = DefaultKeyBuilder(with_bot_id=True, with_destiny=True)
         self._entries: OrderedDict[str, tuple[str | None, dict[str, Any], float]] = OrderedDict()
 
     async def load(self) -> None:
         """Read the dialogues that were open when the bot stopped; forget the stale ones."""
-        cutoff = time.time() - self._ttl
-        await self._conn.execute("DELETE FROM fsm WHERE updated_at < ?", (cutoff,))
+        now, longest = time.time(), max([self._ttl, *self._kept.values()])
+        await self._conn.execute("DELETE FROM fsm WHERE updated_at < ?", (now - longest,))
         async with self._conn.execute(
             "SELECT key, state, data, updated_at FROM fsm ORDER BY updated_at DESC LIMIT ?", (self._max_entries,)
         ) as cursor:
             rows = await cursor.fetchall()
         for row in reversed(rows):
-            self._entries[row["key"]] = (row["state"], json.loads(row["data"]), row["updated_at"])
+            if row["updated_at"] >= now - self._ttl_of(row["state"]):
+                self._entries[row["key"]] = (row["state"], json.loads(row["data"]), row["updated_at"])
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         _, data, _ = self._get(key)
@@ -69,10 +73,13 @@ class SQLiteStorage(BaseStorage):
         entry = self._entries.get(name)
         if entry is None:
             return None, {}, 0.0
-        if entry[2] < time.time() - self._ttl:
+        if entry[2] < time.time() - self._ttl_of(entry[0]):
             del self._entries[name]
             return None, {}, 0.0
         return entry
+
+    def _ttl_of(self, state: str | None) -> float:
+        return self._kept.get(state or "", self._ttl)
 
     async def _put(self, key: StorageKey, state: str | None, data: dict[str, Any]) -> None:
         name = self._keys.build(key)

@@ -4,6 +4,7 @@ from sign-in that renew themselves (single-flight per account; a refused renewal
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -395,6 +396,22 @@ async def test_a_password_after_the_sign_in_expired_is_deleted_and_refused(bot: 
     storage, key = h.dp.fsm.storage, _key(h)
     data = await storage.get_data(key)
     await storage.set_data(key, {**data, "asked_at": data["asked_at"] - 601})  # the e-mail came 10 min ago
+    calls = await h.send(PASSWORD, chat_id=USER, message_id=602)
+    assert deletes(calls, USER, 602) and "позже чем через 10 мин" in text_of(calls)
+    assert plusofon.count("POST", "/api/v1/login") == 0 and await h.chats.get(USER) is None
+
+
+async def test_a_password_hours_later_is_still_deleted_and_refused(bot: BotHarness, plusofon: FakePlusofon):
+    h = bot
+    await h.send("/login", chat_id=USER, message_id=600)
+    await h.send(EMAIL, chat_id=USER, message_id=601)
+    storage, key = h.dp.fsm.storage, _key(h)
+    data = await storage.get_data(key)
+    await storage.set_data(key, {**data, "asked_at": data["asked_at"] - 7200})
+    await h.stop()
+    with sqlite3.connect(h.settings.database_path) as conn:  # two hours pass: other dialogues are forgotten
+        conn.execute("UPDATE fsm SET updated_at = updated_at - 7200")
+    await h.start()
     calls = await h.send(PASSWORD, chat_id=USER, message_id=602)
     assert deletes(calls, USER, 602) and "позже чем через 10 мин" in text_of(calls)
     assert plusofon.count("POST", "/api/v1/login") == 0 and await h.chats.get(USER) is None
