@@ -161,6 +161,7 @@ class Mirror:
         """Upkeep of the account now (a probe, and a repair if it disagrees), as its interval would start it."""
         await self._store.update(account, repair_at=self._clock())
         self._wakeup.set()
+
     async def forget(self, account: int, *, batch: int = 500, pause: float = 0.05) -> int:
         """No chat refers to the account any more: stop reading it, drop what memory holds of it, and delete its
         copy a batch at a time (the bot's own writes wait behind one batch at most). How many numbers went."""
