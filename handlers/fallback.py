@@ -13,7 +13,7 @@ from handlers.start import admins_hint
 from handlers.texts import Texts
 from storage.chats import ChatAuth
 
-GUARDED_COMMANDS = ("list", "find", "add", "del", "export", "cancel", "history", "import")
+GUARDED_COMMANDS = ("list", "find", "add", "del", "export", "cancel", "history", "import", "expiring")
 
 
 async def not_connected(message: Message, auth: ChatAuth | None, services: Services, t: Texts) -> None:
