@@ -123,5 +123,6 @@ async def test_only_group_admins_delete_all(harness, plusofon):
     await temporary(harness, plusofon, [12, 24], chat_id=GROUP)
     listed = only(await harness.send("/expiring", chat_id=GROUP, user_id=8), "sendMessage")
     pressed = await harness.press(listed, "🗑 Удалить все 2", user_id=8)
+    assert texts(pressed) == []  # no question asked
     assert "только её администраторам" in only(pressed, "answerCallbackQuery").params["text"]
     assert plusofon.count("DELETE") == 0 and plusofon.total(40) == 2
