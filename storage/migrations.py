@@ -175,4 +175,8 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (job_id, row)
     ) WITHOUT ROWID;
     """,
+    # /expiring: an account's temporary numbers, the soonest first, without reading every account's rows
+    """
+    CREATE INDEX expiries_by_account ON expiries (account_id, expires_at);
+    """,
 ]

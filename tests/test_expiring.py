@@ -70,6 +70,7 @@ async def test_the_empty_answer_says_how_to_make_a_temporary_number(harness, plu
     await temporary(harness, plusofon, [30 * 24])
     text = texts(await harness.send("/expiring 1d"))[0]
     assert "не удалится ни один временный номер" in text and "/expiring" in text
+    assert "не подключён" in texts(await harness.send("/expiring", chat_id=300))[0]
 
 
 async def test_another_accounts_temporary_numbers_are_never_shown_nor_deleted(harness, plusofon):
