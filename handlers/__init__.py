@@ -14,6 +14,7 @@ from handlers.chats_overview import create_chats_router
 from handlers.deleting import create_delete_router
 from handlers.errors import create_errors_router
 from handlers.expiring import create_expiry_router
+from handlers.expiring_list import create_expiring_router
 from handlers.exporting import create_export_router
 from handlers.fallback import create_fallback_router
 from handlers.filters import AuthorisedChat, GroupPolicy
@@ -64,5 +65,6 @@ def create_authorised_router() -> Router:
         create_jobs_router(),  # before delete: it takes `/del` with several ids
         create_delete_router(),
         create_expiry_router(),
+        create_expiring_router(),
     )
     return router

@@ -83,3 +83,16 @@ class DeleteAllCallback(CallbackData, prefix="da"):
     """🗑 Удалить все N under a /find result; `key` names the query (bot.services.search.SearchCache)."""
 
     key: str
+
+
+class ExpiringCallback(CallbackData, prefix="e"):
+    """Show page `page` of /expiring; `until` is the window's end as /expiring set it (Unix time, 0: no window)."""
+
+    page: PageNumber
+    until: SQLiteInt
+
+
+class DeleteExpiringCallback(CallbackData, prefix="de"):
+    """🗑 Удалить все N under /expiring: every temporary number that goes before `until` (0: all of them)."""
+
+    until: SQLiteInt

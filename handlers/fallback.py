@@ -11,7 +11,7 @@ from handlers.replies import alert
 from handlers.texts import Texts
 from storage.chats import ChatAuth
 
-GUARDED_COMMANDS = ("list", "find", "add", "del", "export", "cancel", "history", "import")
+GUARDED_COMMANDS = ("list", "find", "add", "del", "export", "cancel", "history", "import", "expiring")
 
 
 async def not_connected(message: Message, auth: ChatAuth | None, t: Texts) -> None:

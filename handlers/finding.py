@@ -12,7 +12,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from bot.core.models import SmartNumberPage
 from bot.services.numbers import PER_PAGE, AccountNumbers, Loading, Search
 from bot.services.search import parse_query
-from handlers.callbacks import FindCallback
+from handlers.callbacks import DeleteAllCallback, FindCallback
 from handlers.job_views import with_delete_all
 from handlers.loading import Progress, as_of, still_loading
 from handlers.replies import alert, answer_now, show, typing
@@ -57,7 +57,7 @@ def results(found: Search, t: Texts, note: str = "") -> tuple[str, InlineKeyboar
     header = t.find_header.format(total=found.total, query=query, page=found.page, pages=found.pages) + note
     keyboard = page_keyboard(page, lambda n: FindCallback(key=found.key, page=n), found.key)
     if found.total > 1:
-        keyboard = with_delete_all(keyboard, found.key, found.total, t)
+        keyboard = with_delete_all(keyboard, DeleteAllCallback(key=found.key), found.total, t)
     return page_text(page, t, header, found.expiries), keyboard
 
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from html import escape
 
+from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.core.models import SmartNumber
 from bot.services.bulk import ALL, CANCEL, IMPORT, NEW, DeleteAsked, ImportAsked
-from handlers.callbacks import DeleteAllCallback, JobCallback
+from handlers.callbacks import JobCallback
 from handlers.texts import RUSSIAN, Texts
 from handlers.views import number_block
 from storage.jobs import DONE, FAILED, INVALID, PENDING, SENT, STOPPED, Job, JobRow
@@ -105,10 +106,10 @@ def delete_asked(asked: DeleteAsked, t: Texts) -> tuple[str, InlineKeyboardMarku
     return text, builder.as_markup()
 
 
-def with_delete_all(markup: InlineKeyboardMarkup | None, key: str, count: int, t: Texts) -> InlineKeyboardMarkup:
-    """A /find result's buttons, and under them 🗑 Удалить все N."""
-    button = InlineKeyboardButton(text=t.del_many_button.format(count=count),
-                                  callback_data=DeleteAllCallback(key=key).pack())
+def with_delete_all(markup: InlineKeyboardMarkup | None, data: CallbackData, count: int, t: Texts
+                    ) -> InlineKeyboardMarkup:
+    """A /find or /expiring result's buttons, and under them 🗑 Удалить все N (that presses `data`)."""
+    button = InlineKeyboardButton(text=t.del_many_button.format(count=count), callback_data=data.pack())
     rows = list(markup.inline_keyboard) if markup is not None else []
     return InlineKeyboardMarkup(inline_keyboard=[*rows, [button]])
 

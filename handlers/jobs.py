@@ -1,5 +1,5 @@
 """The buttons of a bulk job: ✅ create (the new customers, or all) / 🗑 delete all, ❌ cancel, ⏹ stop; and the
-delete of many: `/del 12 15 19`, and 🗑 Удалить все N under a /find result."""
+delete of many: `/del 12 15 19`, and 🗑 Удалить все N under a /find or /expiring result."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.services.bulk import CANCEL, AccountBulk, DeleteAsked
-from handlers.callbacks import DeleteAllCallback, JobCallback
+from handlers.callbacks import DeleteAllCallback, DeleteExpiringCallback, JobCallback
 from handlers.filters import BulkPolicy
 from handlers.job_views import JobViews, delete_asked
 from handlers.replies import alert, answer_now, drop_keyboard, show, typing
@@ -84,6 +84,18 @@ async def delete_all_button(callback: CallbackQuery, callback_data: DeleteAllCal
     await _ask(message, asked, t)
 
 
+async def delete_expiring_button(callback: CallbackQuery, callback_data: DeleteExpiringCallback,
+                                 callback_answer: CallbackAnswer, bulk: AccountBulk, t: Texts) -> None:
+    message = callback.message
+    if not isinstance(message, Message):
+        alert(callback_answer, t.job_stale)
+        return
+    await answer_now(callback, callback_answer)
+    async with typing(callback.bot, message.chat.id):
+        asked = await bulk.ask_delete_expiring(message.chat.id, callback.from_user, callback_data.until or None)
+    await _ask(message, asked, t)
+
+
 async def _ask(message: Message, asked: DeleteAsked, t: Texts) -> None:
     text, markup = delete_asked(asked, t)
     await message.answer(text, reply_markup=markup)
@@ -96,5 +108,6 @@ def create_jobs_router() -> Router:
         observer.middleware(BulkPolicy())
     router.callback_query.register(job_button, JobCallback.filter())
     router.callback_query.register(delete_all_button, DeleteAllCallback.filter())
+    router.callback_query.register(delete_expiring_button, DeleteExpiringCallback.filter())
     router.message.register(del_many_command, Command("del", magic=F.args.regexp(MANY_IDS)))
     return router

@@ -27,6 +27,7 @@ class Texts:
             "/add — то же по шагам\n"
             "/del &lt;id&gt; — удалить умный номер (id виден в /list); /del 12 15 19 — несколько\n"
             "/import — создать номера из таблицы CSV или XLSX (телефон, описание)\n"
+            "/expiring — временные номера, первыми те, что удалятся раньше; /expiring 7d — за ближайшие 7 дней\n"
             "/cancel — прервать ввод\n"
             "/history — последние действия в чате\n"
             "/login, /logout — подключить или отключить личный чат; /link, /unlink, /access — то же для группы")
@@ -238,6 +239,7 @@ class Texts:
         "add": "Создать умный номер",
         "del": "Удалить умный номер",
         "import": "Создать номера из таблицы",
+        "expiring": "Временные номера",
         "export": "Выгрузить номера в CSV",
         "cancel": "Прервать ввод",
         "history": "Последние действия",
@@ -395,6 +397,17 @@ class Texts:
         "outside": "Откройте эту страницу из Telegram: кнопкой в чате с ботом.",
     }
 
+    # /expiring
+    expiring_header = "<b>Временные номера: {total}{window} · стр. {page}/{pages}</b>\nПервыми — те, что удалятся раньше."
+    expiring_window = " · удалятся до {when}"
+    expiring_empty = ("Временных номеров нет.\n\nВременный номер я удалю сам в назначенный срок и напомню о нём "
+                      "заранее. Создать: <code>/add &lt;телефон клиента&gt; &lt;описание&gt; --ttl 7d</code> "
+                      "(или 12h, 30d), или /add и выберите срок.")
+    expiring_empty_window = "До {when} не удалится ни один временный номер. Все временные номера: /expiring"
+    expiring_usage = ("Не понял срок «{value}». Напишите, например, <code>/expiring 7d</code> — номера, которые "
+                      "удалятся в ближайшие 7 дней (или 12h, 30d; от 1 часа до 365 дней), или просто /expiring — "
+                      "все временные номера.")
+
 
 class EnglishTexts(Texts):
     language = "en"
@@ -414,6 +427,7 @@ class EnglishTexts(Texts):
             "/add — the same step by step\n"
             "/del &lt;id&gt; — delete a smart number (ids are shown in /list); /del 12 15 19 — several\n"
             "/import — create numbers from a CSV or XLSX table (phone, description)\n"
+            "/expiring — temporary numbers, the soonest to go first; /expiring 7d — within the next 7 days\n"
             "/cancel — stop the current input\n"
             "/history — latest actions in this chat\n"
             "/login, /logout — connect or disconnect a private chat; /link, /unlink, /access — the same for a group")
@@ -579,6 +593,7 @@ class EnglishTexts(Texts):
         "add": "Create a smart number",
         "del": "Delete a smart number",
         "import": "Create numbers from a table",
+        "expiring": "Temporary numbers",
         "export": "Export numbers as CSV",
         "cancel": "Stop the current input",
         "history": "Latest actions",
@@ -749,6 +764,16 @@ class EnglishTexts(Texts):
         "failed": "That did not work. Try again.",
         "outside": "Open this page from Telegram: with the button in the chat with the bot.",
     }
+
+    expiring_header = "<b>Temporary numbers: {total}{window} · page {page}/{pages}</b>\nThe soonest to go first."
+    expiring_window = " · going before {when}"
+    expiring_empty = ("No temporary numbers.\n\nI delete a temporary number at its term, with a reminder before. "
+                      "Create one: <code>/add &lt;customer phone&gt; &lt;description&gt; --ttl 7d</code> (or 12h, "
+                      "30d), or /add and pick a term.")
+    expiring_empty_window = "No temporary number goes before {when}. All temporary numbers: /expiring"
+    expiring_usage = ("I could not read the term “{value}”. Send e.g. <code>/expiring 7d</code> for the numbers "
+                      "going within 7 days (or 12h, 30d; from 1 hour to 365 days), or just /expiring for all "
+                      "temporary numbers.")
 
 
 RUSSIAN = Texts()

@@ -93,6 +93,21 @@ class ExpiryStore:
         ) as cursor:
             return [Expiry(*row) for row in await cursor.fetchall()]
 
+    async def upcoming(self, account_id: int, before: float | None, offset: int, limit: int
+                       ) -> tuple[int, list[Expiry]]:
+        """/expiring: how many of the account's temporary numbers go before `before` (None: at any time), and
+        `limit` of them from `offset`, the soonest first."""
+        window = "account_id = ? AND expires_at < ?"
+        args = (account_id, before if before is not None else float("inf"))
+        async with self._conn.execute(f"SELECT count(*) FROM expiries WHERE {window}", args) as cursor:
+            (total,) = await cursor.fetchone()
+        async with self._conn.execute(
+            f"SELECT {_COLUMNS} FROM expiries WHERE {window} ORDER BY expires_at, number_id LIMIT ? OFFSET ?",
+            (*args, limit, offset),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return total, [Expiry(*row) for row in rows]
+
     async def next_due(self) -> float | None:
         async with self._conn.execute("SELECT min(due_at) FROM expiries") as cursor:
             (due_at,) = await cursor.fetchone()

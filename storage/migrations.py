@@ -264,4 +264,8 @@ MIGRATIONS: list[str] = [
         audit_id  INTEGER NOT NULL
     );
     """,
+    # /expiring: an account's temporary numbers, the soonest first, without reading every account's rows
+    """
+    CREATE INDEX expiries_by_account ON expiries (account_id, expires_at);
+    """,
 ]

@@ -136,7 +136,8 @@ async def test_command_menu_is_set_in_russian_and_english_at_start_up(harness):
     russian = {c["command"]: c["description"] for c in by_language[None]}
     english = {c["command"]: c["description"] for c in by_language["en"]}
     assert russian == RUSSIAN.commands and english == ENGLISH.commands
-    assert set(russian) == {"list", "find", "add", "del", "import", "export", "cancel", "history", "help"}
+    assert set(russian) == {"list", "find", "add", "del", "import", "expiring", "export", "cancel", "history",
+                            "help"}
     assert russian["list"] != english["list"]
 
 

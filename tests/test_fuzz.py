@@ -386,7 +386,7 @@ arguments = st.one_of(
     st.sampled_from(["admins", "all", "ADMINS", f"{ACCOUNT} {TOKEN}", "41 wrong-token-value", "x y z", "40"]),
 )
 COMMANDS = ["list", "add", "del", "start", "help", "cancel", "login", "logout", "link", "unlink", "access",
-            "history", "find", "export"]
+            "history", "find", "export", "expiring"]
 mentions = st.sampled_from(["", "", "", f"@{BOT_USERNAME}", "@otherbot", f"@{BOT_USERNAME.upper()}"])
 separators = st.sampled_from([" ", " ", "\n", "  "])
 

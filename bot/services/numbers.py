@@ -100,6 +100,28 @@ class Browse:
 
 
 @dataclass(frozen=True, slots=True)
+class Expiring:
+    """A page of /expiring: the account's temporary numbers, the soonest to go first."""
+
+    total: int                 # in the window
+    page: int                  # the page shown (the last one, if there are fewer pages now)
+    rows: list[Expiry]
+    until: int | None          # the window's end (Unix time), kept by the page buttons; None: no window
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / PER_PAGE))
+
+    @property
+    def numbers(self) -> list[SmartNumber]:
+        return [row.number() for row in self.rows]
+
+    @property
+    def expiries(self) -> Mapping[int, float]:
+        return {row.number_id: row.expires_at for row in self.rows}
+
+
+@dataclass(frozen=True, slots=True)
 class Export:
     path: Path
     rows: int
@@ -275,6 +297,20 @@ class AccountNumbers:
         query = parse_query(typed)
         total, page, shown = await self._matching(query, number)
         return Search(query, total, page, shown, key, self.numbers.expiries.of(self.account))
+
+    async def expiring(self, within: timedelta | None = None, *, until: int | None = None,
+                       page: int = 1) -> Expiring:
+        """Page `page` of the temporary numbers not deleted yet, the soonest first: those going `within` from now,
+        or before `until` (a page button's window), or all. From SQLite: no Plusofon call."""
+        if within is not None:
+            until = math.ceil(self.numbers.expirer.clock() + within.total_seconds())
+        store = self.numbers.expiries
+        page = max(page, 1)
+        total, rows = await store.upcoming(self.account, until, (page - 1) * PER_PAGE, PER_PAGE)
+        if not rows and total:  # fewer now than when the page button was made
+            page = math.ceil(total / PER_PAGE)
+            total, rows = await store.upcoming(self.account, until, (page - 1) * PER_PAGE, PER_PAGE)
+        return Expiring(total, page, rows, until)
 
     @contextlib.asynccontextmanager
     async def export(self, progress: CopyProgress) -> AsyncIterator[Export | Loading]:

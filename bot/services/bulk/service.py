@@ -206,6 +206,12 @@ class Bulk:
                 break
         return await self._ask_delete(numbers, chat_id, user, found[: self.max_rows], [])
 
+    async def ask_delete_expiring(self, numbers: AccountNumbers, chat_id: int, user: User,
+                                  until: int | None) -> DeleteAsked:
+        """Every temporary number that goes before `until` (None: all of them), as /expiring listed them."""
+        _, rows = await self._numbers.expiries.upcoming(numbers.account, until, 0, self.max_rows)
+        return await self._ask_delete(numbers, chat_id, user, [row.number() for row in rows], [])
+
     async def _ask_delete(self, numbers: AccountNumbers, chat_id: int, user: User, found: list[SmartNumber],
                           missing: list[int]) -> DeleteAsked:
         job_id = None
@@ -353,6 +359,9 @@ class AccountBulk:
 
     async def ask_delete_search(self, chat_id: int, user: User, key: str) -> DeleteAsked | None:
         return await self.service.ask_delete_search(self.numbers, chat_id, user, key)
+
+    async def ask_delete_expiring(self, chat_id: int, user: User, until: int | None) -> DeleteAsked:
+        return await self.service.ask_delete_expiring(self.numbers, chat_id, user, until)
 
 
 class _GiveUp(Exception):
