@@ -63,12 +63,12 @@ from storage.confirmations import ConfirmationStore
 from storage.digests import DigestStore
 from storage.expiries import ExpiryStore
 from storage.fsm import SQLiteStorage
-from storage.login_attempts import LoginAttemptStore
 from storage.jobs import JobStore
+from storage.login_attempts import LoginAttemptStore
 from storage.mirror import MirrorStore
 from storage.outbox import Outbox
-from storage.released import ReleasedAccounts
 from storage.pending_adds import PendingAddStore
+from storage.released import ReleasedAccounts
 
 log = logging.getLogger(__name__)
 # seconds that updates in flight get to finish on SIGTERM: more than the Plusofon deadline of one update, so that

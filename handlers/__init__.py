@@ -21,8 +21,8 @@ from handlers.filters import AuthorisedChat, GroupPolicy
 from handlers.finding import create_find_router
 from handlers.history import create_history_router
 from handlers.importing import create_import_router
-from handlers.jobs import create_jobs_router
 from handlers.inline import create_inline_router
+from handlers.jobs import create_jobs_router
 from handlers.listing import create_list_router
 from handlers.membership import create_membership_router
 from handlers.mini_app import create_app_router

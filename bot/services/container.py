@@ -53,7 +53,6 @@ class Services:
     retention: Retention          # purges old notifications and audit records, and forgets released accounts
     forgetting: Forgetting        # deletes what is kept for an account no chat refers to any more
     pending_adds: PendingAdds     # settles the adds a stop interrupted
-    retention: Retention          # purges old notifications and audit records
     digest: DailyDigest           # the team chat's daily digest (DIGEST_TIME)
     accounts: AccountTokens       # token health and renewal, for every Plusofon call
     # what they share

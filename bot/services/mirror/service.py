@@ -198,10 +198,6 @@ class Mirror:
     def call_budget(self, creds: Credentials, limit: int, remaining: int) -> None:
         self._account(creds.user_id).pacer.budget(limit, remaining)
 
-    def pacer(self, account: int) -> Pacer:
-        """The account's pacer: background work of any kind takes its turns from it (see pacer.py)."""
-        return self._account(account).pacer
-
     def call_finished(self, creds: Credentials, error: PlusofonError | None) -> None:
         account = self._account(creds.user_id)
         if not IN_BACKGROUND.get():
