@@ -307,9 +307,10 @@ class MirrorStore:
             parts.append(f"{{folded}} : {_phrase(what.words)}")
         if not parts:
             return None
-        async with self._conn.execute(  # rows the index leaves out (never seen in practice): scan
-                "SELECT EXISTS (SELECT 1 FROM mirror_numbers WHERE account_id = ? AND (id < 0 OR id >= ?))",
-                (account, _ROWID_SPAN)) as cursor:
+        async with self._conn.execute(  # rows the index leaves out (never seen in practice): scan. Two seeks
+                """SELECT EXISTS (SELECT 1 FROM mirror_numbers WHERE account_id = :account AND id < 0)
+                       OR EXISTS (SELECT 1 FROM mirror_numbers WHERE account_id = :account AND id >= :span)""",
+                {"account": account, "span": _ROWID_SPAN}) as cursor:
             (outside,) = await cursor.fetchone()
         return None if outside else " OR ".join(parts)
 
