@@ -224,13 +224,14 @@ class MirrorStore:
             return found
         params = {"account": account, "digits": what.digits, "prefix": what.prefix, "words": what.words,
                   "limit": limit, "offset": offset}
+        match = self._scan_match(what)
         async with self._conn.execute(
-            f"SELECT count(*) FROM mirror_numbers WHERE account_id = :account AND {_MATCH}", params) as cursor:
+            f"SELECT count(*) FROM mirror_numbers WHERE account_id = :account AND {match}", params) as cursor:
             (total,) = await cursor.fetchone()
         if total == 0:
             return 0, []
         async with self._conn.execute(
-            f"""SELECT {_NUMBER_COLUMNS} FROM mirror_numbers WHERE account_id = :account AND {_MATCH}
+            f"""SELECT {_NUMBER_COLUMNS} FROM mirror_numbers WHERE account_id = :account AND {match}
                 ORDER BY id LIMIT :limit OFFSET :offset""", params) as cursor:
             rows = await cursor.fetchall()
         return total, [_number(account, row) for row in rows]
@@ -247,7 +248,7 @@ class MirrorStore:
         match = "1"
         if what is not None:
             params |= {"digits": what.digits, "prefix": what.prefix, "words": what.words}
-            match = _MATCH
+            match = self._scan_match(what)
         async with self._conn.execute(
             f"""SELECT {_NUMBER_COLUMNS} FROM mirror_numbers WHERE account_id = :account AND id < :before
                 AND {match} ORDER BY id DESC LIMIT :limit""", params) as cursor:
@@ -287,6 +288,16 @@ class MirrorStore:
     # without reading the rows, where a scan reads every row of the account (~1 µs each). Its matches are exactly
     # the scan's (`_MATCH`): a phrase of trigrams in a column is a substring of it, `^` anchors the prefix; terms
     # of 1–2 characters have no trigram and are scanned.
+
+    def _scan_match(self, what: SearchWords) -> str:
+        """The scan's condition: `_MATCH` with only the parts `what` uses (a third of the time per row fewer)."""
+        if not self._search_index:
+            return _MATCH
+        digits = ["instr(digits_x, :digits) > 0", "instr(digits_b, :digits) > 0"] if what.digits else []
+        if what.digits and what.prefix:
+            digits += ["substr(digits_x, 1, length(:prefix)) = :prefix", "substr(digits_b, 1, length(:prefix)) = :prefix"]
+        words = ["instr(folded, :words) > 0"] if what.words else []
+        return "(" + (" OR ".join(digits + words) or "0") + ")"
 
     async def _fts_query(self, account: int, what: SearchWords) -> str | None:
         """`what` as a query of the index, or None when the index cannot answer it exactly."""
