@@ -301,8 +301,8 @@ class MirrorStore:
 
     async def _fts_query(self, account: int, what: SearchWords) -> str | None:
         """`what` as a query of the index, or None when the index cannot answer it exactly."""
-        if not self._search_index or not 0 <= account < _ACCOUNTS:
-            return None
+        if not self._search_index or not 0 <= account < _ACCOUNTS or "\x00" in what.words:
+            return None  # a NUL ends an FTS5 query string early: scan
         parts = []
         if what.digits:
             if len(what.digits) < _TRIGRAM:

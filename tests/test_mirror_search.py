@@ -47,7 +47,7 @@ def typed(rng: random.Random, numbers: list[SmartNumber]) -> str:
         start = rng.randrange(len(text))
         part = text[start:start + rng.randrange(1, 16)]
         return rng.choice((str.upper, str.lower, str.title, str))(part).replace("е", rng.choice("её"))
-    return rng.choice(("zzz", "ё", "  ", '"', 'ИП "', "офис 12", "12 кв", "ромашка", "х", "7", "99", "Ж"))
+    return rng.choice(("zzz", "ё", "  ", '"', 'ИП "', "офис 12", "12 кв", "ромашка", "х", "7", "99", "Ж", "ром\x00ашка"))
 
 
 async def test_the_index_answers_every_query_as_the_scan_does(tmp_path: Path):
