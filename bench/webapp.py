@@ -140,7 +140,9 @@ async def measure(count: int, rounds: int) -> dict[str, Any]:
     scrolls = [ms for key, values in times.items() if not key.endswith("|") for ms in values]
     worst = max(((key.split("|")[0], statistics.median(values)) for key, values in times.items()
                  if key.endswith("|")), key=lambda pair: pair[1])
-    return {"numbers": count, "fill_s": round(filled, 1), "searches": len(searches),
+    per_query = {key.split("|")[0]: round(statistics.median(values), 1) for key, values in times.items()
+                 if key.endswith("|")}
+    return {"numbers": count, "fill_s": round(filled, 1), "searches": len(searches), "per_query_median_ms": per_query,
             "search_p50_ms": round(percentile(searches, 0.5), 1), "search_p95_ms": round(percentile(searches, 0.95), 1),
             "scroll_p50_ms": round(percentile(scrolls, 0.5), 1), "scroll_p95_ms": round(percentile(scrolls, 0.95), 1),
             "slowest_query": worst[0], "slowest_query_median_ms": round(worst[1], 1),
@@ -165,6 +167,9 @@ def table(results: dict[str, Any]) -> str:
                      f"{row['scroll_p50_ms']:>7.1f} ms   {row['scroll_p95_ms']:>7.1f} ms   "
                      f"{row['slowest_query']!r:>12} {row['slowest_query_median_ms']:>6.1f} ms   "
                      f"{row['first_screen_bytes'] / 1024:.1f} KB ({row['first_screen_gzip_bytes'] / 1024:.1f} gz)")
+    for row in results["sizes"]:
+        lines.append(f"\n{row['numbers']} numbers, median per query: " + ", ".join(
+            f"{query!r} {ms:.1f}" for query, ms in row["per_query_median_ms"].items()))
     page = results["page"]
     lines.append(f"\npage: {page['files']} files, {page['raw_bytes'] / 1024:.1f} KB, "
                  f"{page['gzip_bytes'] / 1024:.1f} KB gzip-compressed (telegram-web-app.js not counted: Telegram's)")

@@ -268,4 +268,39 @@ MIGRATIONS: list[str] = [
     """
     CREATE INDEX expiries_by_account ON expiries (account_id, expires_at);
     """,
+    # the mirror's search index (issue 26): a trigram full-text index over each number's search columns (the
+    # digits of both phones, the description casefolded), so a term of 3+ characters is found and counted without
+    # scanning the account (storage/mirror.py: "the search index"). Contentless (the text stays in mirror_numbers
+    # only) and kept by triggers; a row's key is account_id * 2**32 + id, so one account is one rowid range in id
+    # order. Rows outside that range (never seen: Plusofon's ids are small) are left out and searched by a scan.
+    """
+    CREATE VIRTUAL TABLE mirror_search USING fts5 (digits_x, digits_b, folded, content = '', columnsize = 0,
+        tokenize = 'trigram case_sensitive 1');
+    CREATE TRIGGER mirror_search_added AFTER INSERT ON mirror_numbers
+    WHEN NEW.account_id BETWEEN 0 AND 2147483647 AND NEW.id BETWEEN 0 AND 4294967295
+    BEGIN
+        INSERT INTO mirror_search (rowid, digits_x, digits_b, folded)
+        VALUES (NEW.account_id * 4294967296 + NEW.id, NEW.digits_x, NEW.digits_b, NEW.folded);
+    END;
+    CREATE TRIGGER mirror_search_removed AFTER DELETE ON mirror_numbers
+    WHEN OLD.account_id BETWEEN 0 AND 2147483647 AND OLD.id BETWEEN 0 AND 4294967295
+    BEGIN
+        INSERT INTO mirror_search (mirror_search, rowid, digits_x, digits_b, folded)
+        VALUES ('delete', OLD.account_id * 4294967296 + OLD.id, OLD.digits_x, OLD.digits_b, OLD.folded);
+    END;
+    CREATE TRIGGER mirror_search_changed AFTER UPDATE OF account_id, id, digits_x, digits_b, folded ON mirror_numbers
+    WHEN OLD.account_id IS NOT NEW.account_id OR OLD.id IS NOT NEW.id OR OLD.digits_x IS NOT NEW.digits_x
+        OR OLD.digits_b IS NOT NEW.digits_b OR OLD.folded IS NOT NEW.folded
+    BEGIN
+        INSERT INTO mirror_search (mirror_search, rowid, digits_x, digits_b, folded)
+        SELECT 'delete', OLD.account_id * 4294967296 + OLD.id, OLD.digits_x, OLD.digits_b, OLD.folded
+        WHERE OLD.account_id BETWEEN 0 AND 2147483647 AND OLD.id BETWEEN 0 AND 4294967295;
+        INSERT INTO mirror_search (rowid, digits_x, digits_b, folded)
+        SELECT NEW.account_id * 4294967296 + NEW.id, NEW.digits_x, NEW.digits_b, NEW.folded
+        WHERE NEW.account_id BETWEEN 0 AND 2147483647 AND NEW.id BETWEEN 0 AND 4294967295;
+    END;
+    INSERT INTO mirror_search (rowid, digits_x, digits_b, folded)
+    SELECT account_id * 4294967296 + id, digits_x, digits_b, folded FROM mirror_numbers
+    WHERE account_id BETWEEN 0 AND 2147483647 AND id BETWEEN 0 AND 4294967295;
+    """,
 ]

@@ -73,8 +73,9 @@ def customer_digits(phone: str) -> str:
 
 
 class MirrorStore:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: aiosqlite.Connection, *, search_index: bool = True) -> None:
         self._conn = conn
+        self._search_index = search_index  # False: every search scans (the reference the index is tested against)
 
     # -- accounts --------------------------------------------------------------------------------
 
@@ -254,9 +255,12 @@ class MirrorStore:
                      newest_first: bool = False) -> tuple[int, list[SmartNumber]]:
         """How many numbers match, and `limit` of them from `offset`, in id order (`newest_first`: descending).
         Nothing to look for (no words, no digits) matches every number."""
+        if (found := await self._indexed_search(account, what, offset=offset, limit=limit,
+                                                newest_first=newest_first)) is not None:
+            return found
         params = {"account": account, "digits": what.digits, "prefix": what.prefix, "words": what.words,
                   "limit": limit, "offset": offset}
-        match = _MATCH if what.words or what.digits else "true"
+        match = self._scan_match(what) if what.words or what.digits else "1"
         async with self._conn.execute(
             f"SELECT count(*) FROM mirror_numbers WHERE account_id = :account AND {match}", params) as cursor:
             (total,) = await cursor.fetchone()
@@ -273,11 +277,14 @@ class MirrorStore:
         """The Mini App's list: how many numbers match (everything when `what` is None; None when not `count`),
         and `limit` of them with ids below `before`, newest (highest id) first. The primary key walks the
         account's rows backwards from `before`, so a page deep in the list costs what the first one does."""
+        if what is not None and (found := await self._indexed_newest(account, what, before=before, limit=limit,
+                                                                     count=count)) is not None:
+            return found
         params = {"account": account, "before": before if before is not None else 2**63 - 1, "limit": limit}
         match = "1"
         if what is not None:
             params |= {"digits": what.digits, "prefix": what.prefix, "words": what.words}
-            match = _MATCH
+            match = self._scan_match(what)
         async with self._conn.execute(
             f"""SELECT {_NUMBER_COLUMNS} FROM mirror_numbers WHERE account_id = :account AND id < :before
                 AND {match} ORDER BY id DESC LIMIT :limit""", params) as cursor:
@@ -311,6 +318,103 @@ class MirrorStore:
                 return
             yield [_number(account, row) for row in rows]
             after = rows[-1][0]
+
+    # -- the search index ------------------------------------------------------------------------
+    # mirror_search (see its migration) finds a term of 3+ characters through its trigrams and counts the matches
+    # without reading the rows, where a scan reads every row of the account (~1 µs each). Its matches are exactly
+    # the scan's (`_MATCH`): a phrase of trigrams in a column is a substring of it, `^` anchors the prefix; terms
+    # of 1–2 characters have no trigram and are scanned.
+
+    def _scan_match(self, what: SearchWords) -> str:
+        """The scan's condition: `_MATCH` with only the parts `what` uses (a third of the time per row fewer)."""
+        if not self._search_index:
+            return _MATCH
+        digits = ["instr(digits_x, :digits) > 0", "instr(digits_b, :digits) > 0"] if what.digits else []
+        if what.digits and what.prefix:
+            digits += ["substr(digits_x, 1, length(:prefix)) = :prefix", "substr(digits_b, 1, length(:prefix)) = :prefix"]
+        words = ["instr(folded, :words) > 0"] if what.words else []
+        return "(" + (" OR ".join(digits + words) or "0") + ")"
+
+    async def _fts_query(self, account: int, what: SearchWords) -> str | None:
+        """`what` as a query of the index, or None when the index cannot answer it exactly."""
+        if not self._search_index or not 0 <= account < _ACCOUNTS or "\x00" in what.words:
+            return None  # a NUL ends an FTS5 query string early: scan
+        parts = []
+        if what.digits:
+            if len(what.digits) < _TRIGRAM:
+                return None
+            parts.append(f"{{digits_x digits_b}} : {_phrase(what.digits)}")
+            if what.prefix:
+                if len(what.prefix) < _TRIGRAM:
+                    return None
+                parts.append(f"{{digits_x digits_b}} : ^ {_phrase(what.prefix)}")
+        if what.words:
+            if len(what.words) < _TRIGRAM:
+                return None
+            parts.append(f"{{folded}} : {_phrase(what.words)}")
+        if not parts:
+            return None
+        async with self._conn.execute(  # rows the index leaves out (never seen in practice): scan. Two seeks
+                """SELECT EXISTS (SELECT 1 FROM mirror_numbers WHERE account_id = :account AND id < 0)
+                       OR EXISTS (SELECT 1 FROM mirror_numbers WHERE account_id = :account AND id >= :span)""",
+                {"account": account, "span": _ROWID_SPAN}) as cursor:
+            (outside,) = await cursor.fetchone()
+        return None if outside else " OR ".join(parts)
+
+    async def _indexed_count(self, query: str, low: int) -> int:
+        async with self._conn.execute(
+                "SELECT count(*) FROM mirror_search WHERE mirror_search MATCH ? AND rowid BETWEEN ? AND ?",
+                (query, low, low + _ROWID_SPAN - 1)) as cursor:
+            (total,) = await cursor.fetchone()
+        return total
+
+    async def _indexed_rows(self, account: int, query: str, *, low: int, high: int, order: str, limit: int,
+                            offset: int = 0) -> list[SmartNumber]:
+        """The matches keyed `low`..`high` in `order` (ASC or DESC): the index's keys, then those rows by key."""
+        async with self._conn.execute(
+                f"""SELECT {", ".join("n." + column for column in _NUMBER_COLUMNS.split(", "))}
+                    FROM mirror_search CROSS JOIN mirror_numbers n
+                        ON n.account_id = :account AND n.id = mirror_search.rowid - :base
+                    WHERE mirror_search MATCH :query AND mirror_search.rowid BETWEEN :low AND :high
+                    ORDER BY mirror_search.rowid {order} LIMIT :limit OFFSET :offset""",
+                {"account": account, "base": account * _ROWID_SPAN, "query": query, "low": low, "high": high,
+                 "limit": limit, "offset": offset}) as cursor:
+            return [_number(account, row) for row in await cursor.fetchall()]
+
+    async def _indexed_search(self, account: int, what: SearchWords, *, offset: int, limit: int,
+                              newest_first: bool = False) -> tuple[int, list[SmartNumber]] | None:
+        if (query := await self._fts_query(account, what)) is None:
+            return None
+        low = account * _ROWID_SPAN
+        total = await self._indexed_count(query, low)
+        if total == 0:
+            return 0, []
+        return total, await self._indexed_rows(account, query, low=low, high=low + _ROWID_SPAN - 1,
+                                               order="DESC" if newest_first else "ASC", limit=limit, offset=offset)
+
+    async def _indexed_newest(self, account: int, what: SearchWords, *, before: int | None, limit: int,
+                              count: bool) -> tuple[int | None, list[SmartNumber]] | None:
+        if (query := await self._fts_query(account, what)) is None:
+            return None
+        low = account * _ROWID_SPAN
+        below = _ROWID_SPAN if before is None else max(0, min(before, _ROWID_SPAN))
+        rows = await self._indexed_rows(account, query, low=low, high=low + below - 1, order="DESC", limit=limit)
+        total = None
+        if count and before is None and len(rows) < limit:
+            total = len(rows)
+        elif count:
+            total = await self._indexed_count(query, low)
+        return total, rows
+
+
+_TRIGRAM = 3                # the index's tokens: a shorter term has none
+_ROWID_SPAN = 2**32         # a row's key in mirror_search: account_id * 2**32 + id (0 <= id < 2**32)
+_ACCOUNTS = 2**31           # accounts whose keys fit in 63 bits
+
+
+def _phrase(text: str) -> str:
+    """A literal string of an FTS5 query."""
+    return '"' + text.replace('"', '""') + '"'
 
 
 def _row(number: SmartNumber, page: int | None) -> list[object]:
