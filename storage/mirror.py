@@ -79,10 +79,11 @@ class MirrorStore:
 
     # -- accounts --------------------------------------------------------------------------------
 
-    async def state(self, account: int) -> AccountState | None:
+    async def state(self, account: int, *, counted: bool = True) -> AccountState | None:
+        """The account's row; `counted=False` leaves `count` at 0 (counting walks the account's rows)."""
+        count = "(SELECT count(*) FROM mirror_numbers n WHERE n.account_id = a.account_id)" if counted else "0"
         async with self._conn.execute(
-            """SELECT a.*, (SELECT count(*) FROM mirror_numbers n WHERE n.account_id = a.account_id) AS count
-               FROM mirror_accounts a WHERE account_id = ?""", (account,)) as cursor:
+            f"SELECT a.*, {count} AS count FROM mirror_accounts a WHERE account_id = ?", (account,)) as cursor:
             row = await cursor.fetchone()
         return _state(row) if row is not None else None
 

@@ -522,11 +522,13 @@ class AccountNumbers:
         more = len(shown) > limit
         shown = shown[:limit]
         complete, loaded, of = True, 0, 0
-        if before is None:  # how far the copy is read: said with the first screen (its count costs a scan)
-            state = await mirror.state(self.account)
+        if before is None:  # how far the copy is read, with the first screen: counted only while it is read
+            state = await mirror.state(self.account, counted=False)
             complete = state is not None and state.complete
-            progress = mirror.progress(self.account)
-            loaded, of = progress or ((state.count, state.total or state.count) if state is not None else (0, 0))
+            if not complete:
+                progress = mirror.progress(self.account)
+                state = await mirror.state(self.account) if progress is None else state
+                loaded, of = progress or ((state.count, state.total or state.count) if state is not None else (0, 0))
         return Browse(total, shown, shown[-1].id if more else None, self.numbers.expiries.of(self.account),
                       complete, loaded, of)
 

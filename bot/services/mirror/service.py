@@ -266,8 +266,8 @@ class Mirror:
     async def search(self, account: int, what: SearchWords, page: int) -> tuple[int, list[SmartNumber]]:
         return await self._store.search(account, what, offset=(page - 1) * PER_PAGE, limit=PER_PAGE)
 
-    async def state(self, account: int) -> AccountState | None:
-        return await self._store.state(account)
+    async def state(self, account: int, *, counted: bool = True) -> AccountState | None:
+        return await self._store.state(account, counted=counted)
 
     async def newest(self, account: int, what: SearchWords | None, *, before: int | None, limit: int,
                      count: bool = True) -> tuple[int | None, list[SmartNumber]]:
