@@ -4,6 +4,7 @@ delete of many: `/del 12 15 19`, and 🗑 Удалить все N under a /find 
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
@@ -71,28 +72,29 @@ async def del_many_command(message: Message, command: CommandObject, bulk: Accou
 
 async def delete_all_button(callback: CallbackQuery, callback_data: DeleteAllCallback,
                             callback_answer: CallbackAnswer, bulk: AccountBulk, t: Texts) -> None:
-    message = callback.message
-    if not isinstance(message, Message):
-        alert(callback_answer, t.job_stale)
-        return
-    await answer_now(callback, callback_answer)
-    async with typing(callback.bot, message.chat.id):
-        asked = await bulk.ask_delete_search(message.chat.id, callback.from_user, callback_data.key)
-    if asked is None:
-        await show(callback, t.find_expired)
-        return
-    await _ask(message, asked, t)
+    await _ask_from_button(callback, callback_answer, t, lambda chat_id: bulk.ask_delete_search(
+        chat_id, callback.from_user, callback_data.key))
 
 
 async def delete_expiring_button(callback: CallbackQuery, callback_data: DeleteExpiringCallback,
                                  callback_answer: CallbackAnswer, bulk: AccountBulk, t: Texts) -> None:
+    await _ask_from_button(callback, callback_answer, t, lambda chat_id: bulk.ask_delete_expiring(
+        chat_id, callback.from_user, callback_data.until or None))
+
+
+async def _ask_from_button(callback: CallbackQuery, callback_answer: CallbackAnswer, t: Texts,
+                           ask: Callable[[int], Awaitable[DeleteAsked | None]]) -> None:
+    """A "delete all" button: the confirmation of what it stands for, or why it is stale."""
     message = callback.message
     if not isinstance(message, Message):
         alert(callback_answer, t.job_stale)
         return
     await answer_now(callback, callback_answer)
     async with typing(callback.bot, message.chat.id):
-        asked = await bulk.ask_delete_expiring(message.chat.id, callback.from_user, callback_data.until or None)
+        asked = await ask(message.chat.id)
+    if asked is None:  # a /find result forgotten meanwhile
+        await show(callback, t.find_expired)
+        return
     await _ask(message, asked, t)
 
 
