@@ -31,6 +31,15 @@ async def test_del_with_several_ids_asks_once_and_deletes_them_all(harness, plus
     assert only(await harness.send("/history"), "sendMessage").params["text"].count("удалил(а)") == 3
 
 
+async def test_ids_a_whole_copy_lacks_cost_no_call_each(harness, plusofon):
+    numbers = plusofon.seed(40, 45)  # 3 pages
+    await harness.synced()
+    missing = " ".join(str(900000 + n) for n in range(20))
+    ask = only(await harness.send(f"/del {numbers[0]['id']} {missing}"), "sendMessage")
+    assert "Удалить умных номеров: 1?" in ask.params["text"] and "Не найдены: 900000" in ask.params["text"]
+    assert plusofon.count("GET") <= 2  # the freshness check only, not a search per missing id
+
+
 async def test_a_find_result_can_be_deleted_whole(harness, plusofon):
     plusofon.seed(40, 5)
     stock = plusofon.seed(40, 20, description="Склад")

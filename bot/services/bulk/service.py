@@ -182,10 +182,11 @@ class Bulk:
     async def ask_delete(self, numbers: AccountNumbers, chat_id: int, user: User, ids: list[int]) -> DeleteAsked:
         """Numbers to delete by id, looked up in the copy after a freshness check."""
         mirror = self._numbers.mirror
-        await mirror.check(numbers.creds)
+        fresh = await mirror.check(numbers.creds)
+        whole = fresh.complete and fresh.loaded == fresh.total  # then an id the copy lacks costs no call
         found, missing = [], []
         for number_id in dict.fromkeys(ids):
-            number = await mirror.number(numbers.creds, number_id)
+            number = await mirror.number(numbers.creds, number_id, locate=not whole)
             (found.append(number) if number is not None else missing.append(number_id))
         return await self._ask_delete(numbers, chat_id, user, found, missing)
 

@@ -280,12 +280,13 @@ class Mirror:
     def everything(self, account: int) -> AsyncIterator[list[SmartNumber]]:
         return self._store.all(account)
 
-    async def number(self, creds: Credentials, number_id: int) -> SmartNumber | None:
-        """A number for a card or a 🗑: from the copy while the chat's token is trusted, else `locate`d."""
+    async def number(self, creds: Credentials, number_id: int, *, locate: bool = True) -> SmartNumber | None:
+        """A number for a card or a 🗑: from the copy while the chat's token is trusted, else `locate`d (unless
+        not `locate`: the caller knows the copy is whole, so a number it lacks is gone)."""
         await self._flush()
         if self.trusted(creds):
             found = await self._store.get(creds.user_id, number_id)
-            if found is not None:
+            if found is not None or not locate:
                 return found
         return await self.locate(creds, number_id)
 
