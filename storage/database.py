@@ -65,6 +65,31 @@ async def connect(path: Path | str) -> aiosqlite.Connection:
     return conn
 
 
+async def checkpoint(conn: aiosqlite.Connection, patience: float = 10.0) -> bool:
+    """Fold the WAL into the database file and empty it (so that deleted rows leave the disk). False if it
+    could not within `patience` seconds.
+
+    The bot's coroutines share one connection: a SELECT another coroutine has begun but not yet read to the end
+    keeps a read transaction open on it, and SQLite then answers "database table is locked" at once (its busy
+    timeout does not apply). Such a read ends within moments, so wait a little and try again."""
+    delay, waited = 0.005, 0.0
+    while True:
+        try:
+            await conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            return True
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) and "busy" not in str(error):
+                raise
+            if waited >= patience:
+                log.warning("the write-ahead log could not be emptied for %.0f s (%s); trying again later",
+                            waited, error)
+                return False
+            log.debug("checkpoint waits for a read in progress on the connection (%s)", error)
+        await asyncio.sleep(delay)
+        waited += delay
+        delay = min(delay * 2, 0.1)
+
+
 def _refuse_if_unusable(path: Path, error: sqlite3.Error) -> None:
     """UnusableDatabase for a fault of the file; other errors (a lock held too long) stay as they are."""
     if any(words in str(error).lower() for words in _UNUSABLE):

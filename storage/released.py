@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import aiosqlite
 
+from storage.database import checkpoint
+
 
 class ReleasedAccounts:
     def __init__(self, conn: aiosqlite.Connection) -> None:
@@ -34,6 +36,7 @@ class ReleasedAccounts:
         """Everything kept for the account is gone."""
         await self._conn.execute("DELETE FROM released_accounts WHERE account_id = ?", (account,))
 
-    async def checkpoint(self) -> None:
-        """Copy the WAL into the database file and empty it, so that the pages of deleted rows leave it too."""
-        await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    async def checkpoint(self) -> bool:
+        """Copy the WAL into the database file and empty it, so that the pages of deleted rows leave it too;
+        False if a read in progress kept it from that for too long."""
+        return await checkpoint(self._conn)

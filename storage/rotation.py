@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import aiosqlite
 
 from storage.cipher import SecretKeyError, TokenCipher
+from storage.database import checkpoint
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,5 +45,5 @@ async def rotate_tokens(conn: aiosqlite.Connection, cipher: TokenCipher) -> Rota
             await conn.execute("ROLLBACK")
         raise
     # the write-ahead log still holds the old pages: fold it into the database and empty it
-    await conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    await checkpoint(conn)
     return Rotation(len(updates))

@@ -165,3 +165,41 @@ def test_the_setting_defaults_to_a_week_and_takes_0(tmp_path: Path):
     assert Settings(bot_token=TEST_TOKEN, _env_file=None).mirror_keep_days == 7
     assert Settings(bot_token=TEST_TOKEN, _env_file=None, mirror_keep_days=0).mirror_keep_days == 0
 
+
+
+async def test_a_checkpoint_a_long_read_kept_from_happening_is_done_on_the_next_pass(tmp_path: Path):
+    """The rows are deleted at once; emptying the WAL can be kept waiting by a read in progress on the shared
+    connection (storage.database.checkpoint gives up after its patience). The next pass owes it, even with
+    nothing new to forget."""
+    from types import SimpleNamespace
+
+    from bot.services.forgetting import Forgetting
+    from storage.database import connect
+    from storage.released import ReleasedAccounts
+
+    class Released(ReleasedAccounts):
+        def __init__(self, conn) -> None:
+            super().__init__(conn)
+            self.answers, self.calls = [False, True], 0
+
+        async def checkpoint(self) -> bool:
+            self.calls += 1
+            return self.answers.pop(0)
+
+    async def nothing(_account: int) -> int:
+        return 0
+
+    conn = await connect(tmp_path / "bot.sqlite3")
+    try:
+        await conn.execute("INSERT INTO released_accounts (account_id, released_at) VALUES (40, 0)")
+        released = Released(conn)
+        kept = SimpleNamespace(forget=nothing, forget_account=nothing)
+        forgetting = Forgetting(released, kept, kept, None, keep_days=0, clock=lambda: 1.0)
+        assert await forgetting.forget_due() == 1
+        assert released.calls == 1
+        assert await forgetting.forget_due() == 0
+        assert released.calls == 2  # owed, so tried again
+        assert await forgetting.forget_due() == 0
+        assert released.calls == 2  # paid: nothing to do
+    finally:
+        await conn.close()

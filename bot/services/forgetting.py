@@ -25,13 +25,14 @@ class Forgetting:
         self._released, self._mirror, self._expiries, self._dialogues = released, mirror, expiries, dialogues
         self._keep = keep_days * DAY
         self._clock = clock
+        self._checkpoint_owed = False  # deleted rows may still be in the WAL: empty it on the next pass
 
     async def chat_left(self, bot_id: int, chat_id: int) -> None:
         """The chat was disconnected: its dialogues go now; its account too, if no other chat refers to it and
         nothing is to be kept."""
         await self._dialogues.forget_chat(bot_id, chat_id)
         if not await self.account_changed():
-            await self._released.checkpoint()
+            await self._checkpoint()
 
     async def account_changed(self) -> int:
         """A chat left its account (or moved to another): with MIRROR_KEEP_DAYS=0, forget it now. How many
@@ -52,6 +53,9 @@ class Forgetting:
             forgotten += 1
             log.info("account %s: no chat refers to it any more; deleted its copy (%d numbers) and %d expiries",
                      account, numbers, expiries)
-        if forgotten:
-            await self._released.checkpoint()
+        if forgotten or self._checkpoint_owed:
+            await self._checkpoint()
         return forgotten
+
+    async def _checkpoint(self) -> None:
+        self._checkpoint_owed = not await self._released.checkpoint()
