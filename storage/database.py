@@ -10,6 +10,7 @@ from pathlib import Path
 
 import aiosqlite
 
+from storage import mirror_grams
 from storage.migrations import MIGRATIONS
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,7 @@ async def connect(path: Path | str) -> aiosqlite.Connection:
         await conn.execute("PRAGMA synchronous = FULL")
         await conn.execute("PRAGMA foreign_keys = ON")
         await conn.execute("PRAGMA secure_delete = ON")  # deleted rows are overwritten, not just unlinked
+        await conn.create_function(mirror_grams.FUNCTION, 3, mirror_grams.gram_words, deterministic=True)
         await migrate(conn)
     except sqlite3.Error as error:
         await conn.close()

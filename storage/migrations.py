@@ -303,4 +303,38 @@ MIGRATIONS: list[str] = [
     SELECT account_id * 4294967296 + id, digits_x, digits_b, folded FROM mirror_numbers
     WHERE account_id BETWEEN 0 AND 2147483647 AND id BETWEEN 0 AND 4294967295;
     """,
+    # the short-term index (issue 26): a term of 1-2 characters has no trigram, so mirror_search cannot find it and
+    # it was counted by reading every row of the account. mirror_grams holds every character and pair of characters
+    # of each number's digits and description as a word (storage/mirror_grams.py), with no positions (detail =
+    # none): a term is one word, its rows one list. Same keys and same rows as mirror_search; its triggers call
+    # gram_words, which storage.database.connect registers on every connection.
+    """
+    CREATE VIRTUAL TABLE mirror_grams USING fts5 (grams, content = '', columnsize = 0, detail = none);
+    CREATE TRIGGER mirror_grams_added AFTER INSERT ON mirror_numbers
+    WHEN NEW.account_id BETWEEN 0 AND 2147483647 AND NEW.id BETWEEN 0 AND 4294967295
+    BEGIN
+        INSERT INTO mirror_grams (rowid, grams)
+        VALUES (NEW.account_id * 4294967296 + NEW.id, gram_words(NEW.digits_x, NEW.digits_b, NEW.folded));
+    END;
+    CREATE TRIGGER mirror_grams_removed AFTER DELETE ON mirror_numbers
+    WHEN OLD.account_id BETWEEN 0 AND 2147483647 AND OLD.id BETWEEN 0 AND 4294967295
+    BEGIN
+        INSERT INTO mirror_grams (mirror_grams, rowid, grams)
+        VALUES ('delete', OLD.account_id * 4294967296 + OLD.id, gram_words(OLD.digits_x, OLD.digits_b, OLD.folded));
+    END;
+    CREATE TRIGGER mirror_grams_changed AFTER UPDATE OF account_id, id, digits_x, digits_b, folded ON mirror_numbers
+    WHEN OLD.account_id IS NOT NEW.account_id OR OLD.id IS NOT NEW.id OR OLD.digits_x IS NOT NEW.digits_x
+        OR OLD.digits_b IS NOT NEW.digits_b OR OLD.folded IS NOT NEW.folded
+    BEGIN
+        INSERT INTO mirror_grams (mirror_grams, rowid, grams)
+        SELECT 'delete', OLD.account_id * 4294967296 + OLD.id, gram_words(OLD.digits_x, OLD.digits_b, OLD.folded)
+        WHERE OLD.account_id BETWEEN 0 AND 2147483647 AND OLD.id BETWEEN 0 AND 4294967295;
+        INSERT INTO mirror_grams (rowid, grams)
+        SELECT NEW.account_id * 4294967296 + NEW.id, gram_words(NEW.digits_x, NEW.digits_b, NEW.folded)
+        WHERE NEW.account_id BETWEEN 0 AND 2147483647 AND NEW.id BETWEEN 0 AND 4294967295;
+    END;
+    INSERT INTO mirror_grams (rowid, grams)
+    SELECT account_id * 4294967296 + id, gram_words(digits_x, digits_b, folded) FROM mirror_numbers
+    WHERE account_id BETWEEN 0 AND 2147483647 AND id BETWEEN 0 AND 4294967295;
+    """,
 ]

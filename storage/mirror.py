@@ -17,6 +17,8 @@ import aiosqlite
 import orjson
 
 from bot.core.models import SmartNumber
+from storage import mirror_grams
+from storage.mirror_grams import SHORTEST_TRIGRAM
 
 _NUMBER_COLUMNS = "id, phone_a, phone_b, phone_x, description, created_at"
 _NON_DIGITS = re.compile(r"\D")
@@ -321,10 +323,11 @@ class MirrorStore:
             after = rows[-1][0]
 
     # -- the search index ------------------------------------------------------------------------
-    # mirror_search (see its migration) finds a term of 3+ characters through its trigrams and counts the matches
-    # without reading the rows, where a scan reads every row of the account (~1 µs each). Its matches are exactly
-    # the scan's (`_MATCH`): a phrase of trigrams in a column is a substring of it, `^` anchors the prefix; terms
-    # of 1–2 characters have no trigram and are scanned.
+    # Two full-text indexes (see their migrations) find and count the matches without reading the rows, where a
+    # scan reads every row of the account (~0.5 µs each): mirror_search a term of 3+ characters through its
+    # trigrams (a phrase of trigrams in a column is a substring of it, `^` anchors the prefix), mirror_grams a
+    # term of 1–2 characters as one word (storage/mirror_grams.py). Their matches are exactly the scan's
+    # (`_MATCH`); a query with terms of both lengths takes the union of the two.
 
     def _scan_match(self, what: SearchWords) -> str:
         """The scan's condition: `_MATCH` with only the parts `what` uses (a third of the time per row fewer)."""
@@ -336,79 +339,120 @@ class MirrorStore:
         words = ["instr(folded, :words) > 0"] if what.words else []
         return "(" + (" OR ".join(digits + words) or "0") + ")"
 
-    async def _fts_query(self, account: int, what: SearchWords) -> str | None:
-        """`what` as a query of the index, or None when the index cannot answer it exactly."""
+    async def _matches(self, account: int, what: SearchWords) -> _Matches | None:
+        """`what` as queries of the indexes; None when they cannot answer it exactly."""
         if not self._search_index or not 0 <= account < _ACCOUNTS or "\x00" in what.words:
             return None  # a NUL ends an FTS5 query string early: scan
-        parts = []
+        trigrams, short = [], {}
         if what.digits:
-            if len(what.digits) < _TRIGRAM:
-                return None
-            parts.append(f"{{digits_x digits_b}} : {_phrase(what.digits)}")
+            if len(what.digits) < SHORTEST_TRIGRAM:
+                short["digits"] = what.digits
+            else:
+                trigrams.append(f"{{digits_x digits_b}} : {_phrase(what.digits)}")
             if what.prefix:
-                if len(what.prefix) < _TRIGRAM:
+                if len(what.prefix) < SHORTEST_TRIGRAM:
                     return None
-                parts.append(f"{{digits_x digits_b}} : ^ {_phrase(what.prefix)}")
+                trigrams.append(f"{{digits_x digits_b}} : ^ {_phrase(what.prefix)}")
         if what.words:
-            if len(what.words) < _TRIGRAM:
-                return None
-            parts.append(f"{{folded}} : {_phrase(what.words)}")
-        if not parts:
+            if len(what.words) < SHORTEST_TRIGRAM:
+                short["words"] = what.words
+            else:
+                trigrams.append(f"{{folded}} : {_phrase(what.words)}")
+        if not trigrams and not short:
             return None
-        async with self._conn.execute(  # rows the index leaves out (never seen in practice): scan. Two seeks
+        async with self._conn.execute(  # rows the indexes leave out (never seen in practice): scan. Two seeks
                 """SELECT EXISTS (SELECT 1 FROM mirror_numbers WHERE account_id = :account AND id < 0)
                        OR EXISTS (SELECT 1 FROM mirror_numbers WHERE account_id = :account AND id >= :span)""",
                 {"account": account, "span": _ROWID_SPAN}) as cursor:
             (outside,) = await cursor.fetchone()
-        return None if outside else " OR ".join(parts)
+        if outside:
+            return None
+        return _Matches(account, " OR ".join(trigrams), short)
 
-    async def _indexed_count(self, query: str, low: int) -> int:
-        async with self._conn.execute(
-                "SELECT count(*) FROM mirror_search WHERE mirror_search MATCH ? AND rowid BETWEEN ? AND ?",
-                (query, low, low + _ROWID_SPAN - 1)) as cursor:
+    async def _indexed_count(self, matches: _Matches) -> int:
+        async with self._conn.execute(matches.count_sql(), matches.params()) as cursor:
             (total,) = await cursor.fetchone()
         return total
 
-    async def _indexed_rows(self, account: int, query: str, *, low: int, high: int, order: str, limit: int,
+    async def _indexed_rows(self, matches: _Matches, *, below: int, order: str, limit: int,
                             offset: int = 0) -> list[SmartNumber]:
-        """The matches keyed `low`..`high` in `order` (ASC or DESC): the index's keys, then those rows by key."""
+        """The matches with ids below `below` in `order` (ASC or DESC): the indexes' keys, then those rows."""
         async with self._conn.execute(
-                f"""SELECT {", ".join("n." + column for column in _NUMBER_COLUMNS.split(", "))}
-                    FROM mirror_search CROSS JOIN mirror_numbers n
-                        ON n.account_id = :account AND n.id = mirror_search.rowid - :base
-                    WHERE mirror_search MATCH :query AND mirror_search.rowid BETWEEN :low AND :high
-                    ORDER BY mirror_search.rowid {order} LIMIT :limit OFFSET :offset""",
-                {"account": account, "base": account * _ROWID_SPAN, "query": query, "low": low, "high": high,
-                 "limit": limit, "offset": offset}) as cursor:
-            return [_number(account, row) for row in await cursor.fetchall()]
+                matches.rows_sql(order), matches.params(below) | {"limit": limit, "offset": offset}) as cursor:
+            return [_number(matches.account, row) for row in await cursor.fetchall()]
 
     async def _indexed_search(self, account: int, what: SearchWords, *, offset: int, limit: int,
                               newest_first: bool = False) -> tuple[int, list[SmartNumber]] | None:
-        if (query := await self._fts_query(account, what)) is None:
+        if (matches := await self._matches(account, what)) is None:
             return None
-        low = account * _ROWID_SPAN
-        total = await self._indexed_count(query, low)
+        total = await self._indexed_count(matches)
         if total == 0:
             return 0, []
-        return total, await self._indexed_rows(account, query, low=low, high=low + _ROWID_SPAN - 1,
-                                               order="DESC" if newest_first else "ASC", limit=limit, offset=offset)
+        return total, await self._indexed_rows(matches, below=_ROWID_SPAN, order="DESC" if newest_first else "ASC",
+                                               limit=limit, offset=offset)
 
     async def _indexed_newest(self, account: int, what: SearchWords, *, before: int | None, limit: int,
                               count: bool) -> tuple[int | None, list[SmartNumber]] | None:
-        if (query := await self._fts_query(account, what)) is None:
+        if (matches := await self._matches(account, what)) is None:
             return None
-        low = account * _ROWID_SPAN
         below = _ROWID_SPAN if before is None else max(0, min(before, _ROWID_SPAN))
-        rows = await self._indexed_rows(account, query, low=low, high=low + below - 1, order="DESC", limit=limit)
+        rows = await self._indexed_rows(matches, below=below, order="DESC", limit=limit)
         total = None
         if count and before is None and len(rows) < limit:
             total = len(rows)
         elif count:
-            total = await self._indexed_count(query, low)
+            total = await self._indexed_count(matches)
         return total, rows
 
 
-_TRIGRAM = 3                # the index's tokens: a shorter term has none
+@dataclass(frozen=True, slots=True)
+class _Matches:
+    """A search as queries of the two indexes: `trigrams` of mirror_search (terms of 3+ characters), `short` of
+    mirror_grams (`digits` and `words` of 1–2 characters), either of them empty. Their keys are
+    `account * 2**32 + id`, so an account is one key range."""
+
+    account: int
+    trigrams: str
+    short: dict[str, str]
+
+    def params(self, below: int = 2**32) -> dict[str, object]:
+        low = self.account * _ROWID_SPAN
+        return {"account": self.account, "base": low, "low": low, "high": low + below - 1,
+                "trigrams": self.trigrams, "grams": mirror_grams.query(**self.short) if self.short else "",
+                **{"short_" + part: term for part, term in self.short.items()}}
+
+    def count_sql(self) -> str:
+        if not self.short:
+            return f"SELECT count(*) FROM {_TRIGRAM_KEYS}"
+        if not self.trigrams:
+            return f"SELECT count(*) FROM {_GRAM_KEYS}"
+        # both: the short term's matches (usually most of the account: a digit is in most phones), and those of
+        # the long term (usually few: it is the whole text typed) that the short one misses, seen in their rows
+        misses = " OR ".join(["instr(n.digits_x, :short_digits) > 0 OR instr(n.digits_b, :short_digits) > 0"]
+                             * ("digits" in self.short) + ["instr(n.folded, :short_words) > 0"] * ("words" in self.short))
+        return f"""SELECT (SELECT count(*) FROM {_GRAM_KEYS})
+                        + (SELECT count(*) FROM mirror_search CROSS JOIN mirror_numbers n
+                               ON n.account_id = :account AND n.id = mirror_search.rowid - :base
+                           WHERE mirror_search MATCH :trigrams AND mirror_search.rowid BETWEEN :low AND :high
+                               AND NOT ({misses}))"""
+
+    def rows_sql(self, order: str) -> str:
+        if not self.short:
+            keys = f"SELECT rowid FROM {_TRIGRAM_KEYS}"
+        elif not self.trigrams:
+            keys = f"SELECT rowid FROM {_GRAM_KEYS}"
+        else:  # the first `offset + limit` of each index, then the first of them all
+            keys = f"""SELECT rowid FROM (SELECT rowid FROM {_TRIGRAM_KEYS} ORDER BY rowid {order}
+                                              LIMIT :offset + :limit)
+                       UNION SELECT rowid FROM (SELECT rowid FROM {_GRAM_KEYS} ORDER BY rowid {order}
+                                                    LIMIT :offset + :limit)"""
+        return f"""SELECT {", ".join("n." + column for column in _NUMBER_COLUMNS.split(", "))}
+                   FROM ({keys}) AS m CROSS JOIN mirror_numbers n ON n.account_id = :account AND n.id = m.rowid - :base
+                   ORDER BY m.rowid {order} LIMIT :limit OFFSET :offset"""
+
+
+_TRIGRAM_KEYS = "mirror_search WHERE mirror_search MATCH :trigrams AND rowid BETWEEN :low AND :high"
+_GRAM_KEYS = "mirror_grams WHERE mirror_grams MATCH :grams AND rowid BETWEEN :low AND :high"
 _ROWID_SPAN = 2**32         # a row's key in mirror_search: account_id * 2**32 + id (0 <= id < 2**32)
 _ACCOUNTS = 2**31           # accounts whose keys fit in 63 bits
 
