@@ -316,6 +316,13 @@ class Texts:
         "long": "описание длиннее 255 символов", "ttl": "срок не понят (пример: 7d, 12h)",
         "duplicate": "повтор строки {row}", "unidentified": "создан, но номер не найден в списке",
         "no_answer": "Plusofon не ответил", "gone": "уже был удалён",
+        # a row's call failed: the error's class, in words
+        "ServerError": "ошибка на стороне Plusofon", "MalformedResponseError": "ошибка на стороне Plusofon",
+        "APIConnectionError": "Plusofon недоступен", "APITimeoutError": "Plusofon не ответил вовремя",
+        "BadRequestError": "Plusofon отклонил запрос", "ValidationError": "Plusofon отклонил запрос",
+        "NotFoundError": "Plusofon не нашёл номер", "UserNotFoundError": "аккаунт не найден в Plusofon",
+        "RateLimitError": "Plusofon просит реже", "AuthenticationError": "токен не принят",
+        "SignInExpired": "токен не принят", "APIStatusError": "ошибка Plusofon",
     }
     row_statuses: ClassVar[dict[str, str]] = {
         "pending": "ждёт", "sent": "отправлен", "created": "создан", "done": "готово", "failed": "ошибка",
@@ -388,6 +395,8 @@ class Texts:
         "delete_many_confirm": "Удалить выбранные номера ({count})?",
         "deleting": "Удаляю: {done} из {count}",
         "deleted_many": "Удалено: {count}",
+        "delete_failed": "Не удалось удалить {count}: {reason}",
+        "delete_stopped": "Остановлено. Удалено: {count}",
         "cancel": "Отмена",
         "retry": "Повторить",
         "offline": "Нет связи. Проверьте интернет.",
@@ -665,6 +674,12 @@ class EnglishTexts(Texts):
         "long": "description over 255 characters", "ttl": "term not understood (e.g. 7d, 12h)",
         "duplicate": "repeats row {row}", "unidentified": "created, but not found in the list",
         "no_answer": "Plusofon did not answer", "gone": "was deleted already",
+        "ServerError": "an error on Plusofon's side", "MalformedResponseError": "an error on Plusofon's side",
+        "APIConnectionError": "Plusofon is unreachable", "APITimeoutError": "Plusofon did not answer in time",
+        "BadRequestError": "Plusofon refused the request", "ValidationError": "Plusofon refused the request",
+        "NotFoundError": "Plusofon did not find the number", "UserNotFoundError": "the account is not in Plusofon",
+        "RateLimitError": "Plusofon asks to slow down", "AuthenticationError": "the token was refused",
+        "SignInExpired": "the token was refused", "APIStatusError": "a Plusofon error",
     }
     row_statuses: ClassVar[dict[str, str]] = {
         "pending": "waiting", "sent": "sent", "created": "created", "done": "done", "failed": "error",
@@ -756,6 +771,8 @@ class EnglishTexts(Texts):
         "delete_many_confirm": "Delete the selected numbers ({count})?",
         "deleting": "Deleting: {done} of {count}",
         "deleted_many": "Deleted: {count}",
+        "delete_failed": "Could not delete {count}: {reason}",
+        "delete_stopped": "Stopped. Deleted: {count}",
         "cancel": "Cancel",
         "retry": "Retry",
         "offline": "No connection. Check the internet.",

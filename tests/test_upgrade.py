@@ -71,8 +71,13 @@ def build_old_database(path: Path, version: int) -> None:
 
 
 def tables(db: sqlite3.Connection) -> list[str]:
+    """The tables that hold data: not the full-text indexes (virtual, made from mirror_numbers by triggers; a
+    contentless one cannot even be read) nor the shadow tables they keep their index in."""
+    indexes = [name for (name,) in db.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE%'")]
     return [name for (name,) in db.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        if not any(name == index or name.startswith(index + "_") for index in indexes)]
 
 
 def snapshot(path: Path, columns: dict[str, list[str]] | None = None) -> tuple[dict[str, list[str]], dict]:

@@ -191,16 +191,62 @@ async def test_a_delete_reaches_plusofon_once_and_a_second_one_is_404(bot, app, 
     assert (await app.delete("/app/api/numbers/abc", headers=auth(100))).status_code == 404
 
 
-async def test_several_are_deleted_one_by_one(bot, app, plusofon):
+async def finished_job(app, job_id: int, user: int = 100, timeout: float = 10.0) -> dict:
+    """GET the job until it says it is finished (what the page does)."""
+    async with asyncio.timeout(timeout):
+        while True:
+            job = (await app.get(f"/app/api/jobs/{job_id}", headers=auth(user))).json()
+            if job["finished"]:
+                return job
+            await asyncio.sleep(0.05)
+
+
+async def test_several_are_deleted_by_a_bulk_job_followed_from_the_page(bot, app, plusofon):
     numbers = plusofon.seed(40, 6)
     await bot.synced()
     ids = [n["id"] for n in numbers[:3]]
-    response = await app.post("/app/api/numbers/delete", json={"ids": [*ids, 999_999]}, headers=auth(100))
-    assert response.status_code == 200
-    assert response.json() == {"deleted": ids, "missing": [999_999], "failed": []}
+    key = {"Idempotency-Key": "press-1"}
+    response = await app.post("/app/api/numbers/delete", json={"ids": [*ids, 999_999]}, headers=auth(100) | key)
+    assert response.status_code == 202
+    started = response.json()
+    assert started["missing"] == [999_999] and started["job"]["total"] == 3
+    job = await finished_job(app, started["job"]["id"])
+    assert job["deleted"] == ids and job["failed"] == [] and job["left"] == 0 and job["state"] == "finished"
     assert plusofon.count("DELETE") == 3 and plusofon.total(40) == 3
-    bad = await app.post("/app/api/numbers/delete", json={"ids": ["1"]}, headers=auth(100))
-    assert bad.status_code == 400
+    # a second press of the same button (its answer lost): the same job, nothing deleted twice
+    again = await app.post("/app/api/numbers/delete", json={"ids": [*ids, 999_999]}, headers=auth(100) | key)
+    assert again.json()["job"]["id"] == started["job"]["id"] and plusofon.count("DELETE") == 3
+    # the chat's record of it, as for /del with several ids: the summary with its file, the team's line, /history
+    summary = await bot.tg.wait_for(lambda call: call.method_name == "sendDocument" and call.params.get("chat_id") == 100)
+    assert "удалено 3 из 3" in summary.params["caption"]
+    await bot.tg.wait_for(lambda call: call.params.get("chat_id") == TEAM and "удал" in call.params.get("text", ""))
+    assert sum("удал" in line.lower() for line in texts(await bot.send("/history"))) >= 1
+    # another user never sees it
+    await bot.connect_chat(OTHER_USER, OTHER_ACCOUNT, OTHER_TOKEN)
+    stranger = await app.get(f"/app/api/jobs/{started['job']['id']}", headers=auth(OTHER_USER))
+    assert stranger.status_code == 404
+    assert (await app.get("/app/api/jobs/x1", headers=auth(100))).status_code == 404
+
+
+async def test_a_delete_of_many_that_plusofon_refuses_says_which_and_why(bot, app, plusofon):
+    numbers = plusofon.seed(40, 4)
+    await bot.synced()
+    plusofon.inject("500", method="DELETE", times=10)
+    started = (await app.post("/app/api/numbers/delete", json={"ids": [numbers[0]["id"]]}, headers=auth(100))).json()
+    job = await finished_job(app, started["job"]["id"], timeout=20)
+    assert job["deleted"] == [] and [failure["id"] for failure in job["failed"]] == [numbers[0]["id"]]
+    assert job["failed"][0]["error"] and "Error" not in job["failed"][0]["error"], job  # in words, not a class name
+    assert plusofon.total(40) == 4
+
+
+async def test_a_delete_of_ids_none_of_which_is_in_the_account_starts_no_job(bot, app, plusofon):
+    plusofon.seed(40, 2)
+    await bot.synced()
+    response = await app.post("/app/api/numbers/delete", json={"ids": [999_998, 999_999]}, headers=auth(100))
+    assert response.status_code == 200 and response.json() == {"job": None, "missing": [999_998, 999_999]}
+    assert plusofon.count("DELETE") == 0
+    for bad in ({"ids": ["1"]}, {"ids": []}, {"ids": list(range(1, 202))}, {"ids": [True]}, ["1"]):
+        assert (await app.post("/app/api/numbers/delete", json=bad, headers=auth(100))).status_code == 400, bad
 
 
 # ---- the page and the chat side --------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """The Mini App's page in a real browser (Debian's Chromium, driven by Playwright): search, scroll, a card, a
-delete behind Telegram's confirmation, and screenshots at 360×740 in light and dark (saved in tmp_path).
+delete behind Telegram's confirmation, and screenshots at 360×740 in light and dark (saved in tmp_path); several
+deleted at once, and what the page says offline, when throttled and when its sign-in is a day old.
 
 Telegram's own script is blocked: a stand-in `window.Telegram.WebApp`, its init data signed with the test bot's
 token, is injected before the page's script runs, as the Telegram client would provide one."""
@@ -36,7 +37,8 @@ window.Telegram = {WebApp: {
   initData: %(init)s, initDataUnsafe: {user: {id: 100, first_name: "Анна", language_code: "ru"}},
   colorScheme: %(scheme)s, themeParams: %(theme)s, confirms: [],
   MainButton: {text: "", isVisible: false, setText(t) { this.text = t; }, show() { this.isVisible = true; },
-               hide() { this.isVisible = false; }, onClick() {}, enable() {}, showProgress() {}, hideProgress() {}},
+               hide() { this.isVisible = false; }, onClick(f) { this.press = f; }, enable() {}, showProgress() {},
+               hideProgress() {}},
   BackButton: {isVisible: false, show() { this.isVisible = true; }, hide() { this.isVisible = false; }, onClick() {}},
   showConfirm(text, done) { this.confirms.push(text); setTimeout(() => done(true), 0); },
   HapticFeedback: {notificationOccurred() {}}, ready() {}, expand() {}, onEvent() {},
@@ -52,11 +54,11 @@ async def browser() -> AsyncIterator[Any]:
         await launched.close()
 
 
-async def open_app(browser: Any, url: str, *, dark: bool = False) -> Any:
+async def open_app(browser: Any, url: str, *, dark: bool = False, init: str | None = None) -> Any:
     context = await browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=1,
                                         color_scheme="dark" if dark else "light")
     await context.route("https://telegram.org/**", lambda route: route.abort())  # the stand-in takes its place
-    await context.add_init_script(STAND_IN % {"init": json.dumps(init_data(100)),
+    await context.add_init_script(STAND_IN % {"init": json.dumps(init or init_data(100)),
                                               "scheme": json.dumps("dark" if dark else "light"),
                                               "theme": json.dumps(DARK if dark else LIGHT)})
     page = await context.new_page()
@@ -113,5 +115,62 @@ async def test_search_scroll_card_delete_and_screenshots(make, plusofon, browser
         await expect(dark.locator("#card")).to_be_visible()
         await dark.screenshot(path=tmp_path / "dark-card.png")
         print(f"screenshots in {tmp_path}")
+    finally:
+        await runner.cleanup()
+
+
+async def test_select_many_delete_them_as_one_job_and_errors_get_a_line_and_a_retry(make, plusofon, browser):
+    bot = await make(connect=100, webapp_url=APP_URL, webapp_host="127.0.0.1", throttle_user_burst=4,
+                     throttle_user_per_minute=1)
+    numbers = plusofon.seed(40, 30)
+    await bot.synced()
+    runner = await start_webapp_server(bot.settings, bot.services, port=0)
+    expect = playwright_api.expect
+    try:
+        url = f"http://127.0.0.1:{bound_port(runner)}/app/"
+        page = await open_app(browser, url)
+        await expect(page.locator("#status")).to_have_text("Номеров: 30")
+
+        # three chosen, one confirmation, one job on the server (followed until it ends)
+        await page.locator("#select-toggle").click()
+        chosen = [number["id"] for number in numbers[-3:]]
+        for number_id in chosen:
+            await page.locator(f'.row[data-id="{number_id}"]').click()
+        await expect(page.locator("#delete-selected")).to_have_text("Удалить (3)")
+        assert await page.evaluate("[Telegram.WebApp.MainButton.isVisible, Telegram.WebApp.MainButton.text]") == [
+            True, "Удалить (3)"]  # in Telegram, its main button stands for the page's own
+        await page.evaluate("Telegram.WebApp.MainButton.press()")
+        await expect(page.locator("#toast")).to_have_text("Удалено: 3")
+        await expect(page.locator("#status")).to_have_text("Номеров: 27")
+        for number_id in chosen:
+            await expect(page.locator(f'.row[data-id="{number_id}"]')).to_have_count(0)
+        assert await page.evaluate("Telegram.WebApp.confirms") == ["Удалить выбранные номера (3)?"]
+        assert not {n["id"] for n in plusofon.numbers(40)} & set(chosen) and plusofon.count("DELETE") == 3
+        await bot.tg.wait_for(lambda call: call.method_name == "sendDocument" and call.params.get("chat_id") == 100)
+
+        # offline: a line and a retry, and the list still there; back online, the page retries by itself
+        await page.context.set_offline(True)
+        await page.locator("#search").fill("zzz-none")
+        await expect(page.locator("#notice-text")).to_have_text("Нет связи. Проверьте интернет.")
+        await expect(page.locator("#notice-retry")).to_be_visible()
+        await expect(page.locator(".row")).to_have_count(27)
+        await page.context.set_offline(False)
+        await expect(page.locator("#notice")).to_be_hidden()
+        await expect(page.locator("#status")).to_have_text("Найдено: 0")
+
+        # too fast: the server's own throttle (a read costs a quarter of a command) says so, with a retry
+        for typed in map(str, range(1, 30)):  # each search waited for: typing faster sends only the last
+            async with page.expect_response(lambda response: "/app/api/numbers?" in response.url) as answer:
+                await page.locator("#search").fill(typed)
+            if (await answer.value).status == 429:
+                break
+        await expect(page.locator("#notice-text")).to_have_text("Слишком часто. Подождите немного.")
+        await expect(page.locator("#notice-retry")).to_be_visible()
+
+        # the app sat open for more than a day: its sign-in is refused; a line that says what to do
+        stale = await open_app(browser, url, init=init_data(100, age=25 * 3600))
+        await expect(stale.locator("#notice-text")).to_have_text(
+            "Сессия устарела: закройте и откройте приложение заново.")
+        await expect(stale.locator("#search")).to_be_visible()  # the page, not a blank one
     finally:
         await runner.cleanup()

@@ -4,6 +4,7 @@ answer JSON. `guard` (a middleware) answers who is calling, whose account it is,
 from __future__ import annotations
 
 import asyncio
+import functools
 import html
 import logging
 import re
@@ -23,22 +24,24 @@ from bot.core.models import SmartNumber
 from bot.core.phones import display, normalize
 from bot.core.settings import Settings
 from bot.plusofon import AddOutcomeUnknown, PlusofonError
+from bot.services.bulk import ALL, Bulk
 from bot.services.container import Services
 from bot.services.mirror import NotReady
 from bot.services.numbers import AccountNumbers, Added, Draft, Duplicates, Refused
 from handlers.adding import MAX_DESCRIPTION
 from handlers.errors import describe
+from handlers.job_views import JobViews
 from handlers.middlewares import ANSWER_WITHIN
 from handlers.texts import Texts, texts_for
 from handlers.throttle import Buckets
+from storage.jobs import CANCELLED, DONE, FAILED, FINISHED, PENDING, SENT, STOPPED, Job
 from webapp.auth import Unauthorized, caller
 
 log = logging.getLogger(__name__)
 API = "/app/api/"
 DEFAULT_LIMIT, MAX_LIMIT = 50, 200
 MAX_QUERY = 100                # characters of a search
-MAX_BULK = 200                 # ids in one POST /app/api/numbers/delete
-BULK_GAP = 0.2                 # seconds between two deletes of one bulk request (Plusofon's pace, not ours)
+MAX_BULK = 200                 # ids in one POST /app/api/numbers/delete (the page sends more as several jobs)
 READ_COST = 0.25               # a search or a scroll takes a quarter of the per-user allowance a command takes
 IDEMPOTENCY_TTL = 24 * 3600.0  # seconds a POST's result is kept under its Idempotency-Key
 _ID = re.compile(r"^[0-9]{1,18}$")
@@ -63,7 +66,7 @@ class WebApp:
                  wall_clock: Callable[[], float] = time.time) -> None:
         self.settings, self.services, self.clock, self.wall_clock = settings, services, clock, wall_clock
         self.buckets = Buckets(settings.throttle_user_per_minute, settings.throttle_user_burst)
-        self.results: TTLCache[tuple[int, str], asyncio.Future[web.Response]] = TTLCache(
+        self.results: TTLCache[tuple[int, str, str], asyncio.Future[web.Response]] = TTLCache(
             maxsize=10_000, ttl=IDEMPOTENCY_TTL)
 
     def allows(self, user_id: int, cost: float) -> bool:
@@ -151,27 +154,38 @@ async def list_numbers(request: web.Request) -> web.Response:
 
 # -- adding -----------------------------------------------------------------------------------------------
 
+def once_per_key(handler: Handler) -> Handler:
+    """A POST once per Idempotency-Key: a repeated request (a retry after a lost answer, a second press) gets
+    the first one's result, and waits for it while it is still being made."""
+
+    @functools.wraps(handler)
+    async def once(request: web.Request) -> web.StreamResponse:
+        key = request.headers.get("Idempotency-Key", "").strip()[:100]
+        if not key:
+            return await handler(request)
+        results = request.app[WEBAPP].results
+        slot = (request[CALLER].user.id, request.path, key)
+        earlier = results.get(slot)
+        if earlier is not None:
+            return _copy(await asyncio.shield(earlier))
+        pending: asyncio.Future[web.Response] = asyncio.get_running_loop().create_future()
+        results[slot] = pending
+        try:
+            response = await handler(request)
+        except BaseException as failure:
+            results.pop(slot, None)  # nothing is known to have been done: a retry may try again
+            pending.set_exception(failure)
+            pending.exception()  # retrieved: a future nobody else awaits must not warn
+            raise
+        pending.set_result(response)  # kept, failures included: an AddOutcomeUnknown must not be tried twice
+        return response
+
+    return once
+
+
+@once_per_key
 async def create_number(request: web.Request) -> web.Response:
-    """Once per Idempotency-Key: a repeated request (a retry after a lost answer) gets the first one's result."""
-    who = request[CALLER]
-    key = request.headers.get("Idempotency-Key", "").strip()[:100]
-    if not key:
-        return await _create(request, who)
-    results = request.app[WEBAPP].results
-    earlier = results.get((who.user.id, key))
-    if earlier is not None:
-        return _copy(await asyncio.shield(earlier))
-    pending: asyncio.Future[web.Response] = asyncio.get_running_loop().create_future()
-    results[(who.user.id, key)] = pending
-    try:
-        response = await _create(request, who)
-    except BaseException as failure:
-        results.pop((who.user.id, key), None)  # nothing is known to have been created: a retry may try again
-        pending.set_exception(failure)
-        pending.exception()  # retrieved: a future nobody else awaits must not warn
-        raise
-    pending.set_result(response)  # kept, failures included: an AddOutcomeUnknown must not be tried twice
-    return response
+    return await _create(request, request[CALLER])
 
 
 def _copy(response: web.Response) -> web.Response:
@@ -237,12 +251,12 @@ async def delete_number(request: web.Request) -> web.Response:
     return web.json_response({"deleted": number_id})
 
 
+@once_per_key
 async def delete_numbers(request: web.Request) -> web.Response:
-    """Several numbers, one by one as ✅ deletes each, `BULK_GAP` apart.
-
-    This is where issue 20's bulk job plugs in once it exists: start the job with these ids and answer
-    `{"job": id}` (202), its progress at GET /app/api/jobs/{id}; the page already sends at most a few ids a
-    request and shows the progress between requests."""
+    """Several numbers, as a delete of many in the chat (`/del 12 15 19`): a bulk job (issue 20), looked up in
+    the copy, then run in the background at the account's pace with its progress and summary in the private
+    chat. The page asked with Telegram's confirmation, so the job starts at once; `202` with the job, whose
+    progress is at GET /app/api/jobs/{id}; ids not in the account are `missing`."""
     who = request[CALLER]
     try:
         body = await request.json()
@@ -250,21 +264,35 @@ async def delete_numbers(request: web.Request) -> web.Response:
         body = None
     ids = body.get("ids") if isinstance(body, dict) else None
     if (not isinstance(ids, list) or not ids or len(ids) > MAX_BULK
-            or not all(isinstance(i, int) and not isinstance(i, bool) and i > 0 for i in ids)):
+            or not all(isinstance(i, int) and not isinstance(i, bool) and 0 < i < 2**63 for i in ids)):
         return error(400, f"ids: a list of 1 to {MAX_BULK} number ids")
-    deleted, missing, failed = [], [], []
-    for index, number_id in enumerate(dict.fromkeys(ids)):
-        if index:
-            await asyncio.sleep(BULK_GAP)
-        try:
-            done = await who.numbers.delete_now(who.chat, who.user, number_id)
-        except PlusofonError as failure:
-            failed.append({"id": number_id, "error": plain(describe(failure, who.t))})
-            continue
-        if done is None or done.outcome == "gone":
-            missing.append(number_id)
-        elif done.error is not None:
-            failed.append({"id": number_id, "error": plain(describe(done.error, who.t))})
-        else:
-            deleted.append(number_id)
-    return web.json_response({"deleted": deleted, "missing": missing, "failed": failed})
+    bulk = request.app[WEBAPP].services.bulk
+    asked = await bulk.ask_delete(who.numbers, who.chat.id, who.user, ids)
+    if asked.job_id is None:
+        return web.json_response({"job": None, "missing": asked.missing})
+    job = await bulk.confirm(asked.job_id, who.user.id, ALL)
+    if job is None:  # only its asker may confirm it, and they just asked: not expected
+        return error(409, plain(who.t.job_stale))
+    await bulk.run(job.id, None)
+    return web.json_response({"job": await _job(bulk, job, who.t), "missing": asked.missing}, status=202)
+
+
+async def job_progress(request: web.Request) -> web.Response:
+    """A delete of many started from the page: what is done, what failed and why, how many are left."""
+    who = request[CALLER]
+    typed = request.match_info["id"]
+    bulk = request.app[WEBAPP].services.bulk
+    job = await bulk.job(int(typed)) if _ID.match(typed) else None
+    if job is None or job.user_id != who.user.id or job.account_id != who.numbers.account:
+        return error(404, "no such job")
+    return web.json_response(await _job(bulk, job, who.t))
+
+
+async def _job(bulk: Bulk, job: Job, t: Texts) -> dict[str, Any]:
+    rows = await bulk.rows(job.id)
+    say = JobViews(t)
+    return {"id": job.id, "state": job.state, "finished": job.state in (FINISHED, CANCELLED),
+            "total": len(rows), "left": sum(row.status in (PENDING, SENT) for row in rows),
+            "deleted": [row.number_id for row in rows if row.status == DONE],
+            "failed": [{"id": row.number_id, "error": say.job_row_status(row)} for row in rows if row.status == FAILED],
+            "stopped": [row.number_id for row in rows if row.status == STOPPED]}

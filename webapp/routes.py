@@ -14,7 +14,16 @@ from aiohttp import web
 from bot.core.settings import Settings
 from bot.services.container import Services
 from handlers.texts import ENGLISH, RUSSIAN
-from webapp.api import WEBAPP, WebApp, create_number, delete_number, delete_numbers, guard, list_numbers
+from webapp.api import (
+    WEBAPP,
+    WebApp,
+    create_number,
+    delete_number,
+    delete_numbers,
+    guard,
+    job_progress,
+    list_numbers,
+)
 
 PAGE = "/app/"
 FILES = {"index.html": "text/html", "app.js": "text/javascript", "app.css": "text/css"}
@@ -61,6 +70,7 @@ def add_webapp(app: web.Application, settings: Settings, services: Services) -> 
     app.router.add_post("/app/api/numbers", create_number)
     app.router.add_post("/app/api/numbers/delete", delete_numbers)
     app.router.add_delete("/app/api/numbers/{id}", delete_number)
+    app.router.add_get("/app/api/jobs/{id}", job_progress)
     return webapp
 
 

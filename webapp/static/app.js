@@ -9,7 +9,7 @@
   const english = /^en/i.test((user && user.language_code) || '');
   const T = english ? ALL.en : ALL.ru;
   const locale = english ? 'en-GB' : 'ru-RU';
-  const PAGE = 50, CHUNK = 10, DEBOUNCE = 300;
+  const PAGE = 50, BULK = 200, POLL = 1500, DEBOUNCE = 300;
   const $ = (id) => document.getElementById(id);
   const say = (key, values) => T[key].replace(/\{(\w+)\}/g, (_, name) => String(values[name]));
 
@@ -259,7 +259,7 @@
     if (!confirm && !phoneCheck()) { $('add-phone').focus(); return; }
     const body = confirm ? { confirm } : { phone: $('add-phone').value.trim(), description: $('add-description').value,
                                            ttl: $('add-ttl').value || null };
-    if (!attempt || confirm) attempt = (crypto.randomUUID && crypto.randomUUID()) || String(Math.random()).slice(2);
+    if (!attempt || confirm) attempt = newKey();
     busy(true);
     try {
       const created = await api('POST', 'numbers', body, { 'Idempotency-Key': attempt });
@@ -297,26 +297,52 @@
     if (!ids.length) return;
     confirmed(say('delete_many_confirm', { count: ids.length }), () => removeMany(ids));
   }
-  async function removeMany(ids) {
-    let done = 0;
-    for (let i = 0; i < ids.length; i += CHUNK) {
-      const part = ids.slice(i, i + CHUNK);
-      $('status').textContent = say('deleting', { done, count: ids.length });
+  // a delete of many is a job on the server (paced as Plusofon allows): started, then followed until it ends;
+  // more than BULK numbers go as several jobs, one after the other. `done`: numbers gone so far.
+  async function removeMany(ids, key, done = 0) {
+    const part = ids.slice(0, BULK), rest = ids.slice(BULK);
+    key = key || newKey();
+    $('status').textContent = say('deleting', { done, count: done + ids.length });
+    let started;
+    try {
+      started = await api('POST', 'numbers/delete', { ids: part }, { 'Idempotency-Key': key });
+    } catch (failure) {
+      notice(failure.message, () => removeMany(ids, key, done));  // the same key: a retry starts no second job
+      return;
+    }
+    forget(started.missing);
+    const none = { finished: true, total: 0, left: 0, deleted: [], failed: [], stopped: [] };
+    await follow(started.job || none, rest, done + started.missing.length);
+  }
+  async function follow(job, rest, done) {
+    for (;;) {
+      forget(job.deleted);
+      $('status').textContent = say('deleting', { done: done + job.total - job.left, count: done + job.total + rest.length });
+      if (job.finished) break;
+      await new Promise((resolve) => setTimeout(resolve, POLL));
       try {
-        const result = await api('POST', 'numbers/delete', { ids: part });
-        const gone = result.deleted.concat(result.missing);
-        done += gone.length;
-        forget(gone);
-        if (result.failed.length) { notice(result.failed[0].error, () => removeMany(ids.slice(i))); return; }
+        job = await api('GET', 'jobs/' + job.id);
       } catch (failure) {
-        notice(failure.message, () => removeMany(ids.slice(i)));
+        notice(failure.message, () => follow(job, rest, done));
         return;
       }
     }
-    haptic('success');
-    toast(say('deleted_many', { count: done }));
-    selecting(false);
+    done += job.deleted.length;
+    status();
+    if (job.failed.length) {
+      notice(say('delete_failed', { count: job.failed.length, reason: job.failed[0].error }));
+      haptic('error');
+    } else if (job.stopped.length) {
+      toast(say('delete_stopped', { count: done }));
+    } else if (rest.length) {
+      removeMany(rest, null, done);
+    } else {
+      haptic('success');
+      toast(say('deleted_many', { count: done }));
+      selecting(false);
+    }
   }
+  function newKey() { return (crypto.randomUUID && crypto.randomUUID()) || String(Math.random()).slice(2); }
 
   // -- sheets, the main button and the back button --------------------------------------------------------
   function show(id) { $(id).hidden = false; buttons(); }
