@@ -56,6 +56,7 @@ from handlers.mini_app import set_menu_button
 from handlers.signin import PASSWORD_STEP_KEPT, SignIn
 from handlers.texts import ENGLISH, RUSSIAN
 from handlers.throttle import Throttle
+from storage.answers import KeptAnswers
 from storage.audit import AuditLog
 from storage.chats import ChatRepository
 from storage.cipher import TokenCipher
@@ -166,7 +167,9 @@ def create_services(settings: Settings, *, db: aiosqlite.Connection, plusofon: P
     login_attempts, group_admins = LoginAttempts(LoginAttemptStore(db)), GroupAdmins()
     # the password step outlives other dialogues: a password typed hours later is still deleted
     dialogues = SQLiteStorage(db, kept={SignIn.password.state: PASSWORD_STEP_KEPT})
-    forgetting = Forgetting(ReleasedAccounts(db), mirror, expiries, dialogues, keep_days=settings.mirror_keep_days)
+    answers = KeptAnswers(db)
+    forgetting = Forgetting(ReleasedAccounts(db), mirror, expiries, dialogues, keep_days=settings.mirror_keep_days,
+                            answers=answers)
     pending_adds = PendingAdds(PendingAddStore(db), chats, mirror, expirer, journal)
     mirror.after_check = pending_adds.settle
     numbers = Numbers(plusofon, mirror, expiries, expirer, journal, confirmations, searches, settings, pending_adds)
@@ -192,7 +195,8 @@ def create_services(settings: Settings, *, db: aiosqlite.Connection, plusofon: P
         mirror=mirror,
         searches=searches,
         retention=Retention(audit, outbox, outbox_days=settings.outbox_retention_days,
-                            audit_days=settings.audit_retention_days, forgetting=forgetting),
+                            audit_days=settings.audit_retention_days, forgetting=forgetting, answers=answers),
+        answers=answers,
         forgetting=forgetting,
         dialogues=dialogues,
         audit=audit,

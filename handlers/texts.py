@@ -352,6 +352,8 @@ class Texts:
     app_off = ("Приложение (Mini App) выключено. Чтобы включить, администратор бота задаёт WEBAPP_URL — "
                "публичный https-адрес страницы /app/ (README → Set-up → Mini App).")
     app_private_only = "Приложение открывается в личном чате со мной: напишите мне /app в личные сообщения."
+    app_answer_lost = ("Этот запрос уже отправлялся, но бот перезапустился, не успев ответить. Проверьте список, "
+                       "прежде чем повторять.")
     app_not_connected = ("Ваш аккаунт Plusofon не подключён. Подключите его в личном чате с ботом (/login), "
                          "затем откройте приложение снова.")
     app_page: ClassVar[dict[str, str]] = {
@@ -728,6 +730,8 @@ class EnglishTexts(Texts):
     app_off = ("The app (Mini App) is off. To switch it on, the bot's admin sets WEBAPP_URL, the public https "
                "address of the /app/ page (README → Set-up → Mini App).")
     app_private_only = "The app opens in a private chat with me: send me /app privately."
+    app_answer_lost = ("This request was sent already, but the bot restarted before it answered. Check the list "
+                       "before trying again.")
     app_not_connected = ("Your Plusofon account is not connected. Connect it in the private chat with the bot "
                          "(/login), then open the app again.")
     app_page: ClassVar[dict[str, str]] = {

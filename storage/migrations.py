@@ -337,4 +337,19 @@ MIGRATIONS: list[str] = [
     SELECT account_id * 4294967296 + id, gram_words(digits_x, digits_b, folded) FROM mirror_numbers
     WHERE account_id BETWEEN 0 AND 2147483647 AND id BETWEEN 0 AND 4294967295;
     """,
+    # the Mini App's POSTs by Idempotency-Key (storage/answers.py): a retry after a restart gets the first answer
+    """
+    CREATE TABLE kept_answers (
+        user_id     INTEGER NOT NULL,
+        path        TEXT    NOT NULL,
+        key         TEXT    NOT NULL,
+        account_id  INTEGER NOT NULL,
+        status      INTEGER,
+        body        BLOB,
+        created_at  REAL    NOT NULL,
+        PRIMARY KEY (user_id, path, key)
+    ) WITHOUT ROWID;
+    CREATE INDEX kept_answers_by_age ON kept_answers (created_at);
+    CREATE INDEX kept_answers_by_account ON kept_answers (account_id);
+    """,
 ]

@@ -4,6 +4,7 @@ page is the same action as in the chat (one call to Plusofon, the journal, the t
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 
@@ -145,6 +146,45 @@ async def test_an_add_reaches_plusofon_once_even_when_repeated_and_shows_in_hist
     assert "Иван из приложения" in history
     listed = (await app.get("/app/api/numbers", headers=auth(100))).json()
     assert [i["id"] for i in listed["items"]] == [item["id"]]
+
+
+async def test_a_repeated_key_gets_the_first_answer_after_a_restart_too_and_for_a_day(bot, plusofon):
+    await bot.synced()
+    headers = {**auth(100), "Idempotency-Key": "press-2"}
+    body = {"phone": "+7 999 333-22-11", "description": "Пётр"}
+    async with app_server(bot) as app:
+        first = await app.post("/app/api/numbers", json=body, headers=headers)
+    assert first.status_code == 201
+    async with app_server(bot) as app:  # a new server: what a restart leaves is the database
+        again = await app.post("/app/api/numbers", json=body, headers=headers)
+        assert again.status_code == 201 and again.json() == first.json()
+        assert plusofon.count("POST") == 1
+        # a first request the bot was answering when it stopped: not made again, and the page is told to look
+        await bot.services.answers.claim(100, "/app/api/numbers", "press-3", account_id=40, now=time.time())
+        lost = await app.post("/app/api/numbers", json=body, headers={**auth(100), "Idempotency-Key": "press-3"})
+        assert lost.status_code == 409 and lost.json()["outcome"] == "unknown"
+        assert "Проверьте список" in lost.json()["error"] and plusofon.count("POST") == 1
+        # a day later the answers are gone (retention): the key is a new press
+        await bot.dp["db"].execute("UPDATE kept_answers SET created_at = created_at - 86401")
+        await bot.services.retention.purge()
+        async with bot.dp["db"].execute("SELECT count(*) FROM kept_answers") as cursor:
+            assert (await cursor.fetchone())[0] == 0
+    async with app_server(bot) as app:
+        later = await app.post("/app/api/numbers", json=body, headers=headers)
+        assert later.status_code == 409 and later.json()["duplicates"]  # the duplicate guard's question
+        assert plusofon.count("POST") == 1
+
+
+async def test_kept_answers_go_with_their_account(make, plusofon):
+    bot = await make(connect=100, webapp_url=APP_URL, webapp_host="127.0.0.1", mirror_keep_days=0)
+    await bot.synced()
+    async with app_server(bot) as app:
+        created = await app.post("/app/api/numbers", json={"phone": "79993332212", "description": "Анна"},
+                                 headers={**auth(100), "Idempotency-Key": "press-4"})
+        assert created.status_code == 201
+    await bot.send("/logout")
+    async with bot.dp["db"].execute("SELECT count(*) FROM kept_answers") as cursor:
+        assert (await cursor.fetchone())[0] == 0
 
 
 @pytest.mark.parametrize(("body", "message"), [

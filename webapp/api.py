@@ -4,6 +4,7 @@ answer JSON. `guard` (a middleware) answers who is calling, whose account it is,
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import html
 import logging
@@ -156,24 +157,34 @@ async def list_numbers(request: web.Request) -> web.Response:
 
 def once_per_key(handler: Handler) -> Handler:
     """A POST once per Idempotency-Key: a repeated request (a retry after a lost answer, a second press) gets
-    the first one's result, and waits for it while it is still being made."""
+    the first one's answer, waiting for it while it is being made, and after a restart too (storage/answers.py).
+    A first request the bot was still answering when it stopped is not made again: the retry is told to look."""
 
     @functools.wraps(handler)
     async def once(request: web.Request) -> web.StreamResponse:
         key = request.headers.get("Idempotency-Key", "").strip()[:100]
         if not key:
             return await handler(request)
-        results = request.app[WEBAPP].results
-        slot = (request[CALLER].user.id, request.path, key)
-        earlier = results.get(slot)
+        app, who = request.app[WEBAPP], request[CALLER]
+        slot = (who.user.id, request.path, key)
+        earlier = app.results.get(slot)
         if earlier is not None:
             return _copy(await asyncio.shield(earlier))
         pending: asyncio.Future[web.Response] = asyncio.get_running_loop().create_future()
-        results[slot] = pending
+        app.results[slot] = pending
         try:
-            response = await handler(request)
+            kept = await app.services.answers.claim(*slot, account_id=who.numbers.account, now=app.wall_clock())
+            if kept is None:
+                response = await handler(request)
+                await app.services.answers.save(*slot, response.status, response.body)
+            elif kept.status is None:
+                response = error(409, plain(who.t.app_answer_lost), outcome="unknown")
+            else:
+                response = web.Response(body=kept.body, status=kept.status, content_type="application/json")
         except BaseException as failure:
-            results.pop(slot, None)  # nothing is known to have been done: a retry may try again
+            app.results.pop(slot, None)  # nothing is known to have been done: a retry may try again
+            with contextlib.suppress(Exception):
+                await asyncio.shield(app.services.answers.release(*slot))
             pending.set_exception(failure)
             pending.exception()  # retrieved: a future nobody else awaits must not warn
             raise

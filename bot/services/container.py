@@ -27,6 +27,7 @@ from bot.services.numbers import Numbers
 from bot.services.pending_adds import PendingAdds
 from bot.services.retention import Retention
 from bot.services.search import SearchCache
+from storage.answers import KeptAnswers
 from storage.audit import AuditLog
 from storage.chats import ChatRepository
 from storage.expiries import ExpiryStore
@@ -64,5 +65,6 @@ class Services:
     dialogues: SQLiteStorage      # the dialogues' state (the dispatcher's FSM storage)
     audit: AuditLog
     outbox: Outbox
+    answers: KeptAnswers          # the Mini App's POSTs by Idempotency-Key
     plusofon: PlusofonClient
     metrics: Metrics

@@ -1,5 +1,6 @@
 """Customer data is not kept for accounts the bot no longer serves: when no chat refers to an account any more,
-its copy (customers' phones and descriptions), its expiries and the dialogues of the chats that left are
+its copy (customers' phones and descriptions), its expiries, the Mini App's kept answers and the dialogues of
+the chats that left are
 deleted, after MIRROR_KEEP_DAYS (a reconnect within them finds everything still there) or, with 0, at once.
 The database overwrites what it deletes (`secure_delete`, see storage/database.py), and the WAL is emptied
 after, so neither the file nor a backup taken later holds them."""
@@ -11,6 +12,7 @@ import time
 from collections.abc import Callable
 
 from bot.services.mirror import Mirror
+from storage.answers import KeptAnswers
 from storage.expiries import ExpiryStore
 from storage.fsm import SQLiteStorage
 from storage.released import ReleasedAccounts
@@ -21,8 +23,10 @@ DAY = 86_400.0
 
 class Forgetting:
     def __init__(self, released: ReleasedAccounts, mirror: Mirror, expiries: ExpiryStore,
-                 dialogues: SQLiteStorage, *, keep_days: float, clock: Callable[[], float] = time.time) -> None:
+                 dialogues: SQLiteStorage, *, keep_days: float, clock: Callable[[], float] = time.time,
+                 answers: KeptAnswers | None = None) -> None:
         self._released, self._mirror, self._expiries, self._dialogues = released, mirror, expiries, dialogues
+        self._answers = answers
         self._keep = keep_days * DAY
         self._clock = clock
         self._checkpoint_owed = False  # deleted rows may still be in the WAL: empty it on the next pass
@@ -49,6 +53,8 @@ class Forgetting:
                 continue  # a chat connected to it meanwhile
             numbers = await self._mirror.forget(account)
             expiries = await self._expiries.forget_account(account)
+            if self._answers is not None:
+                await self._answers.forget_account(account)
             await self._released.forgotten(account)
             forgotten += 1
             log.info("account %s: no chat refers to it any more; deleted its copy (%d numbers) and %d expiries",

@@ -1,5 +1,6 @@
 """Retention: sent team notifications and old audit records are purged in the background, so neither table
-grows for ever, and accounts no chat has referred to for MIRROR_KEEP_DAYS are forgotten (see forgetting.py). One pass at start, then one every `interval`; each deletes a batch at a time with a pause
+grows for ever, the Mini App's answers kept by Idempotency-Key go after a day, and accounts no chat has referred
+to for MIRROR_KEEP_DAYS are forgotten (see forgetting.py). One pass at start, then one every `interval`; each deletes a batch at a time with a pause
 between batches, so the bot's own writes never wait long behind it."""
 
 from __future__ import annotations
@@ -11,18 +12,22 @@ import time
 from collections.abc import Awaitable, Callable
 
 from bot.services.forgetting import Forgetting
+from storage.answers import KeptAnswers
 from storage.audit import AuditLog
 from storage.outbox import Outbox
 
 log = logging.getLogger(__name__)
 DAY = 86_400.0
+ANSWERS_KEPT = DAY  # the Mini App's answers by Idempotency-Key: a retry comes within moments, not days
 
 
 class Retention:
     def __init__(self, audit: AuditLog, outbox: Outbox, *, outbox_days: int, audit_days: int,
                  interval: float = 3600.0, batch: int = 500, pause: float = 0.05,
-                 clock: Callable[[], float] = time.time, forgetting: Forgetting | None = None) -> None:
+                 clock: Callable[[], float] = time.time, forgetting: Forgetting | None = None,
+                 answers: KeptAnswers | None = None) -> None:
         self._audit = audit
+        self._answers = answers
         self._forgetting = forgetting
         self._outbox = outbox
         self._outbox_keep = outbox_days * DAY
@@ -52,6 +57,8 @@ class Retention:
         now = self._clock()
         notifications = await self._in_batches(self._outbox.purge, now - self._outbox_keep)
         records = await self._in_batches(self._audit.purge, now - self._audit_keep)
+        if self._answers is not None:
+            await self._in_batches(self._answers.purge, now - ANSWERS_KEPT)
         if self._forgetting is not None:
             await self._forgetting.forget_due()
         if notifications or records:
