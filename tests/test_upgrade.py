@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from storage import mirror_grams
 from storage.chats import ChatRepository
 from storage.cipher import TokenCipher
 from storage.confirmations import ConfirmationStore
@@ -62,6 +63,7 @@ def build_old_database(path: Path, version: int) -> None:
     """The file exactly as the bot of that schema version left it: its migrations only, then its data."""
     with closing(sqlite3.connect(path, isolation_level=None)) as db:
         db.execute("PRAGMA journal_mode = WAL")
+        db.create_function(mirror_grams.FUNCTION, 3, mirror_grams.gram_words, deterministic=True)  # as connect()
         for number, script in enumerate(MIGRATIONS[:version], start=1):
             db.executescript(script)
             db.execute(f"PRAGMA user_version = {number}")
