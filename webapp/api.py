@@ -175,16 +175,24 @@ def once_per_key(handler: Handler) -> Handler:
         try:
             kept = await app.services.answers.claim(*slot, account_id=who.numbers.account, now=app.wall_clock())
             if kept is None:
-                response = await handler(request)
-                await app.services.answers.save(*slot, response.status, response.body)
+                try:
+                    response = await handler(request)
+                except Exception:  # a handler answers what it may have done: this did nothing, a retry may
+                    with contextlib.suppress(Exception):
+                        await asyncio.shield(app.services.answers.release(*slot))
+                    raise
+                # (cancelled, as by a stop: the outcome is unknown, the claim stays and a retry is told to look)
+                try:
+                    await app.services.answers.save(*slot, response.status, response.body)
+                except Exception:
+                    log.exception("webapp: the answer to %s could not be kept; it is kept in memory only",
+                                  request.path)
             elif kept.status is None:
                 response = error(409, plain(who.t.app_answer_lost), outcome="unknown")
             else:
                 response = web.Response(body=kept.body, status=kept.status, content_type="application/json")
         except BaseException as failure:
-            app.results.pop(slot, None)  # nothing is known to have been done: a retry may try again
-            with contextlib.suppress(Exception):
-                await asyncio.shield(app.services.answers.release(*slot))
+            app.results.pop(slot, None)
             pending.set_exception(failure)
             pending.exception()  # retrieved: a future nobody else awaits must not warn
             raise
