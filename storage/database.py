@@ -69,16 +69,23 @@ async def connect(path: Path | str) -> aiosqlite.Connection:
 
 async def checkpoint(conn: aiosqlite.Connection, patience: float = 10.0) -> bool:
     """Fold the WAL into the database file and empty it (so that deleted rows leave the disk). False if it
-    could not within `patience` seconds.
+    could not: the caller tries again later.
 
     The bot's coroutines share one connection: a SELECT another coroutine has begun but not yet read to the end
     keeps a read transaction open on it, and SQLite then answers "database table is locked" at once (its busy
-    timeout does not apply). Such a read ends within moments, so wait a little and try again."""
+    timeout does not apply). Such a read ends within moments, so wait a little and try again, for up to
+    `patience` seconds. A reader on another connection (a backup, the health check) is waited for by SQLite
+    itself, up to the busy timeout; if it is still there the checkpoint says it was blocked (its first column):
+    that is not waited for again."""
     delay, waited = 0.005, 0.0
     while True:
         try:
-            await conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            return True
+            async with conn.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
+                blocked, _, _ = await cursor.fetchone()
+            if blocked:
+                log.warning("the write-ahead log could not be emptied: another connection is reading; "
+                            "trying again later")
+            return not blocked
         except sqlite3.OperationalError as error:
             if "locked" not in str(error) and "busy" not in str(error):
                 raise

@@ -699,3 +699,21 @@ async def test_checkpoint_gives_up_after_its_patience_without_raising(
     assert "could not be emptied" in caplog.text
     await reading.close()
     assert await storage.database.checkpoint(conn, patience=0.05) is True
+
+
+async def test_a_checkpoint_another_connection_blocks_says_so(db_path: Path, conn: aiosqlite.Connection):
+    """SQLite does not raise when a reader on another connection (a backup, the health check) keeps the WAL:
+    the pragma waits out the busy timeout and answers "blocked" in its first column."""
+    await conn.execute("PRAGMA busy_timeout = 50")
+    await conn.executemany("INSERT INTO released_accounts (account_id, released_at) VALUES (?, 0)",
+                           [(n,) for n in range(3)])
+    other = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        other.execute("BEGIN")
+        other.execute("SELECT count(*) FROM released_accounts").fetchone()  # a read transaction on the WAL
+        assert await storage.database.checkpoint(conn, patience=0.05) is False
+        other.execute("COMMIT")
+        assert await storage.database.checkpoint(conn, patience=0.05) is True
+        assert db_path.with_name(db_path.name + "-wal").stat().st_size == 0
+    finally:
+        other.close()

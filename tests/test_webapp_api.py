@@ -4,10 +4,13 @@ page is the same action as in the chat (one call to Plusofon, the journal, the t
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
 import pytest
+from aiogram.types import Chat, User
 
+from handlers.texts import texts_for
 from tests.harness import only, texts
 from tests.webapp_client import APP_URL, app_server, auth, init_data
 
@@ -346,3 +349,52 @@ async def test_webhook_mode_serves_the_app_beside_the_webhook(tmp_path, plusofon
         assert (await server.get("/app/api/numbers")).status == 401
     finally:
         await server.close()
+
+
+async def test_a_request_cancelled_mid_way_keeps_its_key_claimed_and_a_failed_one_frees_it(bot):
+    """A stop of the bot cancels a POST still being answered: whether it acted is unknown, so its key stays
+    claimed and the retry is told to look. A handler that raises did nothing: its key is free again."""
+    from aiohttp import web
+    from aiohttp.test_utils import make_mocked_request
+
+    from webapp.api import CALLER, WEBAPP, Caller, WebApp, once_per_key
+
+    app = web.Application()
+    app[WEBAPP] = WebApp(bot.settings, bot.services)
+    auth_ = await bot.services.chats.get(100)
+    user = User(id=100, is_bot=False, first_name="Анна")
+    started, calls = asyncio.Event(), []
+
+    def request(key: str) -> web.Request:
+        made = make_mocked_request("POST", "/app/api/numbers", headers={"Idempotency-Key": key}, app=app)
+        made[CALLER] = Caller(user, Chat(id=100, type="private"), bot.services.numbers.of(auth_), texts_for("ru"))
+        return made
+
+    @once_per_key
+    async def hangs(_: web.Request) -> web.Response:
+        calls.append("hangs")
+        if len(calls) == 1:  # the first time, until the stop
+            started.set()
+            await asyncio.Event().wait()
+        return web.json_response({"made": len(calls)}, status=201)
+
+    @once_per_key
+    async def fails(_: web.Request) -> web.Response:
+        calls.append("fails")
+        raise RuntimeError("nothing done")
+
+    answering = asyncio.create_task(hangs(request("k-1")))
+    await asyncio.wait_for(started.wait(), 5)
+    answering.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await answering
+    app[WEBAPP] = WebApp(bot.settings, bot.services)  # a restart: memory is gone, the database is not
+    retried = await hangs(request("k-1"))
+    assert retried.status == 409 and json.loads(retried.body)["outcome"] == "unknown"
+    assert calls == ["hangs"]
+
+    with pytest.raises(RuntimeError):
+        await fails(request("k-2"))
+    with pytest.raises(RuntimeError):
+        await fails(request("k-2"))
+    assert calls == ["hangs", "fails", "fails"]

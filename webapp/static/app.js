@@ -9,7 +9,7 @@
   const english = /^en/i.test((user && user.language_code) || '');
   const T = english ? ALL.en : ALL.ru;
   const locale = english ? 'en-GB' : 'ru-RU';
-  const PAGE = 50, BULK = 200, POLL = 1500, DEBOUNCE = 300;
+  const PAGE = 50, BULK = 200, POLL = 1500, POLL_MAX = 15000, DEBOUNCE = 300;
   const $ = (id) => document.getElementById(id);
   const say = (key, values) => T[key].replace(/\{(\w+)\}/g, (_, name) => String(values[name]));
 
@@ -272,6 +272,7 @@
       if (failure.status === 409 && failure.data.confirm) {
         confirmed(say('duplicate', { count: (failure.data.duplicates || []).length }), () => submit(failure.data.confirm));
       } else {
+        if (failure.status === 409 && failure.data.outcome === 'unknown') attempt = null;  // lost in a restart: a next press is new
         $('add-error').textContent = failure.message;
         haptic('error');
       }
@@ -307,7 +308,9 @@
     try {
       started = await api('POST', 'numbers/delete', { ids: part }, { 'Idempotency-Key': key });
     } catch (failure) {
-      notice(failure.message, () => removeMany(ids, key, done));  // the same key: a retry starts no second job
+      // the same key: a retry starts no second job (unless that key's first answer was lost in a restart)
+      const again = failure.status === 409 && failure.data.outcome === 'unknown' ? null : key;
+      notice(failure.message, () => removeMany(ids, again, done));
       return;
     }
     forget(started.missing);
@@ -315,11 +318,14 @@
     await follow(started.job || none, rest, done + started.missing.length);
   }
   async function follow(job, rest, done) {
+    let wait = POLL, left = job.left;
     for (;;) {
       forget(job.deleted);
       $('status').textContent = say('deleting', { done: done + job.total - job.left, count: done + job.total + rest.length });
       if (job.finished) break;
-      await new Promise((resolve) => setTimeout(resolve, POLL));
+      wait = job.left === left ? Math.min(wait * 1.5, POLL_MAX) : POLL;  // a job that waits is asked less often
+      left = job.left;
+      await new Promise((resolve) => setTimeout(resolve, wait));
       try {
         job = await api('GET', 'jobs/' + job.id);
       } catch (failure) {
