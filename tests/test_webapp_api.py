@@ -271,6 +271,25 @@ async def test_several_are_deleted_by_a_bulk_job_followed_from_the_page(bot, app
     assert (await app.get("/app/api/jobs/x1", headers=auth(100))).status_code == 404
 
 
+async def test_a_delete_of_many_is_stopped_from_the_page(bot, app, plusofon):
+    numbers = plusofon.seed(40, 6)
+    await bot.synced()
+    plusofon.inject("slow", method="DELETE", times=10, delay=0.5)
+    ids = [n["id"] for n in numbers[:5]]
+    arrived = asyncio.ensure_future(plusofon.arrival("DELETE"))
+    started = (await app.post("/app/api/numbers/delete", json={"ids": ids}, headers=auth(100))).json()
+    await arrived  # the first row is in flight
+    await bot.connect_chat(OTHER_USER, OTHER_ACCOUNT, OTHER_TOKEN)
+    path = f"/app/api/jobs/{started['job']['id']}/stop"
+    assert (await app.post(path, headers=auth(OTHER_USER))).status_code == 404
+    stopped = await app.post(path, headers=auth(100))
+    assert stopped.status_code == 200 and stopped.json()["state"] == "stopping"
+    job = await finished_job(app, started["job"]["id"])
+    assert len(job["deleted"]) == 1 and job["stopped"] == ids[1:]  # the row in flight ends, no other is sent
+    assert plusofon.count("DELETE") == 1 and plusofon.total(40) == 5
+    assert (await app.post(path, headers=auth(100))).status_code == 409  # over already
+
+
 async def test_a_delete_of_many_that_plusofon_refuses_says_which_and_why(bot, app, plusofon):
     numbers = plusofon.seed(40, 4)
     await bot.synced()

@@ -298,13 +298,31 @@ async def delete_numbers(request: web.Request) -> web.Response:
 
 async def job_progress(request: web.Request) -> web.Response:
     """A delete of many started from the page: what is done, what failed and why, how many are left."""
+    who, bulk, job = await _own_job(request)
+    if job is None:
+        return error(404, "no such job")
+    return web.json_response(await _job(bulk, job, who.t))
+
+
+async def stop_job(request: web.Request) -> web.Response:
+    """⏹ on the page, as on the job's progress message: the row in flight ends, the rest are not sent."""
+    who, bulk, job = await _own_job(request)
+    if job is None:
+        return error(404, "no such job")
+    if not await bulk.stop_job(job.id, job.chat_id):
+        return error(409, plain(who.t.job_stale))
+    return web.json_response(await _job(bulk, await bulk.job(job.id) or job, who.t))
+
+
+async def _own_job(request: web.Request) -> tuple[Caller, Bulk, Job | None]:
+    """The job of the path, if the caller started it on their present account."""
     who = request[CALLER]
     typed = request.match_info["id"]
     bulk = request.app[WEBAPP].services.bulk
     job = await bulk.job(int(typed)) if _ID.match(typed) else None
-    if job is None or job.user_id != who.user.id or job.account_id != who.numbers.account:
-        return error(404, "no such job")
-    return web.json_response(await _job(bulk, job, who.t))
+    if job is not None and (job.user_id != who.user.id or job.account_id != who.numbers.account):
+        job = None
+    return who, bulk, job
 
 
 async def _job(bulk: Bulk, job: Job, t: Texts) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from webapp.api import (
     guard,
     job_progress,
     list_numbers,
+    stop_job,
 )
 
 PAGE = "/app/"
@@ -71,6 +72,7 @@ def add_webapp(app: web.Application, settings: Settings, services: Services) -> 
     app.router.add_post("/app/api/numbers/delete", delete_numbers)
     app.router.add_delete("/app/api/numbers/{id}", delete_number)
     app.router.add_get("/app/api/jobs/{id}", job_progress)
+    app.router.add_post("/app/api/jobs/{id}/stop", stop_job)
     return webapp
 
 

@@ -14,7 +14,7 @@
   const say = (key, values) => T[key].replace(/\{(\w+)\}/g, (_, name) => String(values[name]));
 
   const state = { q: '', items: [], next: '', total: null, loading: false, seq: 0, selecting: false,
-                  chosen: new Set(), open: null, retry: null };
+                  chosen: new Set(), open: null, retry: null, job: null };
 
   // -- Telegram's side, when it is there ------------------------------------------------------------------
   const main = tg && tg.MainButton, back = tg && tg.BackButton;
@@ -319,9 +319,11 @@
   }
   async function follow(job, rest, done) {
     let wait = POLL, left = job.left;
+    state.job = job.id;
     for (;;) {
       forget(job.deleted);
       $('status').textContent = say('deleting', { done: done + job.total - job.left, count: done + job.total + rest.length });
+      $('job-stop').hidden = job.finished || job.state !== 'running';
       if (job.finished) break;
       wait = job.left === left ? Math.min(wait * 1.5, POLL_MAX) : POLL;  // a job that waits is asked less often
       left = job.left;
@@ -333,6 +335,7 @@
         return;
       }
     }
+    state.job = null;
     done += job.deleted.length;
     status();
     if (job.failed.length) {
@@ -348,6 +351,11 @@
       selecting(false);
     }
   }
+  $('job-stop').addEventListener('click', async () => {
+    if (!state.job) return;
+    $('job-stop').hidden = true;
+    try { await api('POST', 'jobs/' + state.job + '/stop'); } catch (failure) { toast(failure.message); }
+  });
   function newKey() { return (crypto.randomUUID && crypto.randomUUID()) || String(Math.random()).slice(2); }
 
   // -- sheets, the main button and the back button --------------------------------------------------------
@@ -388,6 +396,7 @@
   document.documentElement.lang = english ? 'en' : 'ru';
   $('search').placeholder = T.search;
   $('notice-retry').textContent = T.retry;
+  $('job-stop').textContent = T.stop;
   $('card-smart-label').textContent = T.smart;
   $('card-customer-label').textContent = T.customer;
   $('card-call').textContent = T.call;
