@@ -71,10 +71,11 @@ async def checkpoint(conn: aiosqlite.Connection, patience: float = 10.0) -> bool
     """Fold the WAL into the database file and empty it (so that deleted rows leave the disk). False if it
     could not: the caller tries again later.
 
-    The bot's coroutines share one connection: a SELECT another coroutine has begun but not yet read to the end
-    keeps a read transaction open on it, and SQLite then answers "database table is locked" at once (its busy
-    timeout does not apply). Such a read ends within moments, so wait a little and try again, for up to
-    `patience` seconds. A reader on another connection (a backup, the health check) is waited for by SQLite
+    The bot's coroutines share one connection, and a SELECT on it that is not finished keeps a read transaction
+    open: SQLite then answers "database table is locked" at once (its busy timeout does not apply). Either
+    another coroutine is reading (it ends within moments: wait a little and try again, for up to `patience`
+    seconds), or a read was cancelled while aiosqlite's thread ran it: that thread keeps the last statement's
+    cursor until it runs the next statement, so one that returns nothing is run first to let it go. A reader on another connection (a backup, the health check) is waited for by SQLite
     itself, up to the busy timeout; if it is still there the checkpoint says it was blocked (its first column):
     that is not waited for again."""
     delay, waited = 0.005, 0.0
@@ -94,6 +95,7 @@ async def checkpoint(conn: aiosqlite.Connection, patience: float = 10.0) -> bool
                             waited, error)
                 return False
             log.debug("checkpoint waits for a read in progress on the connection (%s)", error)
+            await conn.execute("SELECT 1 WHERE 0")  # aiosqlite's thread drops the cursor it still holds
         await asyncio.sleep(delay)
         waited += delay
         delay = min(delay * 2, 0.1)

@@ -717,3 +717,25 @@ async def test_a_checkpoint_another_connection_blocks_says_so(db_path: Path, con
         assert db_path.with_name(db_path.name + "-wal").stat().st_size == 0
     finally:
         other.close()
+
+
+async def test_a_checkpoint_after_a_cancelled_read_empties_the_wal(db_path: Path, conn: aiosqlite.Connection):
+    """What failed CI's retention pass: the copy's background read was cancelled (its account forgotten) while
+    aiosqlite's thread ran its SELECT; the thread keeps that cursor, unfinished, until its next statement, and
+    the checkpoint alone never became that statement."""
+    await conn.executemany("INSERT INTO released_accounts (account_id, released_at) VALUES (?, 0)",
+                           [(n,) for n in range(50)])
+
+    async def read() -> None:
+        async with conn.execute("SELECT account_id FROM released_accounts") as cursor:
+            await cursor.fetchall()
+
+    reading = asyncio.create_task(read())
+    await asyncio.sleep(0)  # the SELECT is on its way to the thread
+    reading.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await reading
+    with pytest.raises(sqlite3.OperationalError, match="locked"):  # the leftover read, seen by the bare pragma
+        await conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    assert await storage.database.checkpoint(conn, patience=0.5) is True
+    assert db_path.with_name(db_path.name + "-wal").stat().st_size == 0
