@@ -149,7 +149,7 @@ async def test_select_many_delete_them_as_one_job_and_errors_get_a_line_and_a_re
         await bot.tg.wait_for(lambda call: call.method_name == "sendDocument" and call.params.get("chat_id") == 100)
 
         # a slower delete of many, stopped from the page: the row in flight ends, the others stay
-        plusofon.inject("slow", method="DELETE", times=5, delay=0.5)
+        plusofon.inject("slow", method="DELETE", times=5, delay=0.8)  # to press ⏹ meanwhile (under the client timeout, 1 s)
         await page.locator("#select-toggle").click()
         for number in numbers[:3]:
             await page.locator(f'.row[data-id="{number["id"]}"]').click()
