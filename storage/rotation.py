@@ -19,8 +19,8 @@ class Rotation:
 
 
 async def rotate_tokens(conn: aiosqlite.Connection, cipher: TokenCipher) -> Rotation:
-    """Re-encrypt the `chats` tokens in one transaction; the old ciphertexts are overwritten on disk too."""
-    await conn.execute("PRAGMA secure_delete = ON")  # no old ciphertext left in free space
+    """Re-encrypt the `chats` tokens in one transaction; the old ciphertexts are overwritten on disk too (the
+    connection is `storage.database.connect`'s: secure_delete is on)."""
     await conn.execute("BEGIN IMMEDIATE")  # the bot may write meanwhile: it waits, it does not interleave
     try:
         async with conn.execute(

@@ -25,11 +25,10 @@ from bot.core.models import SmartNumber
 from bot.core.phones import display, normalize
 from bot.core.settings import Settings
 from bot.plusofon import AddOutcomeUnknown, PlusofonError
-from bot.services.bulk import ALL, Bulk
+from bot.services.bulk import Bulk
 from bot.services.container import Services
 from bot.services.mirror import NotReady
-from bot.services.numbers import AccountNumbers, Added, Draft, Duplicates, Refused
-from handlers.adding import MAX_DESCRIPTION
+from bot.services.numbers import MAX_DESCRIPTION, AccountNumbers, Added, Draft, Duplicates, Refused
 from handlers.errors import describe
 from handlers.job_views import JobViews
 from handlers.middlewares import ANSWER_WITHIN
@@ -144,7 +143,9 @@ async def list_numbers(request: web.Request) -> web.Response:
     offset, limit = query.get("offset", ""), query.get("limit", str(DEFAULT_LIMIT))
     if (offset and not _ID.match(offset)) or not limit.isdigit() or not 1 <= int(limit) <= MAX_LIMIT:
         return error(400, f"offset: an id from next_offset; limit: 1 to {MAX_LIMIT}")
-    screen = await who.numbers.browse(typed, before=int(offset) if offset else None, limit=int(limit))
+    # the count with the first screen only: a scroll does not count the account's matches again
+    screen = await who.numbers.browse(typed, before=int(offset) if offset else None, limit=int(limit),
+                                      count=not offset)
     return web.json_response({
         "total": screen.total,
         "items": [item(number, screen.expiries.get(number.id)) for number in screen.numbers],
@@ -286,14 +287,10 @@ async def delete_numbers(request: web.Request) -> web.Response:
             or not all(isinstance(i, int) and not isinstance(i, bool) and 0 < i < 2**63 for i in ids)):
         return error(400, f"ids: a list of 1 to {MAX_BULK} number ids")
     bulk = request.app[WEBAPP].services.bulk
-    asked = await bulk.ask_delete(who.numbers, who.chat.id, who.user, ids)
-    if asked.job_id is None:
-        return web.json_response({"job": None, "missing": asked.missing})
-    job = await bulk.confirm(asked.job_id, who.user.id, ALL)
-    if job is None:  # only its asker may confirm it, and they just asked: not expected
-        return error(409, plain(who.t.job_stale))
-    await bulk.run(job.id, None)
-    return web.json_response({"job": await _job(bulk, job, who.t), "missing": asked.missing}, status=202)
+    job, missing = await bulk.delete_at_once(who.numbers, who.chat.id, who.user, ids)
+    if job is None:
+        return web.json_response({"job": None, "missing": missing})
+    return web.json_response({"job": await _job(bulk, job, who.t), "missing": missing}, status=202)
 
 
 async def job_progress(request: web.Request) -> web.Response:

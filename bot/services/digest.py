@@ -125,9 +125,13 @@ class DailyDigest:
         accounts = sorted({account for _, account in chats})
         totals = {}
         for account in accounts:
-            state = await self._mirror.state(account)
-            if state is not None and (state.total is not None or state.count):
-                totals[account] = state.total if state.total is not None else state.count
+            state = await self._mirror.state(account, counted=False)  # counting reads every row: only if needed
+            if state is None:
+                continue
+            if state.total is not None:
+                totals[account] = state.total
+            elif count := await self._mirror.count(account):
+                totals[account] = count
         today, tomorrow = day_start(day), day_start(day + timedelta(days=1))
         expiring = await self._expiries.expiring(accounts, today, day_start(day + timedelta(days=2)))
         return Digest(target, day, [entry for entry in changes if entry.action == "add"],

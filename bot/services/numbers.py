@@ -30,12 +30,12 @@ from bot.services.expirer import Expirer
 from bot.services.export import csv_file
 from bot.services.journal import Journal, plain_name
 from bot.services.mirror import Freshness, Mirror
+from bot.services.mirror.reader import PER_PAGE  # the numbers of one /find page, as Plusofon's own pages
 from bot.services.pending_adds import PendingAdds
 from bot.services.search import Query, SearchCache, parse_query, terms
 from storage.chats import ChatAuth
 from storage.expiries import Expiry, ExpiryStore
 
-PER_PAGE = 15                 # the numbers of one /find page, as Plusofon's own pages
 WAIT_FOR_COPY = 120.0         # seconds an answer waits for a first read before it says to come back
 QUIET_WAIT = 1.5              # seconds of that before progress is shown (a small account is read by then)
 ADD, DELETE = "add", "delete"  # the confirmations' actions
@@ -365,7 +365,8 @@ class AccountNumbers:
         existing = await mirror.of_customer(self.account, draft.phone_b)
         partial = None if fresh.complete else fresh
         if not existing:
-            return await self._create(chat, user, draft, before=fresh.last or fresh.first, partial=partial)
+            return await self._create(chat, user, draft, before=fresh.last or fresh.first, partial=partial,
+                                      customers=existing)
         key = None
         if user is not None and user.id != ANONYMOUS_ADMIN_ID:
             key = await self.numbers.confirmations.ask(chat_id=chat.id, user_id=user.id, action=ADD,
@@ -397,7 +398,7 @@ class AccountNumbers:
         return added
 
     async def _create(self, chat: Chat, user: User | None, draft: Draft, *, before: SmartNumberPage | None = None,
-                     partial: Freshness | None = None) -> Added:
+                     partial: Freshness | None = None, customers: list[SmartNumber] | None = None) -> Added:
         """The add itself. A number created but not identified reaches the copy with the next freshness check
         (new numbers come at the end of the list)."""
         journal, pending = self.numbers.journal, self.numbers.pending
@@ -405,7 +406,9 @@ class AccountNumbers:
         person = user if user is not None and user.id != ANONYMOUS_ADMIN_ID else None
         # a stop from here until done() leaves the row: the number is found and settled later (PendingAdds)
         known = [item.id for item in before.data] if before else []
-        known += [item.id for item in await self.numbers.mirror.of_customer(self.account, draft.phone_b)]
+        if customers is None:  # the customer's numbers in the copy, unless the caller has just read them
+            customers = await self.numbers.mirror.of_customer(self.account, draft.phone_b)
+        known += [item.id for item in customers]
         row_id = await pending.begin(chat, person, self.account, draft.phone_b, draft.description, draft.ttl,
                                      max(known, default=0))
         try:

@@ -31,7 +31,7 @@ class PendingAdds:
                  journal: Journal) -> None:
         self._store, self._chats, self._mirror = store, chats, mirror
         self._expirer, self._journal = expirer, journal
-        self._accounts: set[int] = set()  # accounts with rows: a freshness check of any other costs nothing
+        self._accounts: set[int] = set()  # accounts with rows a stop left: a check of any other costs nothing
         self._task: asyncio.Task[None] | None = None
         self.clock = time.time
         self._started_at = self.clock()  # rows from before this are left by a stop; later ones are in flight
@@ -39,7 +39,6 @@ class PendingAdds:
     async def begin(self, chat: Chat, person: User | None, account: int, phone_b: str, description: str,
                     ttl: timedelta | None, above_id: int) -> int:
         """`person`: who adds (None for an anonymous admin, as the expiry keeps it)."""
-        self._accounts.add(account)
         return await self._store.begin(account=account, chat_id=chat.id, chat_type=chat.type,
                                        user_id=person.id if person else None, user_name=plain_name(person),
                                        phone_b=phone_b, description=description,
@@ -68,14 +67,17 @@ class PendingAdds:
             return
         rows = [row for row in await self._store.of_account(account) if row.started_at <= self._started_at]
         taken: set[int] = set()
+        left = len(rows)
         for row in rows:
             number = await self._find(row, taken)
             if number is not None:
                 taken.add(number.id)
                 await self._finish(row, number)
+                left -= 1
             elif self.clock() - row.started_at > GIVE_UP:
                 await self._gave_up(row)
-        if not await self._store.of_account(account):
+                left -= 1
+        if not left:  # the rows of adds in flight now are this process's own: never settled here
             self._accounts.discard(account)
 
     async def _check_all(self, accounts: dict[int, int]) -> None:

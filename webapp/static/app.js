@@ -124,7 +124,7 @@
       if (seq !== state.seq) return;
       state.items = reset ? screen.items : state.items.concat(screen.items);
       state.next = screen.next_offset;
-      state.total = screen.total;
+      if (screen.total !== null) state.total = screen.total;  // counted with the first screen only
       notice('');
       status(screen);
       render();

@@ -190,6 +190,17 @@ class Bulk:
             (found.append(number) if number is not None else missing.append(number_id))
         return await self._ask_delete(numbers, chat_id, user, found, missing)
 
+    async def delete_at_once(self, numbers: AccountNumbers, chat_id: int, user: User,
+                             ids: list[int]) -> tuple[Job | None, list[int]]:
+        """A delete of many its asker has confirmed already (the Mini App asked): asked, confirmed and started
+        in one go, its progress shown as a new message. The job (None when no id is in the account) and the ids
+        that are not."""
+        asked = await self.ask_delete(numbers, chat_id, user, ids)
+        job = await self.confirm(asked.job_id, user.id, ALL) if asked.job_id is not None else None
+        if job is not None:
+            await self.run(job.id, None)
+        return job, asked.missing
+
     async def ask_delete_search(self, numbers: AccountNumbers, chat_id: int, user: User,
                                 key: str) -> DeleteAsked | None:
         """Every number a saved /find matches; None when the search has expired."""

@@ -226,7 +226,7 @@ class Mirror:
         await self._flush()
         account = creds.user_id
         await self._store.ensure(account)
-        state = await self._store.state(account)
+        state = await self._store.state(account, counted=False)  # its count reads every row: only if needed
         known_last = _pages(state.total) if state is not None and state.total else 1
         try:
             first, last = await read_ends(lambda number: self._client.list_page(creds, number), known_last)
@@ -236,6 +236,7 @@ class Mirror:
         except AuthenticationError:
             raise
         except PlusofonError:
+            state = await self._store.state(account)
             if state is None or state.count == 0 or not self.trusted(creds):
                 raise
             log.info("freshness check of account %s failed: answering from the copy", account)
@@ -445,7 +446,7 @@ class Mirror:
         states: dict[int, AccountState | None] = {}
         for (account, _), page in pages.items():
             if account not in states:
-                states[account] = await self._store.state(account)
+                states[account] = await self._store.state(account, counted=False)
             await self._take(account, page, states[account])
         for account, before in states.items():
             holder = self._accounts.get(account)
